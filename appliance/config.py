@@ -1,0 +1,243 @@
+"""Settings of one appliance: a TOML file plus OKEY_* environment overrides.
+
+Lookup order for the file: the --config option, $OKEY_CONFIG, /etc/okey/okey.toml,
+then <data dir>/okey.toml. Environment variables override single keys:
+OKEY_DATA_DIR for the data directory and OKEY_<SECTION>__<KEY> for the rest,
+e.g. OKEY_SERVER__PORT=8081.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SYSTEM_CONFIG = Path("/etc/okey/okey.toml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says why, in Russian."""
+
+
+@dataclass
+class SchoolSettings:
+    name: str = "Школа"
+    code: str = "school"
+    timezone: str = "Europe/Moscow"
+
+
+@dataclass
+class ServerSettings:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    threads: int = 8
+    # The address printed on login cards and in QR codes.
+    public_url: str = "http://okey.local:8080"
+    announce: bool = True
+    hostname: str = "okey"
+    # Set the Secure flag on cookies (only when the portal is served over HTTPS).
+    secure_cookies: bool = False
+    max_upload_mb: int = 20
+
+
+@dataclass
+class SecuritySettings:
+    # Failed logins allowed per account and per address within the window.
+    max_failed_per_login: int = 5
+    max_failed_per_address: int = 30
+    failed_window_minutes: int = 15
+    activation_days: int = 30
+    # Debian 12's SQLite has the WAL-reset bug; the appliance uses the fixed
+    # library bundled with apsw and refuses an affected one unless this is set.
+    allow_unsafe_sqlite: bool = False
+    audit_keep_days: int = 365
+
+
+@dataclass
+class SegmentSettings:
+    """The open Wi-Fi segment (rendered by captive_portal)."""
+
+    interface: str = ""
+    address: str = "10.77.0.1/22"
+    dhcp_start: str = "10.77.0.20"
+    dhcp_end: str = "10.77.3.250"
+    lease_time: str = "4h"
+    portal_host: str = "okey.school"
+    sinkhole: str = "198.51.100.1"
+    ssid: str = "Okey-School"
+    country: str = "RU"
+    channel: int = 6
+    wifi_interface: str = ""
+    portal_port: int = 80
+    accept_hours: int = 12
+    max_devices: int = 5000
+    tls_host: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+
+
+@dataclass
+class DatabaseSettings:
+    # Empty: SQLite in the data directory. "postgresql://user:pw@host:port/db" for a hub.
+    url: str = ""
+
+
+@dataclass
+class Settings:
+    data_dir: Path = Path("/var/lib/okey")
+    school: SchoolSettings = field(default_factory=SchoolSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    segment: SegmentSettings = field(default_factory=SegmentSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    extra: dict[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+
+    # -- paths inside the data directory -------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "okey.db"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    def secret_key(self) -> str:
+        """The key that signs cookies and activation codes, created once per data dir."""
+        path = self.keys_dir / "secret_key"
+        if not path.exists():
+            ensure_private_dir(self.keys_dir)
+            write_private_file(path, secrets.token_hex(32))
+        return path.read_text().strip()
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.uploads_dir, self.keys_dir, self.state_dir):
+            ensure_private_dir(path)
+
+
+def ensure_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o750)
+    os.chmod(path, 0o750 if path.name != "keys" else 0o700)
+
+
+def write_private_file(path: Path, text: str | bytes) -> None:
+    """Write a file readable by the owner only, atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode() if isinstance(text, str) else text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+_SECTIONS = {
+    "school": SchoolSettings,
+    "server": ServerSettings,
+    "security": SecuritySettings,
+    "segment": SegmentSettings,
+    "database": DatabaseSettings,
+}
+
+
+def _coerce(value: Any, target: Any, where: str) -> Any:
+    """Convert a TOML or environment value to the dataclass field's type."""
+    kind = type(target)
+    if isinstance(target, bool):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on", "да"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off", "нет", ""):
+            return False
+        raise ConfigError(f"{where}: ожидается true или false, получено «{value}»")
+    if isinstance(target, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: ожидается целое число, получено «{value}»") from None
+    if isinstance(target, Path):
+        return Path(value)
+    if kind is str and not isinstance(value, str):
+        raise ConfigError(f"{where}: ожидается строка, получено «{value}»")
+    return value
+
+
+def _apply_section(obj: Any, values: dict[str, Any], section: str) -> None:
+    names = {f.name for f in dataclasses.fields(obj)}
+    for key, value in values.items():
+        if key not in names:
+            raise ConfigError(f"Неизвестный параметр [{section}] {key} в файле настроек")
+        setattr(obj, key, _coerce(value, getattr(obj, key), f"[{section}] {key}"))
+
+
+def load_settings(config: str | Path | None = None, data_dir: str | Path | None = None,
+                  environ: dict[str, str] | None = None) -> Settings:
+    """Build the settings from a file, the environment and an explicit data dir."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    path = _find_config(config, data_dir, env)
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Не удалось прочитать файл настроек {path}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Ошибка в файле настроек {path}: {exc}") from None
+        settings.source = path
+        for key, value in raw.items():
+            if key == "data_dir":
+                settings.data_dir = Path(value)
+            elif key in _SECTIONS and isinstance(value, dict):
+                _apply_section(getattr(settings, key), value, key)
+            elif isinstance(value, dict):
+                # Sections owned by feature packages (backup, sync, …) read them from here.
+                settings.extra[key] = value
+            else:
+                raise ConfigError(f"Неизвестный параметр {key} в файле настроек {path}")
+    for name, value in env.items():
+        if not name.startswith("OKEY_") or name in ("OKEY_CONFIG", "OKEY_DATA_DIR"):
+            continue
+        section, _, key = name[5:].lower().partition("__")
+        if not key:
+            continue
+        if section in _SECTIONS:
+            _apply_section(getattr(settings, section), {key: value}, section)
+        else:
+            settings.extra.setdefault(section, {})[key] = value
+    if env.get("OKEY_DATA_DIR"):
+        settings.data_dir = Path(env["OKEY_DATA_DIR"])
+    if data_dir is not None:
+        settings.data_dir = Path(data_dir)
+    settings.data_dir = settings.data_dir.expanduser().resolve()
+    return settings
+
+
+def _find_config(config: str | Path | None, data_dir: str | Path | None,
+                 env: dict[str, str] | os._Environ) -> Path | None:
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"Файл настроек не найден: {path}")
+        return path
+    if env.get("OKEY_CONFIG"):
+        return _find_config(env["OKEY_CONFIG"], data_dir, {})
+    candidates = []
+    if data_dir is not None:
+        candidates.append(Path(data_dir) / "okey.toml")
+    elif env.get("OKEY_DATA_DIR"):
+        candidates.append(Path(env["OKEY_DATA_DIR"]) / "okey.toml")
+    candidates.append(SYSTEM_CONFIG)
+    return next((p for p in candidates if p.is_file()), None)

@@ -1,0 +1,107 @@
+"""The peewee database: SQLite (through apsw) on the appliance, PostgreSQL on a big hub.
+
+The stdlib sqlite3 module links the system library, and Debian 12 ships SQLite 3.40.1,
+which has the WAL-reset corruption bug (3.7.0–3.51.2; fixed in 3.51.3, 3.50.7, 3.44.6).
+apsw bundles a current SQLite, so the appliance uses it and checks the version at start.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from pathlib import Path
+
+import apsw
+from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase
+from playhouse.apsw_ext import APSWDatabase
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "NORMAL",
+    "busy_timeout": 5000,
+    "cache_size": -16000,  # 16 MB page cache per connection
+    "temp_store": "MEMORY",
+}
+
+# Versions with the fix: 3.51.3 and later, and the backports 3.50.7 and 3.44.6.
+_FIXED_BACKPORTS = ((3, 50, 7), (3, 44, 6))
+
+
+class UnsafeSQLiteError(RuntimeError):
+    pass
+
+
+def sqlite_has_wal_reset_bug(version: tuple[int, ...]) -> bool:
+    """True for SQLite versions affected by the WAL-reset database corruption bug."""
+    version = tuple(version[:3])
+    if version < (3, 7, 0) or version >= (3, 51, 3):
+        return False
+    for fixed in _FIXED_BACKPORTS:
+        if version[:2] == fixed[:2] and version >= fixed:
+            return False
+    return True
+
+
+def sqlite_version() -> tuple[int, ...]:
+    return tuple(int(part) for part in apsw.sqlite_lib_version().split("."))
+
+
+def _bind_python_values(cursor, num, value):
+    """Let apsw bind the Python types peewee hands over (the sqlite3 module does this itself)."""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    raise TypeError(f"cannot bind {type(value).__name__} to SQLite")
+
+
+class ApplianceSQLite(APSWDatabase):
+    def _connect(self):
+        conn = super()._connect()
+        conn.convert_binding = _bind_python_values
+        return conn
+
+
+def open_sqlite(path: Path | str, allow_unsafe: bool = False) -> ApplianceSQLite:
+    """Point the proxy at the SQLite file, refusing a library with the WAL-reset bug."""
+    version = sqlite_version()
+    if sqlite_has_wal_reset_bug(version) and not allow_unsafe:
+        found = ".".join(map(str, version))
+        raise UnsafeSQLiteError(
+            f"SQLite {found} содержит ошибку сброса WAL, которая может повредить базу данных. "
+            "Установите apsw с SQLite 3.51.3 или новее (pip install -U apsw) "
+            "или, понимая риск, задайте [security] allow_unsafe_sqlite = true."
+        )
+    db = ApplianceSQLite(str(path), pragmas=SQLITE_PRAGMAS, timeout=5)
+    database.initialize(db)
+    return db
+
+
+def open_postgres(url: str) -> PostgresqlDatabase:
+    """Point the proxy at PostgreSQL (the district hub of a large city)."""
+    from playhouse.db_url import connect
+
+    db = connect(url, autorollback=True)
+    database.initialize(db)
+    return db
+
+
+def open_database(settings) -> object:
+    """Open the database the settings name: PostgreSQL URL, or SQLite in the data dir."""
+    if settings.database.url.startswith(("postgres://", "postgresql://")):
+        return open_postgres(settings.database.url)
+    return open_sqlite(settings.db_path, settings.security.allow_unsafe_sqlite)
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """An SQLite lock that outlasted the busy timeout: the request may be retried."""
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)

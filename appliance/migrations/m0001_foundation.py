@@ -1,0 +1,19 @@
+"""Школа, классы, учётные записи, журнал безопасности"""
+
+from appliance.migrations import create_synced_tables
+from appliance.models.audit import AuditLog
+from appliance.models.people import (
+    ClassGroup,
+    LoginFailure,
+    ParentLink,
+    School,
+    Student,
+    TeacherAssignment,
+    User,
+)
+
+
+def upgrade(db):
+    create_synced_tables(
+        db, [School, ClassGroup, User, Student, ParentLink, TeacherAssignment, LoginFailure, AuditLog]
+    )

@@ -1,0 +1,1 @@
+"""peewee models, one module per domain. Import models from their modules."""

@@ -1,0 +1,84 @@
+"""Sync identity: the instance id, the change sequence and tombstones.
+
+Every insert and update of a syncable table writes one row into `sync_change` (the
+latest change of that row replaces older ones), and every delete leaves a tombstone
+there. SQLite triggers do it, so no write path can forget it; the sequence is the
+row id of `sync_change`, which only grows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from peewee import CharField, DateTimeField, TextField
+from playhouse.sqlite_ext import AutoIncrementField
+
+from appliance.models.base import BaseModel, utcnow
+
+
+class Meta(BaseModel):
+    """Key/value facts about this database: schema version, instance id, school id."""
+
+    key = CharField(primary_key=True, max_length=64)
+    value = TextField()
+
+    class Meta:
+        table_name = "okey_meta"
+
+
+class SyncChange(BaseModel):
+    # AUTOINCREMENT: a sequence number is never reused, even after its row is replaced.
+    seq = AutoIncrementField()
+    table = CharField(max_length=64, column_name="tbl")
+    row_id = CharField(max_length=36)
+    op = CharField(max_length=8)  # "upsert" or "delete"
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sync_change"
+        indexes = ((("table", "row_id"), False),)
+
+
+def get_meta(key: str, default: str | None = None) -> str | None:
+    row = Meta.get_or_none(Meta.key == key)
+    return row.value if row else default
+
+
+def set_meta(key: str, value: str) -> None:
+    Meta.insert(key=key, value=value).on_conflict_replace().execute()
+
+
+def instance_id() -> str:
+    """This database's identity; a restored copy gets a new one (see new_instance_id)."""
+    value = get_meta("instance_id")
+    if value is None:
+        value = new_instance_id()
+    return value
+
+
+def new_instance_id() -> str:
+    value = uuid.uuid4().hex
+    set_meta("instance_id", value)
+    return value
+
+
+def current_sequence() -> int:
+    last = SyncChange.select(SyncChange.seq).order_by(SyncChange.seq.desc()).first()
+    return last.seq if last else 0
+
+
+def change_trigger_sql(table: str) -> list[str]:
+    """SQLite triggers that record inserts, updates and deletes of `table` in sync_change."""
+    statements = []
+    for event, ref, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"),
+                           ("DELETE", "OLD", "delete")):
+        name = f"sync_{table}_{event.lower()}"
+        statements.append(f'DROP TRIGGER IF EXISTS "{name}"')
+        statements.append(
+            f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '
+            f"DELETE FROM sync_change WHERE tbl = '{table}' AND row_id = {ref}.id; "
+            f"INSERT INTO sync_change (tbl, row_id, op, at) "
+            f"VALUES ('{table}', {ref}.id, '{op}', strftime('%Y-%m-%d %H:%M:%S', 'now')); "
+            f"END"
+        )
+    return statements

@@ -1,0 +1,1 @@
+"""Domain logic as plain functions over models: no Flask, no request globals."""

@@ -1,0 +1,67 @@
+"""Who may see whom: the school's access rules, in one place.
+
+A student sees only themself; a parent only their children; a teacher the students of
+the classes they are assigned to; an administrator the whole school.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from appliance.i18n import N_
+from appliance.models.people import ParentLink, Student, TeacherAssignment, User
+from appliance.services.errors import Forbidden, NotFound
+
+
+def can_view_student(viewer: User, student: User) -> bool:
+    if student.role != "student":
+        return False
+    if viewer.role == "admin":
+        return viewer.school_id == student.school_id
+    if viewer.role == "student":
+        return viewer.id == student.id
+    if viewer.role == "parent":
+        return ParentLink.select().where((ParentLink.parent == viewer)
+                                         & (ParentLink.student == student)).exists()
+    if viewer.role == "teacher":
+        return teaches_student(viewer, student)
+    return False
+
+
+def teaches_student(teacher: User, student: User) -> bool:
+    return (TeacherAssignment.select()
+            .join(Student, on=(Student.class_group == TeacherAssignment.class_group))
+            .where((TeacherAssignment.teacher == teacher) & (Student.user == student))
+            .exists())
+
+
+def is_class_teacher_of(teacher: User, student: User) -> bool:
+    return (TeacherAssignment.select()
+            .join(Student, on=(Student.class_group == TeacherAssignment.class_group))
+            .where((TeacherAssignment.teacher == teacher) & (Student.user == student)
+                   & TeacherAssignment.is_class_teacher)
+            .exists())
+
+
+def student_for(viewer: User, student_id) -> User:
+    """The student `viewer` asked for, or 404 when it does not exist or is not theirs.
+
+    Not distinguishing "not yours" from "not there" keeps other children's ids secret.
+    """
+    student = User.get_or_none(User.id == student_id) if _valid_uuid(student_id) else None
+    if student is None or not can_view_student(viewer, student):
+        raise NotFound(N_("Ученик не найден."))
+    return student
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise Forbidden(N_("Эта страница недоступна для вашей роли."))
+
+
+def _valid_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

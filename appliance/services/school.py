@@ -1,0 +1,107 @@
+"""The school, its classes and who belongs where."""
+
+from __future__ import annotations
+
+import re
+
+from appliance.i18n import N_
+from appliance.models.people import ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.services.errors import NotFound, ServiceError
+
+_CLASS_NAME = re.compile(r"^\s*(\d{1,2})\s*[-–\s]?\s*([А-ЯЁа-яё])?\s*$")
+
+
+def get_school() -> School:
+    school = School.select().order_by(School.created_at).first()
+    if school is None:
+        raise NotFound(N_("Школа ещё не создана: выполните «okey init»."))
+    return school
+
+
+def ensure_school(name: str, code: str, timezone: str = "Europe/Moscow") -> School:
+    school = School.get_or_none(School.code == code)
+    if school is None:
+        school = School.create(name=name, code=code, timezone=timezone)
+    return school
+
+
+def parse_class_name(text: str) -> tuple[int, str]:
+    """«7Б», «7 б», «7-Б» → (7, "Б"). Raise ServiceError for anything else."""
+    match = _CLASS_NAME.match(text or "")
+    if not match or not 1 <= int(match.group(1)) <= 11:
+        raise ServiceError(N_("Неизвестный класс «%(name)s»: ожидается номер от 1 до 11 и буква, например 7Б."),
+                           name=(text or "").strip())
+    return int(match.group(1)), (match.group(2) or "").upper()
+
+
+def class_name(grade: int, letter: str) -> str:
+    return f"{grade}{letter}"
+
+
+def find_class(school: School, text: str) -> ClassGroup | None:
+    grade, letter = parse_class_name(text)
+    return ClassGroup.get_or_none((ClassGroup.school == school)
+                                  & (ClassGroup.name == class_name(grade, letter)))
+
+
+def get_or_create_class(school: School, text: str) -> ClassGroup:
+    grade, letter = parse_class_name(text)
+    group, _ = ClassGroup.get_or_create(school=school, name=class_name(grade, letter),
+                                        defaults={"grade": grade, "letter": letter})
+    return group
+
+
+def classes(school: School) -> list[ClassGroup]:
+    return list(ClassGroup.select().where(ClassGroup.school == school)
+                .order_by(ClassGroup.grade, ClassGroup.letter))
+
+
+def students_of(group: ClassGroup) -> list[User]:
+    return list(User.select().join(Student, on=(Student.user == User.id))
+                .where((Student.class_group == group) & (User.role == "student"))
+                .order_by(User.last_name, User.first_name))
+
+
+def class_of(student: User) -> ClassGroup | None:
+    profile = Student.get_or_none(Student.user == student)
+    return profile.class_group if profile else None
+
+
+def class_teachers(group: ClassGroup) -> list[User]:
+    return list(User.select().join(TeacherAssignment, on=(TeacherAssignment.teacher == User.id))
+                .where((TeacherAssignment.class_group == group) & TeacherAssignment.is_class_teacher))
+
+
+def teacher_classes(teacher: User) -> list[tuple[ClassGroup, bool]]:
+    """The teacher's classes with whether they are its class teacher."""
+    rows = (TeacherAssignment.select(TeacherAssignment, ClassGroup).join(ClassGroup)
+            .where(TeacherAssignment.teacher == teacher)
+            .order_by(ClassGroup.grade, ClassGroup.letter))
+    return [(row.class_group, row.is_class_teacher) for row in rows]
+
+
+def children_of(parent: User) -> list[User]:
+    return list(User.select().join(ParentLink, on=(ParentLink.student == User.id))
+                .where(ParentLink.parent == parent).order_by(User.last_name, User.first_name))
+
+
+def parents_of(student: User) -> list[tuple[User, ParentLink]]:
+    rows = (ParentLink.select(ParentLink, User).join(User, on=(ParentLink.parent == User.id))
+            .where(ParentLink.student == student))
+    return [(row.parent, row) for row in rows]
+
+
+def assign_teacher(teacher: User, group: ClassGroup, class_teacher: bool = False,
+                   subject: str = "") -> TeacherAssignment:
+    link, created = TeacherAssignment.get_or_create(
+        teacher=teacher, class_group=group,
+        defaults={"is_class_teacher": class_teacher, "subject": subject})
+    if not created and class_teacher and not link.is_class_teacher:
+        link.is_class_teacher = True
+        link.save()
+    return link
+
+
+def link_parent(parent: User, student: User) -> ParentLink:
+    link, _ = ParentLink.get_or_create(parent=parent, student=student)
+    return link
