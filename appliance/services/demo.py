@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import School, Student, User
-from appliance.services import accounts, school as school_service
+from appliance.services import accounts
+from appliance.services import school as school_service
 from appliance.services.names import make_login
 
 DEMO_SCHOOL = "Школа № 619 (демонстрация)"
@@ -62,10 +63,12 @@ def _female(surname: str) -> str:
 
 
 def _patronymic(father: str, female: bool) -> str:
-    stem = {"Николай": "Николае", "Евгений": "Евгенье", "Юрий": "Юрье", "Игорь": "Игоре"}.get(father)
-    if stem:
-        return stem + ("вна" if female else "вич")
-    return father + ("овна" if female else "ович")
+    ending = "вна" if female else "вич"
+    if father.endswith("ий"):  # Юрий → Юрьевич
+        return father[:-2] + "ье" + ending
+    if father.endswith(("й", "ь")):  # Сергей → Сергеевич, Игорь → Игоревич
+        return father[:-1] + "е" + ending
+    return father + "о" + ending
 
 
 def _person(rng: random.Random, female: bool, surname: str | None = None) -> tuple[str, str, str]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.people import School, Student, User
-from appliance.services import audit, school as school_service
+from appliance.services import audit
+from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, RowError, ServiceError
 from appliance.services.names import make_login, split_full_name
 

@@ -1,0 +1,65 @@
+# «Окей, школа» — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= var/demo
+DEMO_PASSWORD ?= okey-demo-2026
+PORT ?= 8080
+
+# Debian packages: weasyprint's libraries and Cyrillic fonts, Chromium for the browser
+# tests, poppler for reading PDFs, dnsmasq/nftables/iproute2 for the Wi-Fi segment tests,
+# PostgreSQL for the district hub tests, debootstrap for the Ansible converge test.
+DEBIAN_PACKAGES := python3-venv python3-dev build-essential \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libffi-dev \
+	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 \
+	chromium poppler-utils dnsmasq-base nftables iproute2 iputils-ping curl \
+	postgresql debootstrap hostapd
+
+.PHONY: run test bench lint clean install system-deps translations
+
+system-deps: .stamps/system-deps
+.stamps/system-deps: Makefile
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "Нужны пакеты Debian (запустите от root): $$missing"; exit 1; fi; \
+		echo "Устанавливаю пакеты Debian: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p .stamps && touch $@
+
+$(BIN)/okey: setup.cfg pyproject.toml | .stamps/system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: system-deps $(BIN)/okey translations
+
+translations: $(BIN)/okey
+	$(BIN)/pybabel compile -q -d webui/translations -D messages
+
+run: install
+	@if [ ! -f $(DEMO_DIR)/okey.db ]; then \
+		$(BIN)/okey init --data $(DEMO_DIR) --demo --demo-password $(DEMO_PASSWORD); fi
+	@echo
+	@echo "«Окей, школа»: http://localhost:$(PORT)/"
+	@echo "Вход: admin, teacher1, student1 или parent1 — пароль $(DEMO_PASSWORD)"
+	@echo
+	$(BIN)/okey serve --data $(DEMO_DIR) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r appliance webui captive_portal sync backup
+
+clean:
+	rm -rf $(VENV) .stamps build *.egg-info var tests/artifacts .pytest_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

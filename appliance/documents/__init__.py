@@ -1,0 +1,1 @@
+"""Documents the appliance prints: PDFs (weasyprint), QR codes (qrcode), SVG charts."""

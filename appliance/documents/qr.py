@@ -1,0 +1,23 @@
+"""QR codes as inline SVG: crisp in print and on screen, no image files."""
+
+from __future__ import annotations
+
+import qrcode
+import qrcode.image.svg
+from markupsafe import Markup
+
+
+def qr_svg(data: str, box_size: int = 10) -> Markup:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=box_size,
+                        border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    return Markup(image.to_string(encoding="unicode"))  # noqa: S704 - SVG made by qrcode, no user markup
+
+
+def wifi_payload(ssid: str, password: str = "") -> str:
+    """The Wi-Fi join string phones' cameras understand (open network when no password)."""
+    def escape(value: str) -> str:
+        return "".join("\\" + ch if ch in '\\;,":' else ch for ch in value)
+
+    if password:
+        return f"WIFI:T:WPA;S:{escape(ssid)};P:{escape(password)};;"
+    return f"WIFI:T:nopass;S:{escape(ssid)};;"

@@ -1,0 +1,42 @@
+"""Background jobs of the appliance (apscheduler), each in its own database connection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from appliance.config import Settings
+from appliance.db import database
+from appliance.services import accounts, audit
+
+log = logging.getLogger("okey.scheduler")
+
+
+def with_database(job: Callable[[], object], name: str) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            with database.connection_context():
+                job()
+        except Exception:  # a failing job must not stop the scheduler; the log tells
+            log.exception("job %s failed", name)
+    run.__name__ = name
+    return run
+
+
+def build_scheduler(settings: Settings) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=settings.school.timezone,
+                                    job_defaults={"coalesce": True, "max_instances": 1,
+                                                  "misfire_grace_time": 3600})
+    limits = accounts.LoginLimits(settings.security.max_failed_per_login,
+                                  settings.security.max_failed_per_address,
+                                  settings.security.failed_window_minutes)
+
+    def housekeeping() -> None:
+        accounts.purge_login_failures(limits)
+        audit.purge_older_than(settings.security.audit_keep_days)
+
+    scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
+                      id="housekeeping", replace_existing=True)
+    return scheduler
