@@ -1,7 +1,8 @@
-"""Школа, классы, учётные записи, журнал безопасности"""
+"""Школа, классы, учётные записи, журнал безопасности, журнал фоновых задач"""
 
 from appliance.migrations import create_synced_tables
 from appliance.models.audit import AuditLog
+from appliance.models.operations import JobRun
 from appliance.models.people import (
     ClassGroup,
     LoginFailure,
@@ -15,5 +16,6 @@ from appliance.models.people import (
 
 def upgrade(db):
     create_synced_tables(
-        db, [School, ClassGroup, User, Student, ParentLink, TeacherAssignment, LoginFailure, AuditLog]
+        db, [School, ClassGroup, User, Student, ParentLink, TeacherAssignment, LoginFailure, AuditLog,
+             JobRun]
     )
