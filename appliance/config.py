@@ -87,6 +87,29 @@ class DatabaseSettings:
 
 
 @dataclass
+class BackupSettings:
+    """Nightly encrypted backups (run by the backup package)."""
+
+    enabled: bool = True
+    # Local time (the school's time zone) of the nightly run, HH:MM.
+    time: str = "02:30"
+    # Where copies go: a directory ("/srv/okey-backups"; relative paths are inside the data
+    # directory), a USB drive by label or mount point ("usb:OKEY-BACKUP", "usb:/media/okey")
+    # and district storage, a mounted network path ("district:/mnt/district/okey").
+    targets: list[str] = field(default_factory=lambda: ["backups", "usb:OKEY-BACKUP"])
+    keep_daily: int = 7
+    keep_weekly: int = 4
+    keep_monthly: int = 12
+    # The admin page warns when the last good backup is older than this.
+    max_age_days: int = 2
+    # Copies are also encrypted to the district's age key when it is set ("age1…").
+    district_recipient: str = ""
+    # Files bigger than this are split into parts (FAT32 holds files below 4 GiB).
+    part_size_mb: int = 4095
+    restore_test_days: int = 7
+
+
+@dataclass
 class Settings:
     data_dir: Path = Path("/var/lib/okey")
     school: SchoolSettings = field(default_factory=SchoolSettings)
@@ -94,6 +117,7 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -149,6 +173,7 @@ _SECTIONS = {
     "security": SecuritySettings,
     "segment": SegmentSettings,
     "database": DatabaseSettings,
+    "backup": BackupSettings,
 }
 
 
@@ -170,6 +195,12 @@ def _coerce(value: Any, target: Any, where: str) -> Any:
             raise ConfigError(f"{where}: ожидается целое число, получено «{value}»") from None
     if isinstance(target, Path):
         return Path(value)
+    if isinstance(target, list):
+        # Lists come from TOML arrays or, in the environment, as comma-separated text.
+        items = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ConfigError(f"{where}: ожидается список строк, получено «{value}»")
+        return [item for item in items if item]
     if kind is str and not isinstance(value, str):
         raise ConfigError(f"{where}: ожидается строка, получено «{value}»")
     return value

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from peewee import fn
 
 from appliance.i18n import N_
 from appliance.models.people import ClassGroup, ParentLink, School, Student, TeacherAssignment, User
@@ -105,3 +108,43 @@ def assign_teacher(teacher: User, group: ClassGroup, class_teacher: bool = False
 def link_parent(parent: User, student: User) -> ParentLink:
     link, _ = ParentLink.get_or_create(parent=parent, student=student)
     return link
+
+
+@dataclass
+class ClassSummary:
+    group: ClassGroup
+    students: int
+    activated: int
+    without_consent: int
+    class_teachers: list[User]
+
+
+def class_summaries(school: School, only: list[ClassGroup] | None = None) -> list[ClassSummary]:
+    """Each class with how many students have logged in and how many lack a parent's consent."""
+    summaries = []
+    for group in only if only is not None else classes(school):
+        students = students_of(group)
+        consented = {link.student_id for link in ParentLink.select(ParentLink.student)
+                     .where(ParentLink.student.in_([s.id for s in students])
+                            & ParentLink.consent_given_at.is_null(False))}
+        summaries.append(ClassSummary(
+            group, len(students), sum(1 for s in students if s.password_hash),
+            sum(1 for s in students if s.id not in consented), class_teachers(group)))
+    return summaries
+
+
+def role_counts(school: School) -> dict[str, int]:
+    rows = (User.select(User.role, fn.COUNT(User.id).alias("n")).where(User.school == school)
+            .group_by(User.role))
+    return {row.role: row.n for row in rows}
+
+
+def search_users(school: School, text: str = "", role: str = "", limit: int = 100) -> list[User]:
+    query = User.select().where(User.school == school)
+    if role:
+        query = query.where(User.role == role)
+    for word in text.split():
+        # SQLite's LIKE folds only Latin letters: try the word as typed and capitalised.
+        query = query.where(User.full_name.contains(word) | User.full_name.contains(word.capitalize())
+                            | User.login.contains(word.lower()))
+    return list(query.order_by(User.role, User.last_name, User.first_name).limit(limit))

@@ -1,0 +1,99 @@
+"""The school administrator's pages: the school at a glance, accounts, imports, cards."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from appliance.documents import cards as cards_doc
+from appliance.i18n import N_
+from appliance.models.people import User
+from appliance.services import accounts, audit, roster
+from appliance.services import cards as cards_service
+from appliance.services import school as school_service
+from appliance.services.errors import ImportRejected, NotFound, ServiceError
+from webui.auth import client_address, role_required
+from webui.messages import text_of
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@role_required("admin")
+def home():
+    school = current_user.school
+    return render_template("admin/home.html", school=school, counts=school_service.role_counts(school),
+                           summaries=school_service.class_summaries(school))
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    text, role = request.args.get("q", "").strip(), request.args.get("role", "")
+    found = school_service.search_users(current_user.school, text, role if role in ("student", "teacher", "parent", "admin") else "")
+    return render_template("admin/users.html", users=found, q=text, role=role)
+
+
+@bp.post("/users/<user_id>/reset")
+@role_required("admin")
+def reset_password(user_id: str):
+    try:
+        user = User.get_or_none((User.id == user_id) & (User.school == current_user.school))
+    except ValueError:
+        user = None
+    if user is None:
+        raise NotFound(N_("Пользователь не найден."))
+    code = accounts.reset_password(user, by=current_user.model, days=g.settings.security.activation_days,
+                                   address=client_address())
+    return render_template("admin/reset_done.html", user=user, code=code,
+                           activate_url=cards_doc.activation_url(g.settings, code))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("admin")
+def import_users():
+    result, error, rows, status = None, None, [], 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        role = request.form.get("role") or None
+        if upload is None or not upload.filename:
+            error, status = _("Выберите файл CSV со списком."), 400
+        else:
+            try:
+                result = roster.import_roster(upload.read(), current_user.school, role, by=current_user.model,
+                                              address=client_address())
+            except ImportRejected as exc:
+                error, status = text_of(exc.message), exc.status
+                rows = [(row.line, text_of(row.message)) for row in exc.rows]
+            except ServiceError as exc:
+                error, status = text_of(exc.message), exc.status
+    return render_template("admin/import.html", result=result, error=error, rows=rows), status
+
+
+@bp.post("/cards")
+@role_required("admin")
+def cards():
+    class_name = request.form.get("class_name") or None
+    role = request.form.get("role", "student")
+    if role not in ("student", "parent", "teacher"):
+        role = "student"
+    issued = cards_service.issue_cards(class_name, role, request.form.get("reissue") == "1",
+                                       g.settings.security.activation_days)
+    if not issued.cards:
+        flash(_("Карточки не нужны: все в этом списке уже вошли в портал. Чтобы выдать новые коды, отметьте «Выдать коды всем»."), "info")
+        return redirect(url_for("admin.home"))
+    audit.record("cards.print", user=current_user.model, address=client_address(),
+                 detail=f"class={class_name or '*'} role={role} count={len(issued.cards)}")
+    pdf = cards_doc.render_cards(issued, g.settings)
+    name = f"cards-{class_name or 'all'}-{role}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log():
+    return render_template("admin/audit.html", entries=audit.recent(300))

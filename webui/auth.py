@@ -1,0 +1,165 @@
+"""Logging in and out, first activation with a card's code, changing the password."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+
+from appliance.models.people import User
+from appliance.services import accounts
+from appliance.services.errors import ServiceError
+from webui.messages import text_of
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class SessionUser(UserMixin):
+    """The logged-in account. The session id includes the password epoch, so a password
+    change or reset ends every older session."""
+
+    def __init__(self, user: User):
+        self.model = user
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def get_id(self) -> str:
+        return f"{self.model.id.hex}:{self.model.session_epoch}"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    user_id, _, epoch = session_id.partition(":")
+    try:
+        user = User.get_or_none(User.id == user_id)
+    except ValueError:
+        return None
+    if user is None or not user.active or str(user.session_epoch) != epoch:
+        return None
+    return SessionUser(user)
+
+
+def init_login(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+
+def role_required(*roles: str):
+    """Only these roles may open the page; everyone else gets 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def client_address() -> str:
+    return request.remote_addr or ""
+
+
+def _limits() -> accounts.LoginLimits:
+    security = g.settings.security
+    return accounts.LoginLimits(security.max_failed_per_login, security.max_failed_per_address,
+                                security.failed_window_minutes)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: a crafted ?next= must not send a child elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+def _start_session(user: User) -> None:
+    # A fresh session at login: nothing from before the login carries over.
+    session.clear()
+    login_user(SessionUser(user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    error, status = None, 200
+    login_value = request.form.get("login", "")
+    if request.method == "POST":
+        try:
+            user = accounts.authenticate(login_value, request.form.get("password", ""), client_address(), _limits())
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            _start_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error, login=login_value), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Вы вышли из портала."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    code = request.values.get("code", "")
+    error, status, account = None, 200, None
+    if request.method == "GET" and code:
+        try:
+            account = accounts.find_by_activation_code(code)
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+    if request.method == "POST":
+        try:
+            user = accounts.activate(code, request.form.get("password", ""), request.form.get("repeat", ""),
+                                     client_address())
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            _start_session(user)
+            flash(_("Готово! Пароль сохранён. Запомните его, а логин — %(login)s.", login=user.login), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/activate.html", error=error, code=code, account=account), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            accounts.change_password(current_user.model, request.form.get("current", ""),
+                                     request.form.get("password", ""), request.form.get("repeat", ""),
+                                     client_address())
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            # The epoch changed: start a new session so this device stays logged in.
+            _start_session(User.get_by_id(current_user.model.id))
+            flash(_("Пароль изменён. На других устройствах нужно войти заново."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", error=error), status
+
+
+@bp.post("/language")
+def language():
+    chosen = request.form.get("lang", "ru")
+    response = redirect(_safe_next(request.form.get("next")))
+    if chosen in current_app.jinja_env.globals["languages"]:
+        response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+        if current_user.is_authenticated:
+            current_user.model.locale = chosen
+            current_user.model.save()
+    return response

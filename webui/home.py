@@ -1,0 +1,20 @@
+"""/ sends each role to its own home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user, login_required
+
+bp = Blueprint("home", __name__)
+
+HOMES = {"student": "student.home", "teacher": "teacher.home", "parent": "parent.home",
+         "admin": "admin.home"}
+
+
+@bp.get("/")
+@login_required
+def index():
+    endpoint = HOMES.get(current_user.role)
+    if endpoint is None:
+        return redirect(url_for("auth.change_password"))
+    return redirect(url_for(endpoint))

@@ -1,0 +1,32 @@
+"""The parent's pages: their children, read-only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from appliance.services import access
+from appliance.services import school as school_service
+from webui.auth import role_required
+
+bp = Blueprint("parent", __name__, url_prefix="/parent")
+
+
+@bp.get("/")
+@role_required("parent")
+def home():
+    children = []
+    for child in school_service.children_of(current_user.model):
+        group = school_service.class_of(child)
+        children.append({"user": child, "group": group,
+                         "class_teachers": school_service.class_teachers(group) if group else []})
+    return render_template("parent/home.html", children=children)
+
+
+@bp.get("/child/<student_id>")
+@role_required("parent")
+def child(student_id: str):
+    student = access.student_for(current_user.model, student_id)
+    group = school_service.class_of(student)
+    return render_template("parent/child.html", student=student, group=group,
+                           class_teachers=school_service.class_teachers(group) if group else [])
