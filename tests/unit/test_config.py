@@ -16,7 +16,7 @@ def test_defaults_and_data_dir(tmp_path):
 def test_file_then_environment(tmp_path):
     config = tmp_path / "okey.toml"
     config.write_text('data_dir = "/srv/okey"\n[school]\nname = "Школа № 5"\n[server]\nport = 9000\n'
-                      '[backup]\ntime = "02:30"\n', encoding="utf-8")
+                      '[reports]\nformat = "pdf"\n', encoding="utf-8")
     settings = load_settings(config, environ={"OKEY_SERVER__PORT": "9100", "OKEY_SECURITY__ALLOW_UNSAFE_SQLITE": "yes"})
     assert settings.school.name == "Школа № 5"
     assert settings.server.port == 9100
