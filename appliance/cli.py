@@ -225,6 +225,11 @@ def cards(ctx, data, class_name, role, reissue, out):
     console.print(f"Карточек: {len(issued.cards)}. Файл: {out}")
 
 
+from captive_portal.cli import captive  # noqa: E402 - feature commands register after the core ones
+
+cli.add_command(captive)
+
+
 def main() -> None:
     cli(prog_name="okey")
 

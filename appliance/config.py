@@ -78,6 +78,10 @@ class SegmentSettings:
     tls_host: str = ""
     tls_cert: str = ""
     tls_key: str = ""
+    # Where dnsmasq keeps the segment's DHCP leases (the portal reads MAC addresses from it).
+    leases_file: str = "/var/lib/misc/okey-segment.leases"
+    # Port of the HTTPS listener for the RFC 8908 API and the portal (with tls_* set).
+    tls_port: int = 443
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 
 from waitress.server import create_server
 
@@ -27,9 +28,34 @@ def build_wsgi_app(settings: Settings):
     return create_app(settings)
 
 
+def build_segment_server(settings: Settings, portal):
+    """The open Wi-Fi segment's listener (segment address, port 80 by default): requests for
+    the portal's host name go to the portal, everything else to the captive handler."""
+    from captive_portal.plan import SegmentConfigError
+    from captive_portal.wsgi import segment_app
+
+    try:
+        app, plan = segment_app(settings, portal)
+        return create_server(app, host=str(plan.server_ip), port=plan.portal_port, threads=4,
+                             ident="okey", max_request_body_size=64 * 1024)
+    except SegmentConfigError as exc:
+        log.error("сегмент Wi-Fi не запущен, ошибки в [segment]: %s", "; ".join(exc.problems))
+    except OSError as exc:
+        log.error("сегмент Wi-Fi не запущен: не удалось слушать адрес сегмента: %s", exc)
+    return None
+
+
+def _run_quietly(server) -> None:
+    try:
+        server.run()
+    except OSError:
+        pass  # the listening socket closed by the signal handler
+
+
 def run(settings: Settings) -> None:
     configure_logging()
     app = build_wsgi_app(settings)
+    segment = build_segment_server(settings, app) if settings.segment.interface else None
     server = create_server(app, host=settings.server.host, port=settings.server.port,
                            threads=settings.server.threads, ident="okey",
                            # Requests above the upload limit are refused before they are read.
@@ -46,10 +72,15 @@ def run(settings: Settings) -> None:
     def stop(signum, frame):
         log.info("stopping on signal %s", signum)
         server.close()
+        if segment:
+            segment.close()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()
+    if segment:
+        threading.Thread(target=_run_quietly, args=(segment,), name="okey-segment", daemon=True).start()
+        print(f"Сегмент Wi-Fi: http://{segment.effective_host}:{segment.effective_port}/", flush=True)
     if announcer:
         try:
             announcer.start()

@@ -1,0 +1,66 @@
+"""Validating rendered configuration with the real tools: `dnsmasq --test` and `nft -c -f`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess  # noqa: S404 - runs the system's own validators with fixed arguments
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    message: str
+
+
+def _run(argv: list[str]) -> tuple[int, str]:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+
+def check_dir(directory: Path) -> list[CheckResult]:
+    """Check every rendered file found in `directory`."""
+    results = []
+    dnsmasq_conf = directory / "dnsmasq.conf"
+    nft_conf = directory / "nftables.conf"
+    for path in (dnsmasq_conf, nft_conf):
+        if not path.is_file():
+            results.append(CheckResult(path.name, False, f"Нет файла {path}: сначала выполните okey captive render."))
+    if dnsmasq_conf.is_file():
+        tool = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+        if not Path(tool).exists():
+            results.append(CheckResult("dnsmasq.conf", False, "Не найден dnsmasq (пакет Debian dnsmasq-base)."))
+        else:
+            code, out = _run([tool, "--test", f"--conf-file={dnsmasq_conf}"])
+            results.append(CheckResult("dnsmasq.conf", code == 0,
+                                       "синтаксис верен" if code == 0 else f"dnsmasq --test: {out}"))
+    if nft_conf.is_file():
+        tool = shutil.which("nft") or "/usr/sbin/nft"
+        if not Path(tool).exists():
+            results.append(CheckResult("nftables.conf", False, "Не найден nft (пакет Debian nftables)."))
+        else:
+            code, out = _run([tool, "-c", "-f", str(nft_conf)])
+            if code == 0:
+                results.append(CheckResult("nftables.conf", True, "правила приняты ядром (проверка без применения)"))
+            elif "Operation not permitted" in out:
+                results.append(CheckResult("nftables.conf", False,
+                                           "nft -c требует прав root: запустите проверку через sudo."))
+            else:
+                results.append(CheckResult("nftables.conf", False, f"nft -c -f: {out}"))
+    hostapd_conf = directory / "hostapd.conf"
+    if hostapd_conf.is_file():
+        results.append(_check_hostapd(hostapd_conf))
+    return results
+
+
+def _check_hostapd(path: Path) -> CheckResult:
+    """hostapd has no dry-run mode; check the keys the segment depends on."""
+    keys = dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines()
+                if "=" in line and not line.startswith("#"))
+    missing = [k for k, v in (("interface", None), ("ssid2", None), ("country_code", None),
+                              ("ap_isolate", "1"), ("wpa", "0")) if k not in keys or (v and keys[k] != v)]
+    if missing:
+        return CheckResult("hostapd.conf", False, f"нет или неверны параметры: {', '.join(missing)}")
+    return CheckResult("hostapd.conf", True, "изоляция клиентов включена (ap_isolate=1)")

@@ -1,0 +1,57 @@
+"""Rendering the segment's dnsmasq, nftables and hostapd configuration from `[segment]`.
+
+The files are the single source of truth: Ansible installs exactly what this writes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from appliance.config import SegmentSettings
+from captive_portal.plan import SegmentPlan, build_plan
+
+_env = Environment(loader=PackageLoader("captive_portal", "conf"), undefined=StrictUndefined,
+                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)  # noqa: S701 - config files, not HTML
+
+
+def render_files(plan: SegmentPlan) -> dict[str, str]:
+    """File name → text; hostapd.conf only when the segment has its own Wi-Fi interface."""
+    files = {
+        "dnsmasq.conf": _env.get_template("dnsmasq.conf.j2").render(p=plan),
+        "nftables.conf": _env.get_template("nftables.conf.j2").render(p=plan),
+    }
+    if plan.wifi_interface:
+        files["hostapd.conf"] = _env.get_template("hostapd.conf.j2").render(
+            p=plan, ssid_hex=plan.ssid.encode("utf-8").hex())
+    return files
+
+
+def write_files(seg: SegmentSettings, out: Path) -> dict[str, Path]:
+    """Check the settings, render and write every file; on any problem write nothing."""
+    files = render_files(build_plan(seg))
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    # Each file goes to a temporary name first, so a failure leaves the old set untouched.
+    staged = []
+    try:
+        for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            staged.append((tmp, out / name))
+    except BaseException:
+        for tmp, _ in staged:
+            os.unlink(tmp)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+        written[final.name] = final
+    stale = out / "hostapd.conf"
+    if "hostapd.conf" not in files and stale.exists():
+        stale.unlink()  # the segment moved to a wired/VLAN interface
+    return written
