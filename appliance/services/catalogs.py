@@ -1,0 +1,155 @@
+"""The editable lists an achievement picks from: kinds, directions, levels, results and the
+roles of the guiding teacher. Seeded with the school's Russian defaults; the administrator
+renames, adds, reorders and hides entries (an entry in use is hidden, never deleted)."""
+
+from __future__ import annotations
+
+import re
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.portfolio import CATALOGS, Achievement, CatalogEntry, Hobby
+from appliance.services.errors import Conflict, NotFound, ServiceError
+
+CATALOG_TITLES = {
+    "kind": N_("Виды достижений"),
+    "direction": N_("Направления"),
+    "level": N_("Уровни"),
+    "result": N_("Результаты"),
+    "teacher_role": N_("Роли педагога"),
+}
+
+# (code, name, rank). Rank orders levels and results for the indicators.
+DEFAULTS: dict[str, list[tuple[str, str, int]]] = {
+    "kind": [("olympiad", "Олимпиада", 0), ("contest", "Конкурс", 0), ("conference", "Конференция", 0),
+             ("competition", "Соревнование", 0), ("project", "Проект", 0), ("research", "Исследование", 0),
+             ("volunteering", "Волонтёрство", 0), ("creative", "Творческая работа", 0), ("other", "Другое", 0)],
+    "direction": [("science", "Наука", 0), ("tech", "Техника и IT", 0), ("arts", "Творчество", 0),
+                  ("sport", "Спорт", 0), ("social", "Общественная деятельность", 0),
+                  ("humanities", "Языки и гуманитарные науки", 0), ("career", "Профориентация", 0)],
+    "level": [("school", "Школьный", 1), ("municipal", "Муниципальный", 2), ("regional", "Региональный", 3),
+              ("national", "Всероссийский", 4), ("international", "Международный", 5)],
+    "result": [("participant", "Участник", 1), ("laureate", "Лауреат", 2), ("diplomant", "Дипломант", 3),
+               ("prize", "Призёр", 4), ("winner", "Победитель", 5)],
+    "teacher_role": [("supervisor", "Руководитель", 0), ("mentor", "Наставник", 0), ("tutor", "Тьютор", 0),
+                     ("coach", "Тренер", 0), ("consultant", "Консультант", 0)],
+}
+
+# Indicators: «regional level and above», «prize-winner or winner».
+REGIONAL_RANK = 3
+PRIZE_RANK = 4
+
+_CODE = re.compile(r"[^a-z0-9]+")
+
+
+def ensure_defaults() -> int:
+    """Add the default entries that are missing; return how many were added."""
+    added = 0
+    for catalog, entries in DEFAULTS.items():
+        for position, (code, name, rank) in enumerate(entries):
+            if not CatalogEntry.select().where((CatalogEntry.catalog == catalog)
+                                               & (CatalogEntry.code == code)).exists():
+                CatalogEntry.create(catalog=catalog, code=code, name=name, rank=rank, position=position)
+                added += 1
+    return added
+
+
+def entries(catalog: str, include_hidden: bool = False) -> list[CatalogEntry]:
+    _check_catalog(catalog)
+    query = CatalogEntry.select().where(CatalogEntry.catalog == catalog)
+    if not include_hidden:
+        query = query.where(CatalogEntry.active)
+    return list(query.order_by(CatalogEntry.position, CatalogEntry.name))
+
+
+def all_entries(include_hidden: bool = False) -> dict[str, list[CatalogEntry]]:
+    return {catalog: entries(catalog, include_hidden) for catalog in CATALOGS}
+
+
+def entry(catalog: str, entry_id, required: bool = False) -> CatalogEntry | None:
+    """The active entry of `catalog` with this id; a hidden or foreign one is refused."""
+    if entry_id in (None, ""):
+        if required:
+            raise ServiceError(N_("Выберите значение в списке «%(list)s»."), list=CATALOG_TITLES[catalog])
+        return None
+    found = None
+    try:
+        found = CatalogEntry.get_or_none((CatalogEntry.id == entry_id) & (CatalogEntry.catalog == catalog)
+                                         & CatalogEntry.active)
+    except ValueError:
+        found = None
+    if found is None:
+        raise ServiceError(N_("В списке «%(list)s» нет такого значения."), status=422,
+                           list=CATALOG_TITLES[catalog])
+    return found
+
+
+def add_entry(catalog: str, name: str, rank: int = 0) -> CatalogEntry:
+    _check_catalog(catalog)
+    name = _clean_name(name)
+    if CatalogEntry.select().where((CatalogEntry.catalog == catalog) & (CatalogEntry.name == name)).exists():
+        raise Conflict(N_("Значение «%(name)s» уже есть в списке."), name=name)
+    code = _CODE.sub("-", name.lower()).strip("-") or "item"
+    base, number = code, 1
+    while CatalogEntry.select().where((CatalogEntry.catalog == catalog) & (CatalogEntry.code == code)).exists():
+        number += 1
+        code = f"{base}-{number}" if base != "item" else f"item-{number}"
+    last = CatalogEntry.select().where(CatalogEntry.catalog == catalog).order_by(
+        CatalogEntry.position.desc()).first()
+    return CatalogEntry.create(catalog=catalog, code=code, name=name, rank=_rank(catalog, rank),
+                               position=(last.position + 1) if last else 0)
+
+
+def update_entry(entry_id, name: str, active: bool, rank: int | None = None) -> CatalogEntry:
+    found = _any_entry(entry_id)
+    found.name = _clean_name(name)
+    found.active = active
+    if rank is not None:
+        found.rank = _rank(found.catalog, rank)
+    with database.atomic():
+        if (CatalogEntry.select().where((CatalogEntry.catalog == found.catalog) & (CatalogEntry.name == found.name)
+                                        & (CatalogEntry.id != found.id)).exists()):
+            raise Conflict(N_("Значение «%(name)s» уже есть в списке."), name=found.name)
+        found.save()
+    return found
+
+
+def in_use(found: CatalogEntry) -> bool:
+    field = {"kind": Achievement.kind, "direction": Achievement.direction, "level": Achievement.level,
+             "result": Achievement.result, "teacher_role": Achievement.teacher_role}[found.catalog]
+    used = Achievement.select().where(field == found).exists()
+    if found.catalog == "direction":
+        used = used or Hobby.select().where(Hobby.direction == found).exists()
+    return used
+
+
+def _any_entry(entry_id) -> CatalogEntry:
+    try:
+        found = CatalogEntry.get_or_none(CatalogEntry.id == entry_id)
+    except ValueError:
+        found = None
+    if found is None:
+        raise NotFound(N_("Такого значения в списках нет."))
+    return found
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError(N_("Название не может быть пустым."), status=422)
+    if len(name) > 100:
+        raise ServiceError(N_("Название длиннее 100 знаков."), status=422)
+    return name
+
+
+def _rank(catalog: str, rank: int) -> int:
+    if catalog not in ("level", "result"):
+        return 0
+    if not 1 <= int(rank) <= 5:
+        raise ServiceError(N_("Ступень должна быть от 1 до 5."), status=422)
+    return int(rank)
+
+
+def _check_catalog(catalog: str) -> None:
+    if catalog not in CATALOGS:
+        raise NotFound(N_("Такого списка нет."))
