@@ -78,6 +78,8 @@ def create_captive_app(settings: Settings, plan: SegmentPlan | None = None, *, c
         if not limiter.allow(request.remote_addr or ""):
             return Response("Слишком много запросов с этого устройства. Подождите несколько секунд.\n",
                             429, {"Retry-After": "10"}, content_type="text/plain; charset=utf-8")
+        if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
+            return too_large(None)
         g.opened_db = database.is_closed()
         database.connect(reuse_if_open=True)
         return None
@@ -133,6 +135,7 @@ def create_captive_app(settings: Settings, plan: SegmentPlan | None = None, *, c
                 return Response(probe.body, probe.status, content_type=probe.content_type)
         return redirect(plan.splash_url, 302)
 
+    @app.errorhandler(400)  # e.g. a Host header werkzeug finds malformed
     @app.errorhandler(404)
     @app.errorhandler(405)
     def elsewhere(exc):

@@ -71,8 +71,3 @@ def match(host: str, path: str) -> Probe | None:
     if path == "/ncsi.txt":
         return WINDOWS_NCSI
     return None
-
-
-def is_windows_redirect(host: str, path: str) -> bool:
-    """Windows opens www.msftconnecttest.com/redirect in the browser to show the portal."""
-    return host == "www.msftconnecttest.com" and path == "/redirect"
