@@ -16,7 +16,7 @@ DEBIAN_PACKAGES := python3-venv python3-dev build-essential \
 	chromium poppler-utils dnsmasq-base nftables iproute2 iputils-ping curl \
 	postgresql debootstrap hostapd
 
-.PHONY: run test bench lint clean install system-deps translations
+.PHONY: run test bench lint clean install system-deps translations messages
 
 system-deps: .stamps/system-deps
 .stamps/system-deps: Makefile
@@ -38,7 +38,7 @@ $(BIN)/okey: setup.cfg pyproject.toml | .stamps/system-deps
 install: system-deps $(BIN)/okey translations
 
 translations: $(BIN)/okey
-	$(BIN)/pybabel compile -q -d webui/translations -D messages
+	$(BIN)/pybabel compile -d webui/translations -D messages
 
 run: install
 	@if [ ! -f $(DEMO_DIR)/okey.db ]; then \
@@ -63,3 +63,10 @@ lint: install
 clean:
 	rm -rf $(VENV) .stamps build *.egg-info var tests/artifacts .pytest_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+# Re-extract the translatable strings (the Russian source text) and update the catalogues:
+# English translates every message; Russian supplies the three plural forms the source text lacks.
+messages: $(BIN)/okey
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+		-o webui/translations/messages.pot .
+	for lang in ru en; do $(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations -l $$lang --no-fuzzy-matching; done
