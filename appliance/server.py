@@ -58,8 +58,9 @@ def run(settings: Settings) -> None:
     segment = build_segment_server(settings, app) if settings.segment.interface else None
     server = create_server(app, host=settings.server.host, port=settings.server.port,
                            threads=settings.server.threads, ident="okey",
-                           # Requests above the upload limit are refused before they are read.
-                           max_request_body_size=(settings.server.max_upload_mb + 1) * 1024 * 1024)
+                           # Flask refuses bodies over the upload limit with a Russian page (it reads
+                           # Content-Length first); waitress cuts off only the absurd ones.
+                           max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)
     scheduler = build_scheduler(settings)
     announcer = None
     if settings.server.announce:

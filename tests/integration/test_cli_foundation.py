@@ -3,6 +3,7 @@
 import http.cookiejar
 import re
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -68,6 +69,10 @@ def test_users_import_and_cards(tmp_path):
 def _login(server_url: str, user: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    return _login_with(opener, server_url, user)
+
+
+def _login_with(opener, server_url: str, user: str) -> str:
     form = opener.open(f"{server_url}/login").read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     body = urllib.parse.urlencode({"login": user, "password": DEMO_PASSWORD, "csrf_token": token}).encode()
@@ -91,3 +96,23 @@ def test_serve_answers_healthz(demo_data_dir):
     finally:
         server.stop()
     assert server.process.returncode == 0
+
+
+def test_real_server_refuses_a_50_mb_upload_in_russian(live_server):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    _login_with(opener, live_server.url, "admin")
+    form = opener.open(f"{live_server.url}/admin/import").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    boundary = "okeyboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+            "Content-Type: text/csv\r\n\r\n").encode() + b"x" * (50 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{live_server.url}/admin/import", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        opener.open(request)
+        raise AssertionError("a 50-MB upload was accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 413
+        assert "Файл слишком большой" in exc.read().decode()
