@@ -84,6 +84,10 @@ def init(ctx, data, school_name, school_code, demo, demo_password):
 
     settings = open_data(ctx, data, create=True)
     settings.secret_key()
+    from backup.keys import ensure_key as ensure_backup_key
+
+    if ensure_backup_key(settings):
+        console.print("Создан ключ резервных копий. Напечатайте лист восстановления: okey backup recovery-sheet")
     if demo and not School.select().exists():
         _create_demo(settings, demo_password)
     elif not School.select().exists():
@@ -228,6 +232,10 @@ def cards(ctx, data, class_name, role, reissue, out):
 from captive_portal.cli import captive  # noqa: E402 - feature commands register after the core ones
 
 cli.add_command(captive)
+
+from backup.cli import backup  # noqa: E402
+
+cli.add_command(backup)
 
 
 def main() -> None:

@@ -39,4 +39,11 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)
+    if settings.backup.enabled:
+        from appliance.services.backups import parse_time
+        from backup.jobs import nightly
+
+        hour, minute = parse_time(settings.backup.time)
+        scheduler.add_job(with_database(lambda: nightly(settings), "backup"), "cron", hour=hour, minute=minute,
+                          id="backup", replace_existing=True)
     return scheduler

@@ -1,0 +1,101 @@
+"""Backup status for the admin page, read from the recorded job runs (no backup code here)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from appliance.config import Settings
+from appliance.i18n import N_, Message
+from appliance.models.base import utcnow
+from appliance.models.operations import JobRun
+from appliance.services import operations
+
+BACKUP = "backup"
+RESTORE_TEST = "backup-restore-test"
+
+
+def target_title(spec: str) -> Message:
+    """How a configured target is called on the page: «флешка OKEY-BACKUP», «хранилище района …»."""
+    kind, _, value = spec.partition(":")
+    if kind == "usb" and value.startswith("/"):
+        return Message(N_("Флешка в %(path)s"), path=value)
+    if kind == "usb":
+        return Message(N_("Флешка «%(label)s»"), label=value)
+    if kind == "district":
+        return Message(N_("Хранилище района %(path)s"), path=value)
+    return Message(N_("Каталог %(path)s"), path=value if kind == "local" else spec)
+
+
+@dataclass
+class TargetStatus:
+    spec: str
+    title: Message
+    last_good: JobRun | None
+    last_run: JobRun | None
+    age: datetime.timedelta | None
+    too_old: bool
+
+    @property
+    def last_error(self) -> str:
+        """The error of the latest run, when it failed."""
+        return self.last_run.error if self.last_run and self.last_run.ok is False else ""
+
+
+@dataclass
+class BackupStatus:
+    enabled: bool
+    next_run: datetime.datetime | None
+    max_age_days: int
+    targets: list[TargetStatus]
+    last_restore_test: JobRun | None
+
+    @property
+    def warning(self) -> bool:
+        return any(target.too_old for target in self.targets)
+
+
+def next_run(settings: Settings, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When the nightly backup runs next, in the school's time zone."""
+    if not settings.backup.enabled:
+        return None
+    zone = ZoneInfo(settings.school.timezone)
+    now = now or datetime.datetime.now(zone)
+    hour, minute = parse_time(settings.backup.time)
+    candidate = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if candidate <= now:
+        candidate += datetime.timedelta(days=1)
+    return candidate
+
+
+def parse_time(text: str) -> tuple[int, int]:
+    hour, _, minute = text.strip().partition(":")
+    try:
+        parsed = int(hour), int(minute or 0)
+    except ValueError:
+        parsed = (-1, -1)
+    if not (0 <= parsed[0] < 24 and 0 <= parsed[1] < 60):
+        raise ValueError(f"[backup] time: ожидается время ЧЧ:ММ, получено «{text}»")
+    return parsed
+
+
+def backup_status(settings: Settings, now: datetime.datetime | None = None) -> BackupStatus:
+    current = now or utcnow()
+    limit = datetime.timedelta(days=settings.backup.max_age_days)
+    specs = list(settings.backup.targets)
+    # Targets given on the command line also appear, so every recorded run is visible.
+    for (spec,) in JobRun.select(JobRun.target).where(JobRun.kind == BACKUP).distinct().tuples():
+        if spec not in specs:
+            specs.append(spec)
+    targets = []
+    for spec in specs:
+        good = operations.latest(BACKUP, spec, ok=True)
+        last = operations.latest(BACKUP, spec)
+        age = current - good.finished_at if good and good.finished_at else None
+        configured = spec in settings.backup.targets
+        targets.append(TargetStatus(spec=spec, title=target_title(spec), last_good=good, last_run=last, age=age,
+                                    too_old=configured and (age is None or age > limit)))
+    return BackupStatus(enabled=settings.backup.enabled, next_run=next_run(settings),
+                        max_age_days=settings.backup.max_age_days, targets=targets,
+                        last_restore_test=operations.latest(RESTORE_TEST))

@@ -1,0 +1,251 @@
+"""`okey backup run|verify|restore|list|recovery-sheet`."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from appliance.config import Settings
+from backup.errors import BackupError
+
+console = Console(soft_wrap=True)  # long paths and messages stay on one line for grep
+progress_console = Console(stderr=True)
+
+data_option = click.option("--data", "data", type=click.Path(file_okay=False), default=None,
+                           help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")
+key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
+                          help="Файл с ключом с листа восстановления (по умолчанию ключ этого сервера).")
+
+
+class BarReporter:
+    """Shows each stage of a run (copy, write, check) as a rich progress bar."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task = None
+
+    def stage(self, description: str, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        self.task = self.progress.add_task(description, total=max(total, 1))
+
+    def advance(self, amount: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, amount)
+
+
+def _settings(ctx: click.Context, data: str | None) -> Settings:
+    # The root context object resolves the settings (the --config option of `okey`).
+    return ctx.find_root().obj.settings(data)
+
+
+def _open(ctx: click.Context, data: str | None) -> Settings:
+    """Settings with the database opened and up to date, as every `okey` command does."""
+    from appliance import migrations
+    from appliance.db import UnsafeSQLiteError, database, open_database
+
+    settings = _settings(ctx, data)
+    if not settings.db_path.exists():
+        raise click.ClickException(f"В каталоге {settings.data_dir} нет базы данных. "
+                                   f"Сначала выполните: okey init --data {settings.data_dir}")
+    settings.ensure_dirs()
+    try:
+        open_database(settings)
+        database.connect(reuse_if_open=True)
+        migrations.migrate()
+    except (UnsafeSQLiteError, migrations.SchemaTooNewError) as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.call_on_close(database.close)
+    return settings
+
+
+def _school_id() -> str | None:
+    from appliance.models.people import School
+
+    school = School.select().order_by(School.created_at).first()
+    return school.id.hex if school else None
+
+
+def _identity(settings, key_file: str | None, fallback=None):
+    from backup.keys import appliance_identity, load_identity
+
+    if key_file:
+        return load_identity(Path(key_file))
+    if fallback is not None and not (settings.keys_dir / "backup.key").exists():
+        return appliance_identity(fallback)
+    return appliance_identity(settings)
+
+
+@click.group("backup")
+def backup() -> None:
+    """Резервные копии: создание, проверка, восстановление, лист с ключом."""
+
+
+@backup.command("run")
+@data_option
+@click.option("--target", "targets", multiple=True,
+              help="Куда сохранить (каталог, usb:МЕТКА, district:/путь); можно несколько. "
+                   "По умолчанию — цели из настроек.")
+@click.pass_context
+def run(ctx: click.Context, data: str | None, targets: tuple[str, ...]) -> None:
+    """Сделать резервную копию сейчас (портал может продолжать работать)."""
+    from backup import jobs
+    from backup.targets import human_size
+
+    settings = _open(ctx, data)
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=progress_console, transient=True) as progress:
+            results = jobs.run_backups(settings, list(targets) or None, BarReporter(progress))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for result in results:
+        if result.ok:
+            console.print(f"[green]✓[/green] {result.title}: {result.path} ({human_size(result.size)}, "
+                          f"{result.detail})")
+        else:
+            console.print(f"[red]✗[/red] {result.title}: {result.error}")
+    if not all(result.ok for result in results):
+        sys.exit(1)
+
+
+@backup.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+@data_option
+@key_option
+@click.option("--full", is_flag=True, help="Ещё и пробное восстановление во временный каталог.")
+@click.pass_context
+def verify(ctx: click.Context, file: str, data: str | None, key_file: str | None, full: bool) -> None:
+    """Проверить копию: расшифровать и сверить контрольные суммы всех файлов."""
+    from backup.targets import human_size
+    from backup.verify import restore_test, verify_backup
+
+    settings = _settings(ctx, data)
+    school_id = None
+    if settings.db_path.exists():
+        _open(ctx, data)
+        school_id = _school_id()
+    try:
+        identity = _identity(settings, key_file)
+        checked = verify_backup(Path(file), identity, school_id)
+        if full:
+            restore_test(Path(file), identity, settings.state_dir / "restore-test")
+    except BackupError as exc:
+        console.print(f"[red]Копия не прошла проверку.[/red] {exc}")
+        sys.exit(1)
+    manifest = checked.manifest
+    console.print(f"[green]Копия в порядке[/green]: школа {checked.school}, сделана "
+                  f"{_local_time(manifest['created_at'], settings)}, схема {manifest['schema_version']}, "
+                  f"файлов: {len(manifest['uploads'])}, объём {human_size(checked.stored_bytes)}."
+                  + (" Пробное восстановление прошло." if full else ""))
+
+
+@backup.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@data_option
+@key_option
+@click.option("--force", is_flag=True, help="Заменить существующую базу данных в каталоге.")
+@click.pass_context
+def restore(ctx: click.Context, file: str, data: str | None, key_file: str | None, force: bool) -> None:
+    """Восстановить копию в каталог данных (новый сервер получает новый идентификатор)."""
+    from appliance.config import write_private_file
+    from appliance.models.changes import new_instance_id
+    from backup.keys import key_path
+    from backup.verify import restore_files
+
+    settings = _settings(ctx, data)
+    try:
+        identity = _identity(settings, key_file, fallback=_settings(ctx, None))
+        with progress_console.status("Восстанавливаю и проверяю…"):
+            manifest = restore_files(Path(file), identity, settings.data_dir, force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings.ensure_dirs()
+    if not key_path(settings).exists():
+        write_private_file(key_path(settings), f"{identity}\n")
+    _open(ctx, data)
+    instance = new_instance_id()
+    school = manifest.get("school", {})
+    console.print(f"Восстановлена школа «{school.get('name', '')}» из копии от "
+                  f"{_local_time(manifest['created_at'], settings)}: строк "
+                  f"{sum(manifest['row_counts'].values())}, файлов {len(manifest['uploads'])}.")
+    console.print(f"Новый идентификатор сервера: {instance}. Данные: {settings.data_dir}")
+
+
+@backup.command("list")
+@data_option
+@key_option
+@click.option("--target", "targets", multiple=True, help="Где искать копии (по умолчанию цели из настроек).")
+@click.pass_context
+def list_backups(ctx: click.Context, data: str | None, key_file: str | None, targets: tuple[str, ...]) -> None:
+    """Показать копии на каждой цели."""
+    from backup import archive
+    from backup.targets import human_size, locate, parse_target
+
+    settings = _settings(ctx, data)
+    if settings.db_path.exists():
+        _open(ctx, data)
+    try:
+        identity = _identity(settings, key_file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for spec in targets or settings.backup.targets:
+        target = parse_target(spec)
+        try:
+            base = locate(target, settings.data_dir)
+        except BackupError as exc:
+            console.print(f"[bold]{target.title}[/bold]: [red]{exc}[/red]")
+            continue
+        found = archive.manifests(base) + [m for d in sorted(base.glob("okey-*")) if d.is_dir()
+                                           for m in archive.manifests(d)]
+        table = Table(title=f"{target.title}: {base}", title_justify="left")
+        for column in ("Копия", "Сделана", "Школа", "Схема", "Файлов", "База"):
+            table.add_column(column)
+        for path in found:
+            try:
+                manifest = archive.read_manifest(path, identity)
+            except BackupError as exc:
+                table.add_row(path.name, "", f"[red]{exc}[/red]", "", "", "")
+                continue
+            table.add_row(str(path.relative_to(base)), _local_time(manifest["created_at"], settings),
+                          manifest["school"].get("name", ""), str(manifest["schema_version"]),
+                          str(len(manifest["uploads"])), human_size(manifest["database"]["size"]))
+        console.print(table if found else f"[bold]{target.title}[/bold]: копий нет ({base}).")
+
+
+@backup.command("recovery-sheet")
+@data_option
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Куда записать PDF.")
+@click.pass_context
+def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
+    """Лист восстановления: закрытый ключ копий текстом и QR-кодом, для сейфа школы."""
+    from appliance.config import write_private_file
+    from appliance.documents.recovery import render_recovery_sheet
+    from appliance.services.backups import target_title
+    from appliance.services.school import get_school
+    from backup.keys import appliance_identity
+
+    settings = _open(ctx, data)
+    try:
+        identity = appliance_identity(settings)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    school = get_school()
+    pdf = render_recovery_sheet(school.name, school.code, str(identity), str(identity.to_public()),
+                                [str(target_title(spec)) for spec in settings.backup.targets],
+                                datetime.datetime.now())
+    write_private_file(Path(out), pdf)
+    console.print(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл.")
+
+
+def _local_time(iso: str, settings) -> str:
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.datetime.fromisoformat(iso)
+    return moment.astimezone(ZoneInfo(settings.school.timezone)).strftime("%d.%m.%Y %H:%M")
