@@ -1,0 +1,279 @@
+"""The Ansible playbook in deploy/ansible: lint, syntax, bad variables, and a real converge.
+
+The converge provisions a Debian 12 root made with debootstrap through the chroot connection,
+checks what it installed and runs the playbook a second time expecting no change. The root is
+cached as a tar outside the repository (OKEY_TEST_CACHE, default /var/cache/okey-test), together
+with the downloaded .deb files and pip's cache, so later runs only unpack and converge.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from appliance import __version__
+from appliance.config import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE_DIR = REPO / "deploy" / "ansible"
+BIN = Path(sys.executable).parent
+CACHE = Path(os.environ.get("OKEY_TEST_CACHE", "/var/cache/okey-test"))
+ROOT_TAR = CACHE / "bookworm-root.tar"
+HOST_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def ansible_env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
+        "ANSIBLE_HOME": str(tmp / "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "PATH": f"{BIN}:{env.get('PATH', '/usr/bin:/bin')}",
+    })
+    return env
+
+
+def run_playbook(tmp: Path, inventory: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "site.yml", *args],
+                          cwd=ANSIBLE_DIR, env=ansible_env(tmp), capture_output=True, text=True, timeout=timeout)
+
+
+def recap(output: str) -> dict[str, int]:
+    found = RECAP.findall(output)
+    assert len(found) == 1, output[-3000:]
+    _, ok, changed, unreachable, failed = found[0]
+    return {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
+
+
+# -- static checks ---------------------------------------------------------------------------------
+
+def test_syntax_check(tmp_path: Path) -> None:
+    result = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "-i", "inventory/example/hosts.yml", "site.yml"],
+                            cwd=ANSIBLE_DIR, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ansible_lint_production_profile(tmp_path: Path) -> None:
+    result = subprocess.run([str(BIN / "ansible-lint"), "--profile", "production", "--offline", "--nocolor"],
+                            cwd=ANSIBLE_DIR, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout + result.stderr
+
+
+def test_every_role_documents_its_variables() -> None:
+    """Each variable a role's tasks, templates and handlers use is documented in its defaults."""
+    for role in sorted((ANSIBLE_DIR / "roles").iterdir()):
+        defaults = (role / "defaults" / "main.yml").read_text()
+        own = set(re.findall(rf"^({role.name}_[a-z0-9_]+):", defaults, re.M))
+        assert own, role.name
+        registered = set()
+        used = set()
+        for path in role.rglob("*"):
+            if path.is_file() and path.parent.name in ("tasks", "handlers", "templates", "vars"):
+                text = path.read_text()
+                registered |= set(re.findall(rf"(?:register|loop_var):\s*({role.name}_[a-z0-9_]+)", text))
+                registered |= set(re.findall(rf"^({role.name}_[a-z0-9_]+):", text, re.M)) if path.parent.name == "vars" else set()
+                used |= set(re.findall(rf"\b({role.name}_[a-z0-9_]+)\b", text))
+        undocumented = used - own - registered
+        assert not undocumented, f"{role.name}: not in defaults/main.yml: {sorted(undocumented)}"
+        # Every default has a comment above it or above its group.
+        assert defaults.count("\n#") >= len(own) // 4, role.name
+
+
+# -- bad variables: the first play stops before anything touches the server ------------------------
+
+BAD_VARIABLES = [
+    ({"segment_address": "10.77.0.1"}, "segment_address"),
+    ({"segment_address": "10.77.300.1/22"}, "segment_address"),
+    ({"segment_ssid": ""}, "segment_ssid"),
+    ({"segment_ssid": "Очень длинное имя сети школы номер 17"}, "segment_ssid"),
+    ({"segment_interface": ""}, "segment_interface"),
+    ({"segment_interface": "eth 1"}, "segment_interface"),
+    ({"okey_app_school_code": "Школа 17"}, "okey_app_school_code"),
+    ({"base_timezone": "Moscow time"}, "base_timezone"),
+]
+
+
+@pytest.fixture
+def unreachable_root(tmp_path: Path) -> Path:
+    """A directory the chroot connection accepts but where nothing can run: any task that
+    got past the checks would fail on it instead of changing a real machine."""
+    root = tmp_path / "no-such-server"
+    (root / "bin").mkdir(parents=True)
+    # An executable file the connection accepts, yet no program: chroot cannot run it.
+    (root / "bin" / "sh").write_bytes(b"")
+    (root / "bin" / "sh").chmod(0o755)
+    return root
+
+
+def example_inventory(tmp: Path, host: Path) -> Path:
+    """The example inventory (its group_vars with a school's values) aimed at a chroot."""
+    inventory = tmp / "inventory"
+    shutil.copytree(ANSIBLE_DIR / "inventory" / "example", inventory)
+    (inventory / "hosts.yml").write_text(
+        "okey:\n  hosts:\n    school-17:\n"
+        f"      ansible_host: {host}\n      ansible_connection: community.general.chroot\n")
+    return inventory
+
+
+@pytest.mark.parametrize(("override", "variable"), BAD_VARIABLES,
+                         ids=[f"{v}={next(iter(o.values()))!r}" for o, v in BAD_VARIABLES])
+def test_bad_variable_stops_before_touching_the_server(tmp_path: Path, unreachable_root: Path,
+                                                        override: dict, variable: str) -> None:
+    import json
+
+    inventory = example_inventory(tmp_path, unreachable_root)
+    wheel = tmp_path / "okey_school-9.9.9-py3-none-any.whl"
+    extra = {"okey_app_wheel": str(wheel), **override}
+    result = run_playbook(tmp_path, inventory / "hosts.yml", "-e", json.dumps(extra), timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert variable in out, out
+    assert "Check the variables before touching the server" in out
+    # Nothing past the checks ran: no facts gathered, no task of the provisioning play.
+    assert "Gathering Facts" not in out and "Provision the school appliance" not in out, out
+    assert sorted(p.name for p in unreachable_root.iterdir()) == ["bin"]
+    counts = recap(out)
+    assert counts["failed"] == 1 and counts["changed"] == 0
+
+
+# -- the real converge into a Debian 12 root --------------------------------------------------------
+
+def debian_mirror() -> str:
+    """The Debian mirror this machine uses (first URI of the stanza serving bookworm itself)."""
+    for stanza in HOST_SOURCES.read_text().split("\n\n"):
+        fields = dict(line.split(":", 1) for line in stanza.splitlines() if ":" in line and not line.startswith("#"))
+        suites = fields.get("Suites", "").split()
+        if "bookworm" in suites and fields.get("URIs"):
+            return fields["URIs"].split()[0]
+    raise AssertionError(f"no bookworm mirror in {HOST_SOURCES}")
+
+
+def cached_root_tar() -> Path:
+    """Make the debootstrap root once; later runs reuse the tar."""
+    if ROOT_TAR.exists():
+        return ROOT_TAR
+    CACHE.mkdir(parents=True, exist_ok=True)
+    build = CACHE / "bookworm-root.build"
+    shutil.rmtree(build, ignore_errors=True)
+    subprocess.run(["debootstrap", "--include=python3,python3-apt,ca-certificates", "bookworm", str(build), debian_mirror()],
+                   check=True, capture_output=True, timeout=1800)
+    partial = ROOT_TAR.with_suffix(".tar.partial")
+    subprocess.run(["tar", "-C", str(build), "--numeric-owner", "-cf", str(partial), "."], check=True, timeout=600)
+    partial.rename(ROOT_TAR)
+    shutil.rmtree(build)
+    return ROOT_TAR
+
+
+def use_host_package_sources(root: Path) -> None:
+    """The root fetches packages the way this machine does: its apt sources and settings,
+    its extra CA certificates and pip settings (a proxy may sit between it and the registries)."""
+    (root / "etc/apt/sources.list").unlink(missing_ok=True)
+    shutil.copy(HOST_SOURCES, root / "etc/apt/sources.list.d/debian.sources")
+    for conf in Path("/etc/apt/apt.conf.d").glob("99*"):
+        shutil.copy(conf, root / "etc/apt/apt.conf.d" / conf.name)
+    extra_ca = Path("/usr/local/share/ca-certificates")
+    if extra_ca.is_dir():
+        shutil.copytree(extra_ca, root / "usr/local/share/ca-certificates", dirs_exist_ok=True)
+        subprocess.run(["chroot", str(root), "update-ca-certificates"], check=True, capture_output=True, timeout=120)
+    (root / "etc/pip.conf").write_text("[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n")
+    shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
+    # The usual guard for chroots: package scripts must not start daemons here.
+    policy = root / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 101\n")
+    policy.chmod(0o755)
+
+
+@pytest.fixture
+def debian_root(tmp_path: Path) -> Iterator[Path]:
+    if os.geteuid() != 0 or not shutil.which("debootstrap"):
+        pytest.skip("the converge needs root and debootstrap")
+    tar = cached_root_tar()
+    root = tmp_path / "bookworm"
+    root.mkdir()
+    subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(tar)], check=True, timeout=600)
+    use_host_package_sources(root)
+    mounts: list[Path] = []
+
+    def mount(args: list[str], target: Path) -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["mount", *args, str(target)], check=True)
+        mounts.append(target)
+
+    try:
+        mount(["-t", "proc", "proc"], root / "proc")
+        mount(["--bind", "/dev"], root / "dev")
+        for cache, inside in (("apt-archives", "var/cache/apt/archives"), ("pip", "root/.cache/pip")):
+            (CACHE / cache / "partial").mkdir(parents=True, exist_ok=True)
+            mount(["--bind", str(CACHE / cache)], root / inside)
+        yield root
+    finally:
+        for target in reversed(mounts):
+            if subprocess.run(["umount", str(target)]).returncode != 0:
+                subprocess.run(["umount", "-l", str(target)])
+        leftover = [p for p in root.rglob("*") if p.is_mount()] if root.exists() else []
+        assert not leftover, f"still mounted: {leftover}"
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([str(BIN / "python"), "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+                   check=True, capture_output=True, timeout=600)
+    (found,) = out.glob("okey_school-*.whl")
+    return found
+
+
+@pytest.mark.system
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, wheel: Path) -> None:
+    import json
+
+    inventory = example_inventory(tmp_path, debian_root)
+    extra = tmp_path / "converge.json"
+    extra.write_text(json.dumps({"okey_app_wheel": str(wheel), "okey_start_services": False}))
+    first = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}")
+    out = first.stdout + first.stderr
+    assert first.returncode == 0, out[-6000:]
+    assert recap(out)["changed"] > 0
+
+    # The settings file is what the portal itself reads.
+    config = debian_root / "etc/okey/okey.toml"
+    raw = tomllib.loads(config.read_text())
+    assert raw["data_dir"] == "/var/lib/okey"
+    settings = load_settings(config, environ={})
+    assert settings.school.code == "school-17"
+    assert settings.server.port == 80
+    assert oct(config.stat().st_mode & 0o777) == "0o640"
+
+    unit = (debian_root / "etc/systemd/system/okey.service").read_text()
+    assert "ExecStart=/opt/okey/venv/bin/okey --config /etc/okey/okey.toml serve" in unit
+    assert "CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n" in unit
+    assert "AmbientCapabilities=CAP_NET_BIND_SERVICE\n" in unit
+    for option in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "Restart=on-failure"):
+        assert option in unit
+    assert (debian_root / "etc/systemd/system/multi-user.target.wants/okey.service").is_symlink()
+
+    version = subprocess.run(["chroot", str(debian_root), "/opt/okey/venv/bin/okey", "--version"],
+                             capture_output=True, text=True, check=True, timeout=60)
+    assert version.stdout.strip() == f"okey {__version__}"
+    db = debian_root / "var/lib/okey/okey.db"
+    assert db.is_file()
+
+    second = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}")
+    out2 = second.stdout + second.stderr
+    assert second.returncode == 0, out2[-6000:]
+    counts = recap(out2)
+    assert counts["changed"] == 0 and counts["failed"] == 0, out2[-6000:]
