@@ -27,7 +27,7 @@ from backup.errors import BackupError
 FORMAT = 1
 MANIFEST_SUFFIX = ".backup"
 OBJECTS = "objects"
-_STAMP = re.compile(r"^okey-.+-(\d{8}-\d{6})(?:-\d+)?\.backup$")
+_STAMP = re.compile(r"^okey-.+-(\d{8}-\d{6})(?:-(\d+))?\.backup$")
 _PART = re.compile(r"^(okey-.+)\.db\.\d{3}$")
 
 
@@ -62,7 +62,8 @@ def manifests(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     found = [p for p in directory.glob("okey-*" + MANIFEST_SUFFIX) if stamp_of(p)]
-    return sorted(found, key=lambda p: (stamp_of(p), p.name), reverse=True)
+    # Two backups within one second are told apart by the number after the time.
+    return sorted(found, key=lambda p: (stamp_of(p), int(_STAMP.match(p.name).group(2) or 1)), reverse=True)
 
 
 def part_owner(path: Path) -> str | None:

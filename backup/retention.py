@@ -13,23 +13,22 @@ from backup.atomic import fsync_dir
 from backup.errors import BackupError
 
 
-def to_keep(stamps: list[datetime.datetime], daily: int, weekly: int, monthly: int) -> set[datetime.datetime]:
-    """The newest backup of each of the last `daily` days, `weekly` weeks and `monthly` months
-    that have backups; the newest one always."""
-    ordered = sorted(stamps, reverse=True)
-    keep = set(ordered[:1])
+def to_keep(stamps: list[datetime.datetime], daily: int, weekly: int, monthly: int) -> set[int]:
+    """Positions (in `stamps`, newest first) of the newest backup of each of the last `daily` days,
+    `weekly` weeks and `monthly` months that have backups; the newest one always."""
+    keep = {0} if stamps else set()
     periods = ((daily, lambda t: t.date()), (weekly, lambda t: t.isocalendar()[:2]),
                (monthly, lambda t: (t.year, t.month)))
     for count, period in periods:
         seen: list = []
-        for stamp in ordered:
+        for position, stamp in enumerate(stamps):
             key = period(stamp)
             if key in seen:
                 continue
             if len(seen) >= count:
                 break
             seen.append(key)
-            keep.add(stamp)
+            keep.add(position)
     return keep
 
 
@@ -45,11 +44,10 @@ def prune(directory: Path, newest_good: Path, identity: x25519.Identity, daily: 
     found = archive.manifests(directory)
     if newest_good not in found:
         raise BackupError("Удаление старых копий отменено: новая копия не найдена.")
-    stamps = {path: archive.stamp_of(path) for path in found}
-    keep = to_keep(list(stamps.values()), daily, weekly, monthly)
+    keep = to_keep([archive.stamp_of(path) for path in found], daily, weekly, monthly)
     result = Pruned()
-    for path, stamp in stamps.items():
-        if stamp in keep or path == newest_good:
+    for position, path in enumerate(found):
+        if position in keep or path == newest_good:
             continue
         parts = sorted(directory.glob(path.name[:-len(archive.MANIFEST_SUFFIX)] + ".db.[0-9][0-9][0-9]"))
         path.unlink()  # the manifest first: without it the parts are leftovers, never a backup

@@ -41,8 +41,8 @@ def table_rows(db_path: Path, skip: tuple[str, ...] = ()) -> dict[str, list]:
         conn.close()
 
 
-@pytest.fixture
-def school(settings, demo):
+@pytest.fixture(name="school")
+def school_fixture(settings, demo):
     """The demo school in a temporary data directory, with a backup key and a few uploads."""
     ensure_key(settings)
     add_uploads(settings.uploads_dir, 5, 20_000)

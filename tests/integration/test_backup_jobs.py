@@ -1,0 +1,164 @@
+"""Backups through the library: split parts, retention, busy writers, job runs and the nightly job."""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import time
+
+import apsw
+
+from appliance.models.operations import JobRun
+from appliance.services import backups as backup_status
+from backup import archive
+from backup.create import BackupWriter, scan_uploads
+from backup.jobs import nightly, run_backups
+from backup.keys import appliance_identity
+from backup.retention import prune
+from backup.snapshot import take_snapshot
+from backup.verify import restore_files, verify_backup
+from tests.backup_fixtures import add_uploads, school_fixture, tree_digest  # noqa: F401 - the fixture
+
+
+def test_a_database_bigger_than_a_part_is_split_and_each_part_is_hashed(school, tmp_path):
+    identity = appliance_identity(school)
+    snapshot = take_snapshot(school.db_path, tmp_path / "work")
+    directory = tmp_path / "t"
+    directory.mkdir()
+    part_size = 64 * 1024
+    uploads = scan_uploads(school.uploads_dir, {})
+    backup = BackupWriter(directory, [identity.to_public()], part_size).write(snapshot, school.uploads_dir, uploads)
+    manifest = archive.read_manifest(backup, identity)
+    parts = manifest["database"]["parts"]
+    assert len(parts) == -(-sum(p["size"] for p in parts) // part_size) > 3
+    assert all(p["size"] == part_size for p in parts[:-1])
+    assert [p["file"] for p in parts] == sorted(p.name for p in directory.glob("*.db.*"))
+    verify_backup(backup, identity)
+    # A missing middle part is named.
+    (directory / parts[1]["file"]).rename(tmp_path / "aside")
+    try:
+        verify_backup(backup, identity)
+    except Exception as exc:  # noqa: BLE001
+        assert f"Не хватает части копии: {parts[1]['file']}" in str(exc)
+    else:
+        raise AssertionError("verify passed without a part")
+    (tmp_path / "aside").rename(directory / parts[1]["file"])
+    restore_files(backup, identity, tmp_path / "restored")
+    assert (tmp_path / "restored" / "okey.db").read_bytes() == snapshot.path.read_bytes()
+
+
+def test_retention_keeps_7_daily_4_weekly_12_monthly_and_drops_unused_uploads(school, tmp_path):
+    identity = appliance_identity(school)
+    directory = tmp_path / "t"
+    directory.mkdir()
+    writer = BackupWriter(directory, [identity.to_public()], 1 << 30)
+    start = datetime.datetime(2025, 1, 1, 2, 30, tzinfo=datetime.UTC)
+    days = [start + datetime.timedelta(days=n) for n in range(400)]
+    early_only = None
+    backup = None
+    for n, day in enumerate(days):
+        if n == 0:
+            early_only = add_uploads(school.uploads_dir, 1, 1000, "early")
+        if n == 1:
+            for rel in early_only:
+                (school.uploads_dir / rel).unlink()
+        snapshot = take_snapshot(school.db_path, tmp_path / "work")
+        snapshot.created_at = day
+        backup = writer.write(snapshot, school.uploads_dir, scan_uploads(school.uploads_dir, {}))
+        if n % 40 == 0 or n == len(days) - 1:
+            prune(directory, backup, identity, 7, 4, 12)
+    kept = sorted(archive.stamp_of(p) for p in archive.manifests(directory))
+    last = days[-1]
+    daily = {last - datetime.timedelta(days=n) for n in range(7)}
+    assert daily <= set(kept)
+    weeks = {d.isocalendar()[:2] for d in kept}
+    months = {(d.year, d.month) for d in kept}
+    assert len(weeks) >= 4 and len(months) == 12
+    assert len(kept) <= 7 + 4 + 12 and backup in archive.manifests(directory)
+    # Every kept backup still verifies; the upload only the deleted ones had is gone.
+    for path in archive.manifests(directory)[:3] + archive.manifests(directory)[-2:]:
+        verify_backup(path, identity)
+    names = {p.name[:-4] for p in directory.glob("objects/*/*.age")}
+    assert not set(early_only.values()) & names
+    assert set(tree_digest(school.uploads_dir).values()) <= names
+    # No database part is left without its manifest.
+    owners = {archive.part_owner(p) for p in directory.glob("*.db.*")}
+    assert owners == {p.name[:-len(".backup")] for p in archive.manifests(directory)}
+
+
+def _writer(path: str, stop_at: float) -> None:
+    """Two tables that change together in every transaction: a torn copy would show it."""
+    conn = apsw.Connection(path)
+    conn.set_busy_timeout(10000)
+    n = 0
+    while time.monotonic() < stop_at:
+        with conn:
+            conn.execute("INSERT INTO ledger_a (n, payload) VALUES (?, randomblob(2000))", (n,))
+            conn.execute("UPDATE ledger_b SET total = total + ?", (n,))
+        n += 1
+
+
+def test_a_backup_taken_while_writers_are_busy_restores_consistent(school, tmp_path):
+    conn = apsw.Connection(str(school.db_path))
+    conn.execute("CREATE TABLE ledger_a (n INTEGER, payload BLOB); CREATE TABLE ledger_b (total INTEGER);"
+                 "INSERT INTO ledger_b VALUES (0)")
+    conn.close()
+    stop_at = time.monotonic() + 6
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_writer, args=(str(school.db_path), stop_at)) for _ in range(2)]
+    for process in writers:
+        process.start()
+    time.sleep(1.5)
+    results = run_backups(school, [str(tmp_path / "t")])
+    for process in writers:
+        process.join(30)
+    assert results[0].ok, results[0].error
+    identity = appliance_identity(school)
+    restore_files(results[0].path, identity, tmp_path / "restored")
+    copy = apsw.Connection(str(tmp_path / "restored" / "okey.db"))
+    count, total_a = copy.execute("SELECT count(*), coalesce(sum(n), 0) FROM ledger_a").fetchall()[0]
+    (total_b,) = copy.execute("SELECT total FROM ledger_b").fetchall()[0]
+    assert count > 0 and total_a == total_b
+    live = apsw.Connection(str(school.db_path)).execute("SELECT count(*) FROM ledger_a").fetchall()[0][0]
+    assert live > count  # the writers really went on during and after the copy
+
+
+def test_runs_are_recorded_and_the_status_shows_age_errors_and_the_next_run(school, tmp_path):
+    school.backup.targets = [str(tmp_path / "good"), "usb:OKEY-NO-SUCH-DRIVE"]
+    school.backup.max_age_days = 2
+    results = run_backups(school)
+    assert [r.ok for r in results] == [True, False]
+    status = backup_status.backup_status(school)
+    good, usb = status.targets
+    assert good.last_good.size == results[0].size > 0 and good.last_good.path == str(results[0].path)
+    assert not good.too_old and good.last_error == ""
+    assert usb.too_old and usb.last_error == "Флешка с меткой «OKEY-NO-SUCH-DRIVE» не подключена."
+    assert str(usb.title) == "Флешка «OKEY-NO-SUCH-DRIVE»"
+    assert status.warning
+    later = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(days=3)
+    assert backup_status.backup_status(school, now=later).targets[0].too_old
+    hour, minute = backup_status.parse_time(school.backup.time)
+    assert (status.next_run.hour, status.next_run.minute) == (hour, minute)
+    assert status.next_run > datetime.datetime.now(status.next_run.tzinfo)
+
+
+def test_nightly_job_backs_up_and_runs_the_weekly_restore_test_once(school, tmp_path):
+    school.backup.targets = [str(tmp_path / "a"), str(tmp_path / "b")]
+    nightly(school)
+    tests = list(JobRun.select().where(JobRun.kind == backup_status.RESTORE_TEST))
+    assert len(tests) == 2 and all(t.ok for t in tests)
+    nightly(school)
+    assert JobRun.select().where(JobRun.kind == backup_status.RESTORE_TEST).count() == 2
+    assert JobRun.select().where(JobRun.kind == backup_status.BACKUP, JobRun.ok == True).count() == 4  # noqa: E712
+    # Two runs on one day: retention keeps the newer one.
+    assert len(archive.manifests(next((tmp_path / "a").glob("okey-*")))) == 1
+
+
+def test_the_scheduler_runs_the_backup_at_the_configured_time(school):
+    from appliance.scheduler import build_scheduler
+
+    school.backup.time = "03:15"
+    job = build_scheduler(school).get_job("backup")
+    assert str(job.trigger) == "cron[hour='3', minute='15']"
+    school.backup.enabled = False
+    assert build_scheduler(school).get_job("backup") is None
