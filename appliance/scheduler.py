@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit
+from appliance.services import accounts, audit, reminders
 
 log = logging.getLogger("okey.scheduler")
 
@@ -39,6 +40,13 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)
+
+    def send_reminders() -> None:
+        reminders.send_due(reminders.local_today(settings.school.timezone))
+
+    # Runs at once on start, catching up on reminders that fell due while the server was off.
+    scheduler.add_job(with_database(send_reminders, "reminders"), "interval", minutes=10, id="reminders",
+                      replace_existing=True, next_run_time=datetime.datetime.now(datetime.UTC))
     if settings.backup.enabled:
         from appliance.services.backups import parse_time
         from backup.jobs import nightly

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import School, Student, User
-from appliance.services import accounts
+from appliance.services import accounts, portfolio_demo, trajectory_demo
 from appliance.services import school as school_service
 from appliance.services.names import make_login
 
@@ -133,4 +133,6 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
                     link.consent_by = parent.full_name
                     link.consent_version = "2026-09"
                     link.save()
+        portfolio_demo.add_demo_data(school, rng)
+        trajectory_demo.add_demo_data(school, rng)
     return demo

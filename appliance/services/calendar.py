@@ -1,0 +1,451 @@
+"""The events calendar: events of every level, who sees them, a student's plan, the personal
+calendar (planned events, goal deadlines, milestones, tasks), feed tokens and CSV import.
+iCalendar reading and writing lives in `calendar_ics`."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import csv
+import datetime
+import hashlib
+import io
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from peewee import JOIN
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.base import utcnow
+from appliance.models.calendar import KINDS, LEVELS, Event, EventClass, FeedToken, PlannedEvent
+from appliance.models.people import ClassGroup, School, Student, User
+from appliance.models.trajectory import Goal, Milestone, Task
+from appliance.services import reminders
+from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
+
+LEVEL_NAMES = {
+    "school": N_("школьный"),
+    "municipal": N_("муниципальный"),
+    "regional": N_("региональный"),
+    "national": N_("всероссийский"),
+    "international": N_("международный"),
+}
+KIND_NAMES = {
+    "olympiad": N_("олимпиада"),
+    "contest": N_("конкурс"),
+    "conference": N_("конференция"),
+    "camp": N_("смена, лагерь"),
+    "open_day": N_("день открытых дверей"),
+    "other": N_("другое"),
+}
+DIRECTIONS = {
+    "science": N_("естественные науки"),
+    "math_it": N_("математика и информатика"),
+    "engineering": N_("техника и робототехника"),
+    "humanities": N_("гуманитарные науки и языки"),
+    "arts": N_("искусство и творчество"),
+    "social": N_("социальные проекты и волонтёрство"),
+    "business": N_("предпринимательство и лидерство"),
+    "sport": N_("спорт"),
+    "career": N_("профориентация"),
+}
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_SPAN_DAYS = 366
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+# -- reading values people type -------------------------------------------------------------
+
+def parse_date(text: str | None) -> datetime.date | None:
+    """«25.12.2026», «2026-12-25» → date; empty → None; anything else → ValueError."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _lookup(value: str, names: dict[str, str], extra: dict[str, str] | None = None) -> str | None:
+    folded = (value or "").strip().lower().replace("ё", "е")
+    if not folded:
+        return None
+    for code, name in names.items():
+        if folded in (code, name.replace("ё", "е")):
+            return code
+    return (extra or {}).get(folded)
+
+
+LEVEL_WORDS = {"городской": "municipal", "районный": "municipal", "муниципальный": "municipal",
+               "областной": "regional", "краевой": "regional", "всероссийский": "national",
+               "федеральный": "national", "школа": "school", "международный": "international"}
+KIND_WORDS = {"смена": "camp", "лагерь": "camp", "день открытых дверей": "open_day", "фестиваль": "contest",
+              "соревнования": "contest", "чемпионат": "contest", "форум": "conference"}
+
+
+@dataclass
+class EventInput:
+    title: str
+    level: str
+    kind: str
+    direction: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    start_time: str = ""
+    registration_deadline: datetime.date | None = None
+    place: str = ""
+    url: str = ""
+    description: str = ""
+    class_ids: list[str] = field(default_factory=list)
+
+
+def check_event(form: dict) -> EventInput:
+    """Validate an event form (also used for each CSV row); ServiceError names the problem."""
+    title = (form.get("title") or "").strip()
+    if not title:
+        raise ServiceError(N_("Укажите название события."), status=422)
+    level = _lookup(form.get("level", ""), LEVEL_NAMES, LEVEL_WORDS)
+    if level not in LEVELS:
+        raise ServiceError(N_("Неизвестный уровень «%(value)s»: школьный, муниципальный, региональный, "
+                              "всероссийский или международный."), status=422, value=form.get("level", ""))
+    kind = _lookup(form.get("kind", ""), KIND_NAMES, KIND_WORDS) or "other"
+    if kind not in KINDS:
+        kind = "other"
+    direction = _lookup(form.get("direction", ""), DIRECTIONS) or ""
+    if (form.get("direction") or "").strip() and not direction:
+        raise ServiceError(N_("Неизвестное направление «%(value)s»."), status=422, value=form.get("direction"))
+    try:
+        starts_on = parse_date(form.get("starts_on"))
+        ends_on = parse_date(form.get("ends_on")) or starts_on
+        deadline = parse_date(form.get("registration_deadline"))
+    except ValueError as exc:
+        raise ServiceError(N_("Дата «%(value)s» не читается: пишите ДД.ММ.ГГГГ, например 25.12.2026."),
+                           status=422, value=str(exc)) from None
+    if starts_on is None:
+        raise ServiceError(N_("Укажите дату начала события."), status=422)
+    if ends_on < starts_on:
+        raise ServiceError(N_("Событие заканчивается раньше, чем начинается."), status=422)
+    if (ends_on - starts_on).days > MAX_SPAN_DAYS:
+        raise ServiceError(N_("Событие не может длиться больше года."), status=422)
+    if deadline and deadline > ends_on:
+        raise ServiceError(N_("Регистрация не может заканчиваться после самого события."), status=422)
+    start_time = (form.get("start_time") or "").strip()
+    if start_time and not _TIME.match(start_time):
+        raise ServiceError(N_("Время начала пишите как ЧЧ:ММ, например 09:30."), status=422)
+    if start_time:
+        hours, minutes = start_time.split(":")
+        start_time = f"{int(hours):02d}:{minutes}"
+    url = (form.get("url") or "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ServiceError(N_("Ссылка должна начинаться с http:// или https://."), status=422)
+    classes = form.get("class_ids") or []
+    return EventInput(title=title[:300], level=level, kind=kind, direction=direction, starts_on=starts_on,
+                      ends_on=ends_on, start_time=start_time, registration_deadline=deadline,
+                      place=(form.get("place") or "").strip()[:300], url=url[:500],
+                      description=(form.get("description") or "").strip()[:5000],
+                      class_ids=list(classes))
+
+
+def _resolve_classes(school: School, ids: list[str]) -> list[ClassGroup]:
+    groups = []
+    for value in ids:
+        try:
+            group = ClassGroup.get_or_none((ClassGroup.id == value) & (ClassGroup.school == school))
+        except ValueError:
+            group = None
+        if group is None:
+            raise ServiceError(N_("Класс не найден."), status=422)
+        groups.append(group)
+    return groups
+
+
+def _apply(event: Event, data: EventInput) -> None:
+    for name in ("title", "level", "kind", "direction", "starts_on", "ends_on", "start_time",
+                 "registration_deadline", "place", "url", "description"):
+        setattr(event, name, getattr(data, name))
+
+
+def save_event(school: School, data: EventInput, by: User | None = None, event: Event | None = None,
+               source: str = "manual", uid: str | None = None) -> Event:
+    """Create or update an event; with classes it is published to those classes only."""
+    groups = _resolve_classes(school, data.class_ids)
+    with database.atomic():
+        created = event is None
+        if created:
+            event = Event(school=school, created_by=by, source=source, uid=uid or f"{uuid.uuid4()}@okey")
+        _apply(event, data)
+        event.audience = "classes" if groups else "all"
+        event.save(force_insert=created)  # a UUID key is set before insert: say it is new
+        EventClass.delete().where(EventClass.event == event).execute()
+        for group in groups:
+            EventClass.create(event=event, class_group=group)
+        _reschedule_event(event)
+    return event
+
+
+def delete_event(school: School, event_id: str) -> None:
+    event = get_event(school, event_id)
+    with database.atomic():
+        reminders.cancel("event", event.id)
+        reminders.cancel("registration", event.id)
+        event.delete_instance()
+
+
+def get_event(school: School, event_id: str) -> Event:
+    try:
+        event = Event.get_or_none((Event.id == event_id) & (Event.school == school))
+    except ValueError:
+        event = None
+    if event is None:
+        raise NotFound(N_("Событие не найдено."))
+    return event
+
+
+def event_classes(event: Event) -> list[ClassGroup]:
+    return list(ClassGroup.select().join(EventClass).where(EventClass.event == event).order_by(ClassGroup.grade))
+
+
+def visible_query(user: User):
+    """Events this user may see: staff see all of the school; a student sees events for
+    everyone and those published to their class."""
+    query = Event.select().where((Event.school == user.school) & Event.published)
+    if user.role == "student":
+        profile = Student.get_or_none(Student.user == user)
+        group_id = profile.class_group_id if profile else None
+        query = (query.join(EventClass, JOIN.LEFT_OUTER,
+                            on=((EventClass.event == Event.id) & (EventClass.class_group == group_id)))
+                 .where((Event.audience == "all") | EventClass.id.is_null(False)))
+    return query
+
+
+def visible_event(user: User, event_id: str) -> Event:
+    try:
+        event = visible_query(user).where(Event.id == event_id).first()
+    except ValueError:
+        event = None
+    if event is None:
+        raise NotFound(N_("Событие не найдено."))
+    return event
+
+
+def upcoming(user: User, today: datetime.date, level: str = "", direction: str = "",
+             limit: int | None = None) -> list[Event]:
+    query = visible_query(user).where(Event.ends_on >= today)
+    if level in LEVELS:
+        query = query.where(Event.level == level)
+    if direction in DIRECTIONS:
+        query = query.where(Event.direction == direction)
+    query = query.order_by(Event.starts_on, Event.title)
+    return list(query.limit(limit) if limit else query)
+
+
+# -- a student's plan -------------------------------------------------------------------------
+
+def plan_event(student: User, event_id: str, remind_days: int = 3) -> PlannedEvent:
+    event = visible_event(student, event_id)
+    if student.role != "student":
+        raise ServiceError(N_("Добавлять события в план могут ученики."), status=403)
+    with database.atomic():
+        planned, created = PlannedEvent.get_or_create(student=student, event=event,
+                                                      defaults={"remind_days": remind_days})
+        if not created and planned.remind_days != remind_days:
+            planned.remind_days = remind_days
+            planned.save()
+        _schedule_for(planned, event)
+    return planned
+
+
+def _schedule_for(planned: PlannedEvent, event: Event) -> None:
+    reminders.schedule(planned.student, "event", event.id, event.title, event.starts_on, planned.remind_days)
+    if event.registration_deadline:
+        reminders.schedule(planned.student, "registration", event.id, event.title,
+                           event.registration_deadline, planned.remind_days)
+
+
+def _reschedule_event(event: Event) -> None:
+    for planned in PlannedEvent.select().where(PlannedEvent.event == event):
+        _schedule_for(planned, event)
+
+
+def unplan_event(student: User, event_id: str) -> None:
+    with database.atomic():
+        try:
+            planned = PlannedEvent.get_or_none((PlannedEvent.student == student) & (PlannedEvent.event == event_id))
+        except ValueError:
+            planned = None
+        if planned is None:
+            raise NotFound(N_("Этого события нет в твоём плане."))
+        reminders.cancel("event", planned.event_id, student)
+        reminders.cancel("registration", planned.event_id, student)
+        planned.delete_instance()
+
+
+def planned_ids(student: User) -> set:
+    return {row.event_id for row in PlannedEvent.select(PlannedEvent.event).where(PlannedEvent.student == student)}
+
+
+# -- the personal calendar ----------------------------------------------------------------------
+
+@dataclass
+class Item:
+    day: datetime.date
+    kind: str  # event | goal | milestone | task
+    title: str
+    link: str
+    time: str = ""
+    level: str = ""
+    done: bool = False
+
+
+def personal_items(user: User, start: datetime.date, end: datetime.date) -> list[Item]:
+    """Everything on the user's calendar between start and end inclusive, by day."""
+    items: list[Item] = []
+    if user.role == "student":
+        events = (Event.select().join(PlannedEvent, on=(PlannedEvent.event == Event.id))
+                  .where((PlannedEvent.student == user) & (Event.starts_on <= end) & (Event.ends_on >= start)))
+    else:
+        events = visible_query(user).where((Event.starts_on <= end) & (Event.ends_on >= start))
+    for event in events:
+        day = max(event.starts_on, start)
+        while day <= min(event.ends_on, end):
+            items.append(Item(day, "event", event.title, f"/calendar/event/{event.id.hex}",
+                              event.start_time if day == event.starts_on else "", event.level))
+            day += datetime.timedelta(days=1)
+    if user.role == "student":
+        for goal in Goal.select().where((Goal.student == user) & Goal.deadline.between(start, end)
+                                        & (Goal.status != "dropped")):
+            items.append(Item(goal.deadline, "goal", goal.title, f"/activities/goal/{goal.id.hex}",
+                              done=goal.status == "done"))
+        for milestone in (Milestone.select(Milestone, Goal).join(Goal)
+                          .where((Goal.student == user) & Milestone.due_on.between(start, end)
+                                 & (Goal.status != "dropped"))):
+            items.append(Item(milestone.due_on, "milestone", milestone.title,
+                              f"/activities/goal/{milestone.goal.id.hex}", done=milestone.done_at is not None))
+        for task in Task.select().where((Task.student == user) & Task.due_on.between(start, end)):
+            items.append(Item(task.due_on, "task", task.title, "/activities/#tasks", done=task.status == "done"))
+    order = {"event": 0, "goal": 1, "milestone": 2, "task": 3}
+    return sorted(items, key=lambda item: (item.day, order[item.kind], item.time, item.title))
+
+
+def month_weeks(year: int, month: int) -> list[list[datetime.date]]:
+    """The weeks (Monday first) covering a month, with days of the neighbouring months."""
+    return pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+
+
+def by_day(items: list[Item]) -> dict[datetime.date, list[Item]]:
+    days: dict[datetime.date, list[Item]] = {}
+    for item in items:
+        days.setdefault(item.day, []).append(item)
+    return days
+
+
+# -- the secret feed address ------------------------------------------------------------------------
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_feed_token(user: User) -> str:
+    """A new secret for the user's feed; every older one stops working."""
+    token = secrets.token_urlsafe(24)
+    with database.atomic():
+        revoke_feed_tokens(user)
+        FeedToken.create(user=user, token_hash=_hash(token))
+    return token
+
+
+def revoke_feed_tokens(user: User) -> int:
+    return (FeedToken.update(revoked_at=utcnow())
+            .where((FeedToken.user == user) & FeedToken.revoked_at.is_null()).execute())
+
+
+def active_feed(user: User) -> FeedToken | None:
+    return FeedToken.get_or_none((FeedToken.user == user) & FeedToken.revoked_at.is_null())
+
+
+def user_for_feed(token: str) -> User:
+    feed = FeedToken.get_or_none((FeedToken.token_hash == _hash(token or "")) & FeedToken.revoked_at.is_null())
+    if feed is None or not feed.user.active:
+        raise NotFound(N_("Календарь не найден: ссылка неверна или отозвана."))
+    now = utcnow()
+    # Phones poll often; note the use at most once an hour to spare the database writes.
+    if feed.last_used_at is None or now - feed.last_used_at > datetime.timedelta(hours=1):
+        FeedToken.update(last_used_at=now).where(FeedToken.id == feed.id).execute()
+    return feed.user
+
+
+# -- CSV import ------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = {
+    "title": ("название", "событие", "title"),
+    "level": ("уровень", "level"),
+    "kind": ("вид", "тип", "kind"),
+    "direction": ("направление", "direction"),
+    "starts_on": ("начало", "дата начала", "дата", "start"),
+    "ends_on": ("окончание", "дата окончания", "конец", "end"),
+    "start_time": ("время", "время начала", "time"),
+    "registration_deadline": ("регистрация до", "регистрация", "registration"),
+    "place": ("место", "place"),
+    "url": ("ссылка", "сайт", "url"),
+    "description": ("описание", "description"),
+    "classes": ("классы", "для классов", "classes"),
+}
+CSV_REQUIRED = {"title": "Название", "level": "Уровень", "starts_on": "Начало"}
+
+
+def import_csv(data: bytes, school: School, by: User | None = None) -> list[Event]:
+    """Events from a CSV table (Excel-friendly). Every row is checked; with any error nothing is
+    written and every bad line is listed."""
+    from appliance.services.roster import decode_table
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ServiceError(N_("Файл слишком большой: не больше %(mb)s МБ."), status=413,
+                           mb=MAX_IMPORT_BYTES // (1024 * 1024))
+    text = decode_table(data)
+    first = text.splitlines()[0] if text.splitlines() else ""
+    reader = csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count))
+    header = [h.strip().strip("\ufeff").lower().replace("ё", "е") for h in next(reader, [])]
+    columns = {}
+    for name, words in CSV_COLUMNS.items():
+        for index, title in enumerate(header):
+            if title in words:
+                columns[name] = index
+                break
+    missing = [label for name, label in CSV_REQUIRED.items() if name not in columns]
+    if missing:
+        raise ImportRejected(N_("В файле нет обязательных колонок: %(columns)s. Первая строка должна содержать "
+                                "названия колонок: Название; Уровень; Начало (и по желанию Окончание, Направление, "
+                                "Вид, Регистрация до, Место, Ссылка, Классы)."), columns=", ".join(missing))
+    parsed: list[tuple[int, EventInput]] = []
+    errors: list[RowError] = []
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {name: (row[index] if index < len(row) else "") for name, index in columns.items()}
+        try:
+            classes = [name.strip() for name in values.pop("classes", "").split(",") if name.strip()]
+            values["class_ids"] = [_class_id(school, name) for name in classes]
+            parsed.append((line, check_event(values)))
+        except ServiceError as exc:
+            errors.append(RowError(line, exc.message.template, **exc.message.params))
+    if errors:
+        raise ImportRejected(N_("Файл не загружен: в нём есть ошибки (строк с ошибками — %(count)s). "
+                                "Исправьте их и загрузите файл снова."), rows=errors, count=len(errors))
+    if not parsed:
+        raise ImportRejected(N_("В файле нет ни одной строки с событием."))
+    with database.atomic():
+        return [save_event(school, item, by, source="csv") for _, item in parsed]
+
+
+def _class_id(school: School, name: str) -> str:
+    from appliance.services import school as school_service
+
+    group = school_service.find_class(school, name)
+    if group is None:
+        raise ServiceError(N_("Класс «%(name)s» не найден."), status=422, name=name)
+    return str(group.id)

@@ -1,0 +1,117 @@
+"""Questionnaires and surveys defined as data: JSON files shipped with the appliance in
+`appliance/questionnaires/` plus the school's own in `<data dir>/questionnaires/`.
+
+A guidance questionnaire has scales (with interpretation texts for each band), items rated
+on a range ("rating") or forced-choice pairs whose options each count for a scale ("choice").
+A survey has questions: "scale" (a number in a range), "choice" (one of the options) or "text".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.i18n import N_
+from appliance.services.errors import NotFound, ServiceError
+
+SHIPPED = Path(__file__).resolve().parent.parent / "questionnaires"
+
+
+@dataclass
+class Questionnaire:
+    code: str
+    kind: str  # guidance | survey
+    title: str
+    data: dict = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        return str(self.data.get("version", "1"))
+
+    @property
+    def intro(self) -> str:
+        return self.data.get("intro", "")
+
+    @property
+    def items(self) -> list[dict]:
+        return self.data.get("items", [])
+
+    @property
+    def questions(self) -> list[dict]:
+        return self.data.get("questions", [])
+
+    @property
+    def scales(self) -> list[dict]:
+        return self.data.get("scales", [])
+
+    @property
+    def response(self) -> dict:
+        return self.data.get("response", {})
+
+    def scale(self, code: str) -> dict:
+        return next(s for s in self.scales if s["code"] == code)
+
+
+class DefinitionError(ServiceError):
+    status = 422
+
+
+def _check_guidance(data: dict, name: str) -> None:
+    scales = {s["code"] for s in data["scales"]}
+    kind = data.get("response", {}).get("type")
+    if kind not in ("rating", "choice"):
+        raise DefinitionError(N_("Анкета %(name)s: неизвестный тип ответов."), name=name)
+    ids = set()
+    for item in data["items"]:
+        if item["id"] in ids:
+            raise DefinitionError(N_("Анкета %(name)s: пункт %(item)s повторяется."), name=name, item=item["id"])
+        ids.add(item["id"])
+        used = [item["scale"]] if kind == "rating" else [o["scale"] for o in item["options"]]
+        if any(code not in scales for code in used):
+            raise DefinitionError(N_("Анкета %(name)s: пункт %(item)s ссылается на неизвестную шкалу."),
+                                  name=name, item=item["id"])
+    for band in data.get("bands", []):
+        int(band["min"]), int(band["max"])
+
+
+def _check_survey(data: dict, name: str) -> None:
+    for question in data["questions"]:
+        if question.get("type") not in ("scale", "choice", "text"):
+            raise DefinitionError(N_("Опрос %(name)s: у вопроса %(item)s неизвестный тип."),
+                                  name=name, item=question.get("id"))
+
+
+def parse_definition(text: str, name: str = "") -> Questionnaire:
+    """Read and check one definition; a broken file is refused with the reason."""
+    try:
+        data = json.loads(text)
+        kind = data["kind"]
+        if kind == "guidance":
+            _check_guidance(data, name)
+        elif kind == "survey":
+            _check_survey(data, name)
+        else:
+            raise DefinitionError(N_("Анкета %(name)s: неизвестный вид «%(kind)s»."), name=name, kind=kind)
+        return Questionnaire(code=data["code"], kind=kind, title=data["title"], data=data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DefinitionError(N_("Анкета %(name)s не читается: %(reason)s"), name=name, reason=str(exc)) from None
+
+
+def load_all(extra_dir: Path | None = None) -> dict[str, Questionnaire]:
+    """Every questionnaire by code; the school's files may add new ones or replace shipped ones."""
+    found: dict[str, Questionnaire] = {}
+    for folder in (SHIPPED, extra_dir):
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.json")):
+            questionnaire = parse_definition(path.read_text(encoding="utf-8"), path.name)
+            found[questionnaire.code] = questionnaire
+    return found
+
+
+def get(code: str, extra_dir: Path | None = None, kind: str | None = None) -> Questionnaire:
+    questionnaire = load_all(extra_dir).get(code)
+    if questionnaire is None or (kind and questionnaire.kind != kind):
+        raise NotFound(N_("Анкета не найдена."))
+    return questionnaire

@@ -1,0 +1,349 @@
+"""«Активности»: a student's SMART goals with milestones, tasks, and closing a goal with a
+reflection and an achievement draft — the school's cycle reflection → plan → achievement."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.base import utcnow
+from appliance.models.calendar import Event
+from appliance.models.people import User
+from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
+from appliance.services import access, reminders
+from appliance.services.calendar import parse_date, visible_event
+from appliance.services.errors import Forbidden, NotFound, ServiceError
+
+MAX_TEXT = 2000
+
+
+class Rejected(ServiceError):
+    status = 422
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _date(value, label: str, required: bool = True) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        day = parse_date(value)
+    except ValueError:
+        raise Rejected(N_("%(label)s: дата «%(value)s» не читается, нужен день, месяц и год."),
+                       label=label, value=str(value)[:20]) from None
+    if day is None and required:
+        raise Rejected(N_("%(label)s: укажи дату."), label=label)
+    return day
+
+
+def _text(value, limit: int = MAX_TEXT) -> str:
+    return str(value or "").replace("\r\n", "\n").strip()[:limit]
+
+
+@dataclass
+class GoalInput:
+    title: str
+    measure: str
+    why: str
+    plan: str
+    deadline: datetime.date
+    competency_ids: list[str]
+    event_ids: list[str]
+    remind_days: int
+
+
+def check_goal(form: dict, today: datetime.date) -> GoalInput:
+    title = " ".join(_text(form.get("title"), 300).split())
+    if not title:
+        raise Rejected(N_("Напиши, чего именно ты хочешь добиться."))
+    deadline = _date(form.get("deadline"), N_("Срок цели"))
+    if deadline < today:
+        raise Rejected(N_("Срок цели уже прошёл (%(day)s). Выбери дату в будущем."),
+                       day=deadline.strftime("%d.%m.%Y"))
+    if deadline > today + datetime.timedelta(days=5 * 366):
+        raise Rejected(N_("Срок цели слишком далёкий: не больше пяти лет вперёд."))
+    return GoalInput(title=title, measure=_text(form.get("measure")), why=_text(form.get("why")),
+                     plan=_text(form.get("plan")), deadline=deadline,
+                     competency_ids=[str(v) for v in form.get("competency_ids") or []],
+                     event_ids=[str(v) for v in form.get("event_ids") or []],
+                     remind_days=reminders.clamp_days(form.get("remind_days", 3)))
+
+
+def smart_hints(goal: Goal | GoalInput) -> list[str]:
+    """Gentle advice on what the goal still lacks, the SMART way."""
+    hints = []
+    if not goal.measure:
+        hints.append(N_("Как ты поймёшь, что цель достигнута? Добавь измеримый результат: число, место, готовую работу."))
+    if not goal.why:
+        hints.append(N_("Зачем тебе это? Когда знаешь, почему цель важна, легче не бросить."))
+    if not goal.plan:
+        hints.append(N_("С чего начнёшь? Первый маленький шаг делает цель достижимой."))
+    return hints
+
+
+def create_goal(student: User, form: dict, today: datetime.date, origin: str = "scratch",
+                origin_note: str = "", reflection_id=None) -> Goal:
+    if student.role != "student":
+        raise Forbidden(N_("Цели ставит ученик."))
+    data = check_goal(form, today)
+    with database.atomic():
+        goal = Goal.create(student=student, title=data.title, measure=data.measure, why=data.why, plan=data.plan,
+                           deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
+                                                                                 "recommendation") else "scratch",
+                           origin_note=_text(origin_note), reflection_id=_uuid(reflection_id) if reflection_id else None,
+                           remind_days=data.remind_days)
+        _link(goal, student, data)
+        reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
+    return goal
+
+
+def update_goal(student: User, goal_id, form: dict, today: datetime.date) -> Goal:
+    goal = own_goal(student, goal_id)
+    if goal.status != "active":
+        raise Rejected(N_("Закрытую цель изменить нельзя."))
+    data = check_goal(form, today)
+    late = [m for m in goal.milestones if m.due_on > data.deadline]
+    if late:
+        raise Rejected(N_("Этап «%(title)s» назначен позже нового срока цели. Сначала перенеси этап."),
+                       title=late[0].title)
+    with database.atomic():
+        goal.title, goal.measure, goal.why, goal.plan = data.title, data.measure, data.why, data.plan
+        goal.deadline, goal.remind_days = data.deadline, data.remind_days
+        goal.save()
+        GoalCompetency.delete().where(GoalCompetency.goal == goal).execute()
+        GoalEvent.delete().where(GoalEvent.goal == goal).execute()
+        _link(goal, student, data)
+        reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
+    return goal
+
+
+def _link(goal: Goal, student: User, data: GoalInput) -> None:
+    from appliance.models.competencies import Competency
+
+    for value in dict.fromkeys(data.competency_ids):
+        competency_id = _uuid(value)
+        if competency_id is None or not Competency.select().where(Competency.id == competency_id).exists():
+            raise Rejected(N_("Компетенция не найдена."))
+        GoalCompetency.create(goal=goal, competency_id=competency_id)
+    for value in dict.fromkeys(data.event_ids):
+        GoalEvent.create(goal=goal, event=visible_event(student, value))
+
+
+def own_goal(student: User, goal_id) -> Goal:
+    goal_uuid = _uuid(goal_id)
+    goal = Goal.get_or_none((Goal.id == goal_uuid) & (Goal.student == student)) if goal_uuid else None
+    if goal is None:
+        raise NotFound(N_("Цель не найдена."))
+    return goal
+
+
+def goal_for(viewer: User, goal_id) -> Goal:
+    """A goal the viewer may read: the student's own; a teacher's or parent's student's."""
+    goal_uuid = _uuid(goal_id)
+    goal = Goal.get_or_none(Goal.id == goal_uuid) if goal_uuid else None
+    if goal is None or not access.can_view_student(viewer, goal.student):
+        raise NotFound(N_("Цель не найдена."))
+    return goal
+
+
+def goals_of(student: User, status: str | None = None) -> list[Goal]:
+    query = Goal.select().where(Goal.student == student)
+    if status:
+        query = query.where(Goal.status == status)
+    return list(query.order_by(Goal.status, Goal.deadline))
+
+
+def competencies_of(goal: Goal) -> list:
+    from appliance.models.competencies import Competency
+
+    ids = [link.competency_id for link in goal.competencies]
+    return list(Competency.select().where(Competency.id.in_(ids)).order_by(Competency.position)) if ids else []
+
+
+def events_of(goal: Goal) -> list[Event]:
+    return list(Event.select().join(GoalEvent).where(GoalEvent.goal == goal).order_by(Event.starts_on))
+
+
+# -- milestones ------------------------------------------------------------------------------------
+
+def add_milestone(student: User, goal_id, form: dict, today: datetime.date) -> Milestone:
+    goal = own_goal(student, goal_id)
+    if goal.status != "active":
+        raise Rejected(N_("У закрытой цели нельзя добавить этап."))
+    title = " ".join(_text(form.get("title"), 300).split())
+    if not title:
+        raise Rejected(N_("Напиши, что будет сделано к этому этапу."))
+    due = _date(form.get("due_on"), N_("Дата этапа"))
+    if due < today:
+        raise Rejected(N_("Дата этапа уже прошла. Выбери дату в будущем."))
+    if due > goal.deadline:
+        raise Rejected(N_("Этап не может быть позже срока цели (%(day)s)."), day=goal.deadline.strftime("%d.%m.%Y"))
+    with database.atomic():
+        milestone = Milestone.create(goal=goal, title=title, due_on=due)
+        reminders.schedule(student, "milestone", milestone.id, title, due, goal.remind_days)
+    return milestone
+
+
+def _own_milestone(student: User, milestone_id) -> Milestone:
+    milestone_uuid = _uuid(milestone_id)
+    milestone = (Milestone.select().join(Goal).where((Milestone.id == milestone_uuid) & (Goal.student == student))
+                 .first()) if milestone_uuid else None
+    if milestone is None:
+        raise NotFound(N_("Этап не найден."))
+    return milestone
+
+
+def toggle_milestone(student: User, milestone_id) -> Milestone:
+    milestone = _own_milestone(student, milestone_id)
+    with database.atomic():
+        milestone.done_at = None if milestone.done_at else utcnow()
+        milestone.save()
+        if milestone.done_at:
+            reminders.cancel("milestone", milestone.id, student)
+    return milestone
+
+
+def delete_milestone(student: User, milestone_id) -> Goal:
+    milestone = _own_milestone(student, milestone_id)
+    goal = milestone.goal
+    with database.atomic():
+        reminders.cancel("milestone", milestone.id, student)
+        milestone.delete_instance()
+    return goal
+
+
+# -- closing a goal: reflection and the achievement it produced ------------------------------------------
+
+def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achievement: bool,
+               today: datetime.date):
+    """Close a goal as reached ("done") or let it go ("dropped"). A reflection is required
+    (what worked, what I learned, my next step); a reached goal may create the achievement
+    draft it produced. Returns (goal, achievement or None)."""
+    from appliance.services import portfolio, reflection
+
+    goal = own_goal(student, goal_id)
+    if goal.status != "active":
+        raise Rejected(N_("Эта цель уже закрыта."))
+    if outcome not in ("done", "dropped"):
+        raise Rejected(N_("Выбери, достигнута цель или нет."))
+    evaluation, conclusion = _text(answers.get("evaluation")), _text(answers.get("conclusion"))
+    if len(evaluation) + len(conclusion) < 10:
+        raise Rejected(N_("Оглянись назад: напиши хотя бы пару предложений о том, что получилось и чему ты научился."))
+    achievement = None
+    with database.atomic():
+        if make_achievement and outcome == "done":
+            achievement = portfolio.create_draft(
+                student, competency_ids=[str(link.competency_id) for link in goal.competencies], today=today,
+                title=goal.title[:200], date=today, description=goal.measure)
+            goal.achievement_id = achievement.id
+        result = N_("Цель достигнута") if outcome == "done" else N_("Цель не достигнута, я её закрыл(а)")
+        note = reflection.save(student, {"description": f"{result}: {goal.title}", "evaluation": evaluation,
+                                         "conclusion": conclusion, "next_step": _text(answers.get("next_step"))},
+                               achievement_id=achievement.id if achievement else None)
+        goal.status, goal.closed_at, goal.closing_reflection_id = outcome, utcnow(), note.id
+        goal.save()
+        reminders.cancel("goal", goal.id, student)
+        for milestone in goal.milestones:
+            reminders.cancel("milestone", milestone.id, student)
+    return goal, achievement
+
+
+def reflection_next_step(student: User, reflection_id) -> tuple[str, str]:
+    """The next step written in one of the student's reflections: (id, text) to start a goal from."""
+    from appliance.models.portfolio import Reflection
+
+    reflection_uuid = _uuid(reflection_id)
+    found = Reflection.get_or_none((Reflection.id == reflection_uuid) & (Reflection.student == student)) \
+        if reflection_uuid else None
+    if found is None or not found.next_step.strip():
+        raise NotFound(N_("Рефлексия не найдена."))
+    return str(found.id), found.next_step.strip()
+
+
+def open_next_steps(student: User, limit: int = 5) -> list:
+    """Recent reflections with a next step that no goal has started from yet."""
+    from appliance.models.portfolio import Reflection
+
+    used = {g.reflection_id for g in Goal.select(Goal.reflection_id).where((Goal.student == student)
+                                                                            & Goal.reflection_id.is_null(False))}
+    rows = (Reflection.select().where((Reflection.student == student) & (Reflection.next_step != ""))
+            .order_by(Reflection.created_at.desc()).limit(limit + len(used)))
+    return [row for row in rows if row.id not in used][:limit]
+
+
+# -- comments of the class teacher -------------------------------------------------------------------------
+
+def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
+    goal = goal_for(teacher, goal_id)
+    if teacher.role != "teacher" or not access.is_class_teacher_of(teacher, goal.student):
+        raise Forbidden(N_("Комментировать цели может классный руководитель."))
+    text = _text(text)
+    if not text:
+        raise Rejected(N_("Напишите текст комментария."))
+    return GoalComment.create(goal=goal, author=teacher, text=text)
+
+
+# -- tasks -------------------------------------------------------------------------------------------------
+
+def add_task(student: User, form: dict, today: datetime.date) -> Task:
+    if student.role != "student":
+        raise Forbidden(N_("Задачи ведёт ученик."))
+    title = " ".join(_text(form.get("title"), 300).split())
+    if not title:
+        raise Rejected(N_("Напиши, что нужно сделать."))
+    due = _date(form.get("due_on"), N_("Срок задачи"), required=False)
+    if due is not None and due < today:
+        raise Rejected(N_("Срок задачи уже прошёл. Выбери сегодняшний день или позже."))
+    goal = own_goal(student, form["goal_id"]) if form.get("goal_id") else None
+    if goal is not None and due is not None and due > goal.deadline:
+        raise Rejected(N_("Задача к цели не может быть позже срока цели (%(day)s)."),
+                       day=goal.deadline.strftime("%d.%m.%Y"))
+    days = reminders.clamp_days(form.get("remind_days", 1), 1)
+    with database.atomic():
+        task = Task.create(student=student, title=title, due_on=due, goal=goal, remind_days=days)
+        if due is not None:
+            reminders.schedule(student, "task", task.id, title, due, days)
+    return task
+
+
+def _own_task(student: User, task_id) -> Task:
+    task_uuid = _uuid(task_id)
+    task = Task.get_or_none((Task.id == task_uuid) & (Task.student == student)) if task_uuid else None
+    if task is None:
+        raise NotFound(N_("Задача не найдена."))
+    return task
+
+
+def set_task_status(student: User, task_id, status: str) -> Task:
+    task = _own_task(student, task_id)
+    if status not in TASK_STATUSES:
+        raise Rejected(N_("Неизвестное состояние задачи."))
+    with database.atomic():
+        task.status = status
+        task.save()
+        if status == "done":
+            reminders.cancel("task", task.id, student)
+    return task
+
+
+def delete_task(student: User, task_id) -> None:
+    task = _own_task(student, task_id)
+    with database.atomic():
+        reminders.cancel("task", task.id, student)
+        task.delete_instance()
+
+
+def tasks_of(student: User, include_done: bool = True) -> list[Task]:
+    query = Task.select().where(Task.student == student)
+    if not include_done:
+        query = query.where(Task.status != "done")
+    # Open tasks first, nearest due date first, undated ones after dated ones.
+    return list(query.order_by(Task.status == "done", Task.due_on.is_null(), Task.due_on, Task.created_at))
