@@ -8,13 +8,13 @@ DEMO_PASSWORD ?= okey-demo-2026
 PORT ?= 8080
 
 # Debian packages: weasyprint's libraries and Cyrillic fonts, Chromium for the browser
-# tests, poppler for reading PDFs, dnsmasq/nftables/iproute2 for the Wi-Fi segment tests,
+# tests, poppler for reading PDFs, dnsmasq/nftables/iproute2/udhcpc for the Wi-Fi segment tests,
 # PostgreSQL for the district hub tests, debootstrap for the Ansible converge test.
 DEBIAN_PACKAGES := python3-venv python3-dev build-essential \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libffi-dev \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 \
 	chromium poppler-utils dnsmasq-base nftables iproute2 iputils-ping curl \
-	postgresql debootstrap hostapd
+	postgresql debootstrap hostapd udhcpc
 
 .PHONY: run test bench lint clean install system-deps translations messages
 
