@@ -237,6 +237,10 @@ from backup.cli import backup  # noqa: E402
 
 cli.add_command(backup)
 
+from appliance.cli_portfolio import portfolio  # noqa: E402
+
+cli.add_command(portfolio)
+
 
 def main() -> None:
     cli(prog_name="okey")

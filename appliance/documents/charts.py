@@ -1,0 +1,169 @@
+"""Charts as SVG, drawn on the server with pygal: the same SVG goes on the page and into the PDF.
+
+Every chart comes with a text alternative: a one-line description and the table of its
+numbers, which pages show under the picture and screen readers read.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+import pygal
+from pygal.style import Style
+
+from appliance.services.competencies import CompetencyState, GrowthPoint
+
+BLUE, YELLOW, GREEN, RED, GREY = "#1f4e8c", "#f2b705", "#2e8b57", "#c0392b", "#8a94a6"
+PALETTE = (BLUE, YELLOW, GREEN, "#7d3c98", RED, "#17a2b8", GREY, "#e67e22")
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: str
+    description: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def _style(colors=PALETTE) -> Style:
+    return Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
+                 plot_background="#ffffff", foreground="#1d2433", foreground_strong="#1d2433",
+                 foreground_subtle="#b8c0cf", colors=colors, opacity=".45", opacity_hover=".6",
+                 title_font_size=18, label_font_size=13, major_label_font_size=13,
+                 legend_font_size=14, value_font_size=12, tooltip_font_size=12)
+
+
+def _render(chart) -> str:
+    # No script: the chart is a picture, the same on a phone, on paper and in a PDF.
+    return _SCRIPT.sub("", chart.render(is_unicode=True))
+
+
+def _base(kind, title: str, width: int = 640, height: int = 480, **options):
+    settings = {"legend_at_bottom": True, "legend_at_bottom_columns": 2, "print_values": False,
+                "truncate_legend": 40, "truncate_label": 30, **options}
+    colors = settings.pop("colors", PALETTE)
+    return kind(style=_style(colors), width=width, height=height, title=title, js=[],
+                disable_xml_declaration=True, **settings)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}".replace(".", ",") if value % 1 else str(int(value))
+
+
+def _short(label: str, width: int = 18) -> str:
+    return "\n".join(textwrap.wrap(label, width)[:2])
+
+
+def competency_radar(states: list[CompetencyState], title: str = "Карта компетенций", scale_max: int = 5) -> Chart:
+    """Self-assessment against the evidence of confirmed achievements, one axis per competency."""
+    rows = [[f"{s.competency.code} {s.competency.name}", _fmt(s.self_score), _fmt(s.evidence_score),
+             str(s.confirmed)] for s in states]
+    chart = _base(pygal.Radar, title, fill=True, range=(0, scale_max), dots_size=3, colors=(BLUE, YELLOW))
+    chart.x_labels = [_short(s.competency.name, 16) for s in states]
+    chart.add("Самооценка", [s.self_score or 0 for s in states])
+    chart.add("Подтверждено достижениями", [s.evidence_score for s in states])
+    assessed = [s for s in states if s.self_score]
+    strongest = max(states, key=lambda s: s.evidence_score, default=None)
+    description = (f"Лепестковая диаграмма: {len(states)} компетенций, оценено самостоятельно {len(assessed)}; "
+                   f"шкала от 0 до {scale_max}.")
+    if strongest and strongest.evidence_score:
+        description += f" Больше всего подтверждено: «{strongest.competency.name}» ({_fmt(strongest.evidence_score)})."
+    return Chart(title, _render(chart), description,
+                 ["Компетенция", "Самооценка", "Подтверждено", "Достижений"], rows)
+
+
+def growth_chart(points: list[GrowthPoint], title: str = "Рост по четвертям и годам", scale_max: int = 5) -> Chart:
+    chart = _base(pygal.Line, title, range=(0, scale_max), dots_size=4, allow_interruptions=True,
+                  x_label_rotation=30 if len(points) > 6 else 0, colors=(BLUE, GREEN), stroke_style={"width": 3})
+    chart.x_labels = [p.term.short_label for p in points]
+    chart.add("Самооценка (среднее)", [p.self_mean for p in points])
+    chart.add("Подтверждено достижениями (среднее)", [p.evidence_mean for p in points])
+    rows = [[p.term.label, _fmt(p.self_mean), _fmt(p.evidence_mean), str(p.confirmed_total)] for p in points]
+    description = "Линейный график: средняя самооценка и подтверждённый уровень компетенций по периодам."
+    if len(points) >= 2:
+        description += (f" С {points[0].term.label} по {points[-1].term.label} подтверждённый уровень "
+                        f"вырос с {_fmt(points[0].evidence_mean)} до {_fmt(points[-1].evidence_mean)}.")
+    return Chart(title, _render(chart), description,
+                 ["Период", "Самооценка", "Подтверждено", "Подтверждённых достижений всего"], rows)
+
+
+def level_result_chart(matrix: dict[str, dict[str, int]], levels: list[str], results: list[str],
+                       title: str = "Достижения по уровням и результатам") -> Chart:
+    """`matrix[level][result]` = how many achievements; a stacked bar per level."""
+    chart = _base(pygal.StackedBar, title, colors=(GREY, "#7fa7d9", BLUE, YELLOW, GREEN, RED, "#7d3c98"),
+                  min_scale=1)
+    chart.x_labels = [_short(level, 14) for level in levels]
+    for result in results:
+        chart.add(result, [matrix.get(level, {}).get(result, 0) or None for level in levels])
+    totals = {level: sum(matrix.get(level, {}).values()) for level in levels}
+    rows = [[level, *(str(matrix.get(level, {}).get(r, 0)) for r in results), str(totals[level])] for level in levels
+            if totals[level]]
+    total = sum(totals.values())
+    description = f"Столбчатая диаграмма: всего {total} достижений по уровням, в столбце — по результатам."
+    return Chart(title, _render(chart), description, ["Уровень", *results, "Всего"], rows)
+
+
+def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Достижений", horizontal: bool = True,
+              color: str = BLUE) -> Chart:
+    kind = pygal.HorizontalBar if horizontal else pygal.Bar
+    height = max(260, 60 + 34 * len(pairs)) if horizontal else 420
+    chart = _base(kind, title, height=height, show_legend=False, colors=(color,), print_values=True,
+                  print_values_position="top", min_scale=1)
+    values = list(reversed(pairs)) if horizontal else pairs
+    chart.x_labels = [_short(name, 26) for name, _ in values]
+    chart.add(label, [number for _, number in values])
+    total = sum(number for _, number in pairs)
+    description = f"Столбчатая диаграмма «{title}»: всего {total}."
+    if pairs:
+        top = max(pairs, key=lambda pair: pair[1])
+        description += f" Больше всего — «{top[0]}» ({top[1]})."
+    return Chart(title, _render(chart), description, ["", label], [[name, str(number)] for name, number in pairs])
+
+
+def share_chart(title: str, shares: list[tuple[str, float]], target: float | None = None) -> Chart:
+    """Shares in percent as bars, with the target as a second bar when given."""
+    chart = _base(pygal.Bar, title, height=380, range=(0, 100), colors=(BLUE, YELLOW), print_values=True,
+                  formatter=lambda value: f"{value:.0f} %")
+    chart.x_labels = [_short(name, 24) for name, _ in shares]
+    chart.add("Факт", [round(value, 1) for _, value in shares])
+    if target is not None:
+        chart.add("Цель", [target] * len(shares))
+    rows = [[name, f"{value:.1f} %".replace(".", ",")] for name, value in shares]
+    description = "; ".join(f"{name}: {value:.0f} %" for name, value in shares)
+    if target is not None:
+        description += f"; цель — {target:.0f} %."
+    return Chart(title, _render(chart), description, ["Показатель", "Доля"], rows)
+
+
+def student_charts(student, today=None) -> dict[str, Chart]:
+    """The student's three charts: competency map, growth, achievements by level and result."""
+    from collections import Counter
+
+    from appliance.services import catalogs, competencies, portfolio
+
+    framework = competencies.active_framework()
+    states = competencies.for_student(student, framework)
+    points = competencies.growth(student, framework, today)
+    matrix: dict[str, Counter] = {}
+    for item in portfolio.achievements_of(student, only_confirmed=True):
+        level = item.level.name if item.level_id else "—"
+        result = item.result.name if item.result_id else "—"
+        matrix.setdefault(level, Counter())[result] += 1
+    levels = [e.name for e in catalogs.entries("level", include_hidden=True)] + (["—"] if "—" in matrix else [])
+    results = [e.name for e in catalogs.entries("result", include_hidden=True)]
+    results += sorted({r for row in matrix.values() for r in row} - set(results))
+    return {
+        "radar": competency_radar(states, f"Карта компетенций: {framework.name}", framework.scale_max),
+        "growth": growth_chart(points, scale_max=framework.scale_max),
+        "levels": level_result_chart(matrix, levels, results),
+    }

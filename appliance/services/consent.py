@@ -1,0 +1,87 @@
+"""Parents' consent to the processing of their child's personal data (152-ФЗ).
+
+The text a parent agrees to is versioned: the version is recorded with who gave consent and
+when. Until a parent of the student has consented, the student's portfolio leaves the
+appliance in no form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.base import utcnow
+from appliance.models.people import ClassGroup, ParentLink, School, Student, User
+from appliance.services import audit
+from appliance.services.errors import NotFound
+
+CONSENT_VERSION = "2026-09"
+_TEXTS = Path(__file__).resolve().parent.parent / "data"
+
+
+def consent_text(version: str = CONSENT_VERSION) -> str:
+    path = _TEXTS / f"consent-{version}.txt"
+    if not path.is_file():
+        raise NotFound(N_("Текст согласия версии %(version)s не найден."), version=version)
+    return path.read_text(encoding="utf-8")
+
+
+def _link(parent: User, student: User) -> ParentLink:
+    link = ParentLink.get_or_none((ParentLink.parent == parent) & (ParentLink.student == student))
+    if link is None:
+        raise NotFound(N_("Ученик не найден."))
+    return link
+
+
+def give(parent: User, student: User, address: str = "") -> ParentLink:
+    link = _link(parent, student)
+    with database.atomic():
+        link.consent_given_at = utcnow()
+        link.consent_by = parent.full_name
+        link.consent_version = CONSENT_VERSION
+        link.save()
+        audit.record("consent.give", user=parent, detail=f"{student.login} {CONSENT_VERSION}", address=address)
+    return link
+
+
+def withdraw(parent: User, student: User, address: str = "") -> ParentLink:
+    link = _link(parent, student)
+    with database.atomic():
+        link.consent_given_at = None
+        link.consent_by = None
+        link.consent_version = None
+        link.save()
+        audit.record("consent.withdraw", user=parent, detail=student.login, address=address)
+    return link
+
+
+def link_of(parent: User, student: User) -> ParentLink:
+    return _link(parent, student)
+
+
+def has_consent(student: User) -> bool:
+    return ParentLink.select().where((ParentLink.student == student)
+                                     & ParentLink.consent_given_at.is_null(False)).exists()
+
+
+def consented_student_ids(school: School) -> set:
+    """Ids of the school's students with a parent's consent: the only ones that may be exported."""
+    return {row.student_id for row in ParentLink.select(ParentLink.student)
+            .join(User, on=(ParentLink.student == User.id))
+            .where((User.school == school) & ParentLink.consent_given_at.is_null(False))}
+
+
+def students_without_consent(school: School) -> list[tuple[User, ClassGroup | None, list[User]]]:
+    """Students no parent has consented for, with their class and linked parents."""
+    consented = consented_student_ids(school)
+    students = (User.select(User, Student, ClassGroup).join(Student, on=(Student.user == User.id))
+                .join(ClassGroup, on=(Student.class_group == ClassGroup.id))
+                .where((User.school == school) & (User.role == "student") & User.id.not_in(consented or [None]))
+                .order_by(ClassGroup.grade, ClassGroup.letter, User.last_name, User.first_name))
+    parents: dict = {}
+    Parent = User.alias()
+    for link in (ParentLink.select(ParentLink, Parent).join(Parent, on=(ParentLink.parent == Parent.id))
+                 .where(ParentLink.student.in_([s.id for s in students]))):
+        parents.setdefault(link.student_id, []).append(link.parent)
+    return [(s, s.student.class_group, parents.get(s.id, [])) for s in students]

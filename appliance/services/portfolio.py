@@ -1,0 +1,485 @@
+"""Achievements and hobbies: the rules of the portfolio.
+
+Statuses: draft → submitted → confirmed | returned; returned → submitted again. A confirmed
+achievement is never changed silently: any edit sends it back to «на проверке». Confirming
+or returning is for the teacher named as its guide or a class teacher of the student.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from peewee import JOIN, fn
+
+from appliance.config import Settings
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.base import utcnow
+from appliance.models.competencies import AchievementCompetency
+from appliance.models.people import ClassGroup, Student, TeacherAssignment, User
+from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
+from appliance.services import access, audit, catalogs, competencies, terms, uploads
+from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
+
+STATUS_TITLES = {
+    "draft": N_("черновик"),
+    "submitted": N_("на проверке"),
+    "confirmed": N_("подтверждено"),
+    "returned": N_("возвращено с комментарием"),
+}
+EDITABLE_FIELDS = ("title", "date", "kind", "direction", "level", "result", "organizer", "description",
+                   "teacher", "teacher_role", "in_document")
+MAX_DESCRIPTION = 4000
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def get(achievement_id) -> Achievement:
+    found = Achievement.get_or_none(Achievement.id == _uuid(achievement_id)) if _uuid(achievement_id) else None
+    if found is None:
+        raise NotFound(N_("Достижение не найдено."))
+    return found
+
+
+def can_view(viewer: User, achievement: Achievement) -> bool:
+    return achievement.teacher_id == viewer.id or access.can_view_student(viewer, achievement.student)
+
+
+def visible(viewer: User, achievement_id) -> Achievement:
+    """The achievement, when `viewer` may see it; 404 otherwise (ids of others stay secret)."""
+    found = get(achievement_id)
+    if not can_view(viewer, found):
+        raise NotFound(N_("Достижение не найдено."))
+    return found
+
+
+def own(student: User, achievement_id) -> Achievement:
+    """The student's own achievement, for changing it; another student's id answers 404."""
+    found = get(achievement_id)
+    if found.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    return found
+
+
+@dataclass
+class Filters:
+    school_year: int | None = None
+    level: str = ""
+    direction: str = ""
+    result: str = ""
+    status: str = ""
+
+
+def achievements_of(student: User, filters: Filters | None = None, only_confirmed: bool = False) -> list[Achievement]:
+    filters = filters or Filters()
+    Kind, Direction, Level, Result, Role = (CatalogEntry.alias() for _ in range(5))
+    query = (Achievement.select(Achievement, Kind, Direction, Level, Result, Role, User)
+             .join_from(Achievement, Kind, JOIN.LEFT_OUTER, on=(Achievement.kind == Kind.id), attr="kind")
+             .join_from(Achievement, Direction, JOIN.LEFT_OUTER, on=(Achievement.direction == Direction.id),
+                        attr="direction")
+             .join_from(Achievement, Level, JOIN.LEFT_OUTER, on=(Achievement.level == Level.id), attr="level")
+             .join_from(Achievement, Result, JOIN.LEFT_OUTER, on=(Achievement.result == Result.id), attr="result")
+             .join_from(Achievement, Role, JOIN.LEFT_OUTER, on=(Achievement.teacher_role == Role.id),
+                        attr="teacher_role")
+             .join_from(Achievement, User, JOIN.LEFT_OUTER, on=(Achievement.teacher == User.id), attr="teacher")
+             .where(Achievement.student == student))
+    if only_confirmed:
+        query = query.where(Achievement.status == "confirmed")
+    if filters.school_year:
+        query = query.where((Achievement.date >= datetime.date(filters.school_year, 9, 1))
+                            & (Achievement.date <= datetime.date(filters.school_year + 1, 8, 31)))
+    for column, value in ((Achievement.level, filters.level), (Achievement.direction, filters.direction),
+                          (Achievement.result, filters.result)):
+        if value and _uuid(value):
+            query = query.where(column == _uuid(value))
+    if filters.status in STATUS_TITLES:
+        query = query.where(Achievement.status == filters.status)
+    return list(query.order_by(Achievement.date.desc(), Achievement.created_at.desc()))
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)
+
+    @property
+    def confirmed(self) -> int:
+        return self.by_status.get("confirmed", 0)
+
+
+def counts(student: User) -> Counts:
+    found = Counts()
+    for status, number in (Achievement.select(Achievement.status, fn.COUNT(Achievement.id))
+                           .where(Achievement.student == student).group_by(Achievement.status).tuples()):
+        found.by_status[status] = number
+        found.total += number
+    years = {terms.school_year_of(day) for (day,) in
+             Achievement.select(Achievement.date).where(Achievement.student == student).tuples()}
+    found.years = sorted(years, reverse=True)
+    return found
+
+
+def evidence_of(achievement: Achievement) -> list[Evidence]:
+    return list(Evidence.select().where(Evidence.achievement == achievement).order_by(Evidence.created_at))
+
+
+def teachers_for(student: User) -> list[User]:
+    """Teachers a student may name as a guide: everyone teaching in the school, own class first."""
+    profile = Student.get_or_none(Student.user == student)
+    own_class = set()
+    if profile and profile.class_group_id:
+        own_class = {row.teacher_id for row in TeacherAssignment.select(TeacherAssignment.teacher)
+                     .where(TeacherAssignment.class_group == profile.class_group_id)}
+    everyone = list(User.select().where((User.school == student.school) & (User.role == "teacher") & User.active)
+                    .order_by(User.last_name, User.first_name))
+    return sorted(everyone, key=lambda teacher: teacher.id not in own_class)
+
+
+# -- checking what the student typed -----------------------------------------------------------
+def earliest_date(student: User) -> datetime.date | None:
+    """1 September of the student's first school year (from the profile or the class's grade)."""
+    profile = Student.get_or_none(Student.user == student)
+    if profile is None:
+        return None
+    start = profile.start_year
+    if start is None and profile.class_group_id:
+        start = terms.school_year_of(datetime.date.today()) - profile.class_group.grade + 1
+    return datetime.date(start, 9, 1) if start else None
+
+
+def _parse_date(value) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        raise ServiceError(N_("Укажите дату достижения."), status=422)
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ServiceError(N_("Дата «%(value)s» указана неверно: нужен день, месяц и год."), status=422, value=text[:20])
+
+
+def _text(value, limit: int, label: str) -> str:
+    text = str(value or "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise ServiceError(N_("Поле «%(label)s» длиннее %(limit)d знаков."), status=422, label=label, limit=limit)
+    return text
+
+
+def _clean(student: User, fields: dict, today: datetime.date | None = None) -> dict:
+    today = today or datetime.date.today()
+    values: dict = {}
+    if "title" in fields:
+        values["title"] = " ".join(_text(fields["title"], 200, N_("Название")).split())
+        if not values["title"]:
+            raise ServiceError(N_("Укажите название достижения."), status=422)
+    if "date" in fields:
+        day = _parse_date(fields["date"])
+        if day > today:
+            raise ServiceError(N_("Дата достижения не может быть в будущем."), status=422)
+        earliest = earliest_date(student)
+        if earliest and day < earliest:
+            raise ServiceError(N_("Дата раньше начала учёбы в школе (1 сентября %(year)d)."), status=422,
+                               year=earliest.year)
+        values["date"] = day
+    for name in ("kind", "direction", "level", "result"):
+        if name in fields:
+            values[name] = catalogs.entry(name, fields[name])
+    if "organizer" in fields:
+        values["organizer"] = " ".join(_text(fields["organizer"], 200, N_("Организатор")).split())
+    if "description" in fields:
+        values["description"] = _text(fields["description"], MAX_DESCRIPTION, N_("Описание"))
+    if "teacher" in fields:
+        values["teacher"] = _teacher(student, fields["teacher"])
+        if values["teacher"] is None:
+            values["teacher_role"] = None
+        else:
+            values["teacher_role"] = catalogs.entry("teacher_role", fields.get("teacher_role"))
+            if values["teacher_role"] is None:
+                raise ServiceError(N_("Укажите роль педагога: руководитель, наставник, тьютор, тренер или "
+                                      "консультант."), status=422)
+    if "in_document" in fields:
+        values["in_document"] = bool(fields["in_document"])
+    return values
+
+
+def _teacher(student: User, teacher_id) -> User | None:
+    if teacher_id in (None, "", "none"):
+        return None
+    teacher = User.get_or_none(User.id == _uuid(teacher_id)) if _uuid(teacher_id) else None
+    if teacher is None or teacher.role != "teacher" or teacher.school_id != student.school_id or not teacher.active:
+        raise ServiceError(N_("Такого педагога в школе нет."), status=422)
+    return teacher
+
+
+# -- the student's changes ---------------------------------------------------------------------
+def create_draft(student: User, competency_ids: list | None = None, today: datetime.date | None = None,
+                 **fields) -> Achievement:
+    """A new draft. Needs a title and a date; the lists may be filled in later, before submitting."""
+    if student.role != "student":
+        raise Forbidden(N_("Достижения добавляет ученик."))
+    fields.setdefault("date", today or datetime.date.today())
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    if "title" not in fields:
+        raise ServiceError(N_("Укажите название достижения."), status=422)
+    values = _clean(student, fields, today)
+    with database.atomic():
+        achievement = Achievement.create(student=student, status="draft", **values)
+        if competency_ids:
+            competencies.set_links(achievement, competency_ids)
+    return achievement
+
+
+def update(student: User, achievement: Achievement, competency_ids: list | None = None,
+           today: datetime.date | None = None, **fields) -> Achievement:
+    """Change the student's own achievement. A confirmed one goes back for confirmation."""
+    if achievement.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    values = _clean(student, fields, today)
+    changed = any(_differs(achievement, name, value) for name, value in values.items())
+    links_changed = competency_ids is not None and (
+        {str(c) for c in competency_ids} != {str(link.competency_id) for link in achievement.competency_links})
+    with database.atomic():
+        for name, value in values.items():
+            setattr(achievement, name, value)
+        if achievement.status == "confirmed" and (changed or links_changed):
+            _back_to_review(achievement)
+        achievement.save()
+        if competency_ids is not None:
+            competencies.set_links(achievement, competency_ids)
+    return achievement
+
+
+_LINKS = ("kind", "direction", "level", "result", "teacher", "teacher_role")
+
+
+def _differs(achievement: Achievement, name: str, value) -> bool:
+    if name in _LINKS:
+        return getattr(achievement, name + "_id") != (value.id if value is not None else None)
+    return getattr(achievement, name) != value
+
+
+def _back_to_review(achievement: Achievement) -> None:
+    achievement.status = "submitted"
+    achievement.submitted_at = utcnow()
+    achievement.reviewed_by = None
+    achievement.reviewed_at = None
+    achievement.review_comment = ""
+
+
+def submit(student: User, achievement: Achievement) -> Achievement:
+    if achievement.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    if achievement.status not in ("draft", "returned"):
+        raise Conflict(N_("Отправить на проверку можно черновик или возвращённое достижение."))
+    missing = [label for name, label in (("kind", N_("вид")), ("direction", N_("направление")),
+                                         ("level", N_("уровень")), ("result", N_("результат")))
+               if getattr(achievement, name + "_id") is None]
+    if missing:
+        raise ServiceError(N_("Перед отправкой заполните: %(fields)s."), status=422, fields=", ".join(missing))
+    achievement.status = "submitted"
+    achievement.submitted_at = utcnow()
+    achievement.save()
+    return achievement
+
+
+def delete(settings: Settings, student: User, achievement: Achievement) -> None:
+    if achievement.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    if achievement.status in ("confirmed", "submitted"):
+        raise Conflict(N_("Подтверждённое или отправленное на проверку достижение удалить нельзя."))
+    shas = [row.sha256 for row in evidence_of(achievement)]
+    with database.atomic():
+        achievement.delete_instance(recursive=True)
+    _remove_unused(settings, shas)
+
+
+def add_evidence(settings: Settings, student: User, achievement: Achievement,
+                 files: list[tuple[str, bytes]]) -> list[Evidence]:
+    """Attach files (name, bytes). All are checked before any is written; a refused one
+    refuses the lot, and nothing stays on disk."""
+    if achievement.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    prepared = prepare_files(files, already=Evidence.select().where(Evidence.achievement == achievement).count())
+    with uploads.Batch(settings) as batch, database.atomic():
+        rows = attach(batch, achievement, prepared)
+        if rows and achievement.status == "confirmed":
+            _back_to_review(achievement)
+            achievement.save()
+    return rows
+
+
+def prepare_files(files: list[tuple[str, bytes]], already: int = 0) -> list[uploads.Prepared]:
+    files = [(name, data) for name, data in files if name or data]
+    if already + len(files) > uploads.MAX_FILES:
+        raise uploads.UploadRefused(N_("К достижению можно приложить не больше %(max)d файлов."),
+                                    max=uploads.MAX_FILES)
+    return [uploads.prepare(name, data) for name, data in files]
+
+
+def attach(batch: uploads.Batch, achievement: Achievement, prepared: list[uploads.Prepared]) -> list[Evidence]:
+    rows = []
+    for item in prepared:
+        batch.write(item)
+        rows.append(Evidence.create(achievement=achievement, sha256=item.sha256, original_name=item.name,
+                                    mime=item.mime, size=item.size, width=item.width, height=item.height,
+                                    has_preview=item.preview is not None))
+    return rows
+
+
+def remove_evidence(settings: Settings, student: User, evidence_id) -> Achievement:
+    row = Evidence.get_or_none(Evidence.id == _uuid(evidence_id)) if _uuid(evidence_id) else None
+    if row is None or row.achievement.student_id != student.id:
+        raise NotFound(N_("Файл не найден."))
+    achievement = row.achievement
+    with database.atomic():
+        row.delete_instance()
+        if achievement.status == "confirmed":
+            _back_to_review(achievement)
+            achievement.save()
+    _remove_unused(settings, [row.sha256])
+    return achievement
+
+
+def _remove_unused(settings: Settings, shas: list[str]) -> None:
+    for sha in set(shas):
+        if not Evidence.select().where(Evidence.sha256 == sha).exists():
+            uploads.remove_files(settings, sha)
+
+
+def visible_evidence(viewer: User, evidence_id) -> Evidence:
+    row = Evidence.get_or_none(Evidence.id == _uuid(evidence_id)) if _uuid(evidence_id) else None
+    if row is None or not can_view(viewer, row.achievement):
+        raise NotFound(N_("Файл не найден."))
+    return row
+
+
+# -- the teacher's review ----------------------------------------------------------------------
+def may_review(teacher: User, achievement: Achievement) -> bool:
+    if teacher.role != "teacher" or teacher.school_id != achievement.student.school_id:
+        return False
+    return achievement.teacher_id == teacher.id or access.is_class_teacher_of(teacher, achievement.student)
+
+
+def _reviewable(teacher: User, achievement: Achievement) -> None:
+    if not may_review(teacher, achievement):
+        raise Forbidden(N_("Подтвердить или вернуть это достижение может только педагог, указанный в нём, "
+                           "или классный руководитель ученика."))
+    if achievement.status != "submitted":
+        raise Conflict(N_("Это достижение не ждёт проверки: оно уже подтверждено, возвращено или ещё не "
+                          "отправлено."))
+
+
+def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achievement:
+    _reviewable(teacher, achievement)
+    achievement.status = "confirmed"
+    achievement.reviewed_by = teacher
+    achievement.reviewed_at = utcnow()
+    achievement.review_comment = _text(comment, 1000, N_("Комментарий"))
+    with database.atomic():
+        achievement.save()
+        audit.record("achievement.confirm", user=teacher, detail=str(achievement.id))
+    return achievement
+
+
+def return_to_student(teacher: User, achievement: Achievement, comment: str) -> Achievement:
+    _reviewable(teacher, achievement)
+    comment = _text(comment, 1000, N_("Комментарий"))
+    if not comment:
+        raise ServiceError(N_("Напишите ученику, что нужно исправить."), status=422)
+    achievement.status = "returned"
+    achievement.reviewed_by = teacher
+    achievement.reviewed_at = utcnow()
+    achievement.review_comment = comment
+    with database.atomic():
+        achievement.save()
+        audit.record("achievement.return", user=teacher, detail=str(achievement.id))
+    return achievement
+
+
+def bulk_confirm(teacher: User, achievement_ids: list) -> int:
+    """Confirm several at once: all of them or, if one may not be confirmed, none."""
+    if not achievement_ids:
+        raise ServiceError(N_("Отметьте достижения, которые нужно подтвердить."), status=422)
+    with database.atomic():
+        for achievement_id in achievement_ids:
+            confirm(teacher, get(achievement_id))
+    return len(achievement_ids)
+
+
+def review_queue(teacher: User) -> list[Achievement]:
+    """Submitted achievements the teacher may review: named as guide, or in a class they lead."""
+    led = (TeacherAssignment.select(TeacherAssignment.class_group)
+           .where((TeacherAssignment.teacher == teacher) & TeacherAssignment.is_class_teacher))
+    in_led = Student.select(Student.user).where(Student.class_group.in_(led))
+    Pupil = User.alias()
+    return list(Achievement.select(Achievement, Pupil).join(Pupil, on=(Achievement.student == Pupil.id),
+                                                            attr="student")
+                .where((Achievement.status == "submitted")
+                       & ((Achievement.teacher == teacher) | Achievement.student.in_(in_led))
+                       & (Pupil.school == teacher.school))
+                .order_by(Achievement.submitted_at))
+
+
+def class_overview(group: ClassGroup) -> list[tuple[User, Counts]]:
+    from appliance.services import school as school_service
+
+    return [(student, counts(student)) for student in school_service.students_of(group)]
+
+
+# -- hobbies -----------------------------------------------------------------------------------
+def hobbies_of(student: User) -> list[Hobby]:
+    return list(Hobby.select().where(Hobby.student == student).order_by(Hobby.created_at))
+
+
+def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, description: str = "",
+               since_year=None) -> Hobby:
+    if student.role != "student":
+        raise Forbidden(N_("Хобби добавляет ученик."))
+    title = " ".join(_text(title, 120, N_("Увлечение")).split())
+    if not title:
+        raise ServiceError(N_("Напишите, чем ты увлекаешься."), status=422)
+    year = None
+    if str(since_year or "").strip():
+        try:
+            year = int(str(since_year).strip())
+        except ValueError:
+            year = -1
+        if not 1990 <= year <= datetime.date.today().year:
+            raise ServiceError(N_("Год начала указан неверно."), status=422)
+    values = {"title": title, "direction": catalogs.entry("direction", direction),
+              "description": _text(description, 1000, N_("Описание")), "since_year": year}
+    if hobby_id:
+        hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
+        if hobby is None or hobby.student_id != student.id:
+            raise NotFound(N_("Увлечение не найдено."))
+        for name, value in values.items():
+            setattr(hobby, name, value)
+        hobby.save()
+        return hobby
+    return Hobby.create(student=student, **values)
+
+
+def delete_hobby(student: User, hobby_id) -> None:
+    hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
+    if hobby is None or hobby.student_id != student.id:
+        raise NotFound(N_("Увлечение не найдено."))
+    hobby.delete_instance()
+
+
+def competency_ids_of(achievement: Achievement) -> list[str]:
+    return [str(link.competency_id) for link in
+            AchievementCompetency.select().where(AchievementCompetency.achievement == achievement)]

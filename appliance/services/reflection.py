@@ -1,0 +1,145 @@
+"""Reflection: a short Gibbs-style cycle of prompts in Russian, deeper as grades rise.
+
+Stages: what happened, feelings, evaluation, analysis, conclusion, the next step. The next
+step is stored apart (`Reflection.next_step`) so the student can later turn it into a goal.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.people import User
+from appliance.models.portfolio import Achievement, Reflection
+from appliance.services import school as school_service
+from appliance.services.errors import NotFound, ServiceError
+
+STAGES = ("description", "feelings", "evaluation", "analysis", "conclusion", "next_step")
+MAX_ANSWER = 3000
+
+# Prompt sets by grade band: (stage, question, hint).
+PROMPT_SETS: dict[str, list[tuple[str, str, str]]] = {
+    "5-6": [
+        ("description", N_("Что произошло?"), N_("Где ты был(а), что делал(а)?")),
+        ("feelings", N_("Что я чувствовал(а)?"), N_("Было интересно, страшно, радостно?")),
+        ("evaluation", N_("Что получилось, а что нет?"), N_("Назови одно удачное и одно неудачное.")),
+        ("analysis", N_("Почему так вышло?"), N_("Что тебе помогло, а что помешало?")),
+        ("conclusion", N_("Что я сделаю по-другому?"), N_("Как поступишь в следующий раз?")),
+        ("next_step", N_("Мой следующий шаг"), N_("Одно дело, которое ты сделаешь дальше.")),
+    ],
+    "7-9": [
+        ("description", N_("Что произошло и какой была моя роль?"),
+         N_("Коротко опиши событие, свою задачу и то, что ты сделал(а) сам(а).")),
+        ("feelings", N_("Что я чувствовал(а) и о чём думал(а)?"), N_("До, во время и после — что менялось?")),
+        ("evaluation", N_("Что получилось хорошо, а что не удалось?"), N_("Приведи примеры.")),
+        ("analysis", N_("Почему так получилось?"),
+         N_("Что зависело от тебя, а что — от обстоятельств? Какие умения пригодились?")),
+        ("conclusion", N_("Чему я научился(ась) и что сделаю иначе?"), N_("Какой вывод ты делаешь на будущее?")),
+        ("next_step", N_("Мой следующий шаг"), N_("Что конкретно и к какому сроку ты сделаешь?")),
+    ],
+    "10-11": [
+        ("description", N_("Ситуация: цель, контекст, мой вклад"),
+         N_("Какую цель ты ставил(а), в каких условиях работал(а), за что отвечал(а)?")),
+        ("feelings", N_("Мысли и чувства"),
+         N_("Что мотивировало и что мешало? Как менялось твоё отношение к работе?")),
+        ("evaluation", N_("Оценка результата"),
+         N_("Сравни результат с целью. Каковы сильные и слабые стороны твоей работы?")),
+        ("analysis", N_("Анализ причин"),
+         N_("Почему результат именно такой? Какие компетенции ты проявил(а)? Что сказали бы педагог и команда?")),
+        ("conclusion", N_("Выводы"),
+         N_("Что ты сделаешь иначе? Какой опыт перенесёшь в учёбу и в выбор профессии?")),
+        ("next_step", N_("План: мой следующий шаг"),
+         N_("Сформулируй по SMART: что именно, к какому сроку и как ты поймёшь, что получилось.")),
+    ],
+}
+
+
+def prompt_set_for(student: User) -> str:
+    group = school_service.class_of(student)
+    grade = group.grade if group else 7
+    return "5-6" if grade <= 6 else "7-9" if grade <= 9 else "10-11"
+
+
+def prompts(code: str) -> list[tuple[str, str, str]]:
+    return PROMPT_SETS.get(code, PROMPT_SETS["7-9"])
+
+
+def answers_of(reflection: Reflection) -> list[tuple[str, str]]:
+    """(question, answer) pairs in the order of the reflection's prompt set, next step included."""
+    stored = json.loads(reflection.answers or "{}")
+    stored["next_step"] = reflection.next_step
+    return [(question, stored.get(stage, "")) for stage, question, _ in prompts(reflection.prompt_set)
+            if stored.get(stage, "").strip()]
+
+
+def _clean_answers(answers: dict) -> dict[str, str]:
+    cleaned = {}
+    for stage in STAGES:
+        text = str(answers.get(stage) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_ANSWER:
+            raise ServiceError(N_("Ответ длиннее %(limit)d знаков."), status=422, limit=MAX_ANSWER)
+        cleaned[stage] = text
+    if not any(cleaned.values()):
+        raise ServiceError(N_("Ответь хотя бы на один вопрос."), status=422)
+    return cleaned
+
+
+def _own_achievement(student: User, achievement_id) -> Achievement | None:
+    if not achievement_id:
+        return None
+    try:
+        found = Achievement.get_or_none(Achievement.id == uuid.UUID(str(achievement_id)))
+    except ValueError:
+        found = None
+    if found is None or found.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    return found
+
+
+def save(student: User, answers: dict, achievement_id=None, in_document: bool = False,
+         reflection_id=None) -> Reflection:
+    """Create a reflection, or change the student's own one when `reflection_id` is given."""
+    if student.role != "student":
+        raise ServiceError(N_("Рефлексию пишет ученик."), status=403)
+    cleaned = _clean_answers(answers)
+    achievement = _own_achievement(student, achievement_id)
+    next_step = cleaned.pop("next_step")
+    with database.atomic():
+        if reflection_id:
+            reflection = get(student, reflection_id)
+        else:
+            reflection = Reflection(student=student, prompt_set=prompt_set_for(student))
+        reflection.achievement = achievement
+        reflection.answers = json.dumps(cleaned, ensure_ascii=False)
+        reflection.next_step = next_step
+        reflection.in_document = bool(in_document)
+        reflection.save()
+    return reflection
+
+
+def get(student: User, reflection_id) -> Reflection:
+    try:
+        found = Reflection.get_or_none(Reflection.id == uuid.UUID(str(reflection_id)))
+    except ValueError:
+        found = None
+    if found is None or found.student_id != student.id:
+        raise NotFound(N_("Запись рефлексии не найдена."))
+    return found
+
+
+def delete(student: User, reflection_id) -> None:
+    get(student, reflection_id).delete_instance()
+
+
+def reflections_of(student: User, only_in_document: bool = False) -> list[Reflection]:
+    query = Reflection.select().where(Reflection.student == student)
+    if only_in_document:
+        query = query.where(Reflection.in_document)
+    return list(query.order_by(Reflection.created_at.desc()))
+
+
+def next_steps(student: User) -> list[Reflection]:
+    """Reflections whose next step is written down, newest first: candidates for goals."""
+    return [r for r in reflections_of(student) if r.next_step.strip()]

@@ -1,0 +1,197 @@
+"""Evidence files: checked by their content, stored by sha256 in the uploads directory.
+
+A photo is decoded and written again (turned upright, without EXIF data such as the place
+it was taken, at most 4000 px), so what is stored is a plain image whatever was sent; a PDF
+is kept as sent unless it carries scripts or launch actions. Everything else is refused:
+programs, archives, SVG, HTML. Files are written only after the whole form is checked, and
+the files a failed save wrote are removed again (`Batch`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from appliance.config import Settings
+from appliance.i18n import N_
+from appliance.services.errors import ServiceError
+
+MAX_FILE_MB = 10
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+MAX_FILES = 8
+MAX_SIDE = 4000
+PREVIEW_SIDE = 480
+# Decoding bigger pictures is refused: a small file can unpack into gigabytes.
+Image.MAX_IMAGE_PIXELS = 60_000_000
+
+_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+_SVG_DANGER = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject|<iframe|<embed", re.IGNORECASE)
+_PDF_DANGER = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
+
+
+class UploadRefused(ServiceError):
+    status = 422
+
+
+@dataclass
+class Prepared:
+    """A checked file, not yet on disk."""
+
+    name: str
+    data: bytes
+    mime: str
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    preview: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def safe_name(filename: str) -> str:
+    """The last part of a file name, without directories, control characters or leading dots."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().lstrip(".").strip()
+    if len(name) > 100:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 100 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 8 else name[:100]
+    return name or "файл"
+
+
+def prepare(filename: str, data: bytes) -> Prepared:
+    """Check one uploaded file by its content; raise UploadRefused with the reason."""
+    name = safe_name(filename)
+    if not data:
+        raise UploadRefused(N_("Файл «%(name)s» пустой."), name=name)
+    if len(data) > MAX_FILE_BYTES:
+        raise UploadRefused(N_("Файл «%(name)s» больше %(mb)d МБ. Уменьшите фото или сожмите PDF."),
+                            status=413, name=name, mb=MAX_FILE_MB)
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if data.startswith(b"%PDF-"):
+        if _PDF_DANGER.search(data):
+            raise UploadRefused(N_("PDF «%(name)s» содержит скрипты или вложенные программы — такие файлы не "
+                                   "принимаются. Сохраните документ заново как обычный PDF."), name=name)
+        return Prepared(_with_ext(name, "pdf"), data, "application/pdf", hashlib.sha256(data).hexdigest())
+    if data.startswith((b"MZ", b"\x7fELF", b"#!")):
+        raise UploadRefused(N_("Файл «%(name)s» — это программа, а не фото или PDF. Такие файлы не принимаются."),
+                            name=name)
+    if head[:5].lower() in (b"<?xml", b"<svg ", b"<svg>", b"<!doc", b"<html") or b"<svg" in head.lower():
+        if _SVG_DANGER.search(data):
+            raise UploadRefused(N_("Файл «%(name)s» содержит скрипт — такие файлы не принимаются."), name=name)
+        raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузите фото (JPEG, PNG) или PDF."),
+                            name=name)
+    return _prepare_image(name, data)
+
+
+def _prepare_image(name: str, data: bytes) -> Prepared:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe_format = probe.format
+            probe.verify()
+        if probe_format not in _IMAGE_FORMATS:
+            raise UnidentifiedImageError(probe_format)
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Image.DecompressionBombError:
+        raise UploadRefused(N_("Изображение «%(name)s» слишком большое по числу точек."), name=name) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UploadRefused(N_("Файл «%(name)s» не похож ни на фото, ни на PDF. Принимаются JPEG, PNG, WebP, "
+                               "GIF и PDF."), name=name) from None
+    image = ImageOps.exif_transpose(image)
+    keep_alpha = image.mode in ("RGBA", "LA", "P") and "transparency" in image.info or image.mode in ("RGBA", "LA")
+    image = image.convert("RGBA" if keep_alpha else "RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    out = io.BytesIO()
+    if keep_alpha:
+        image.save(out, "PNG", optimize=True)
+        mime, ext = "image/png", "png"
+    else:
+        image.save(out, "JPEG", quality=88, optimize=True)
+        mime, ext = "image/jpeg", "jpg"
+    preview_image = image.convert("RGB")
+    preview_image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    preview = io.BytesIO()
+    preview_image.save(preview, "JPEG", quality=80)
+    stored = out.getvalue()
+    return Prepared(_with_ext(name, ext), stored, mime, hashlib.sha256(stored).hexdigest(),
+                    image.width, image.height, preview.getvalue())
+
+
+def _with_ext(name: str, ext: str) -> str:
+    stem, dot, old = name.rpartition(".")
+    if dot and old.lower() in ("jpg", "jpeg") and ext == "jpg":
+        return name
+    return f"{stem if dot else name}.{ext}"
+
+
+def file_path(settings: Settings, sha256: str) -> Path:
+    _check_sha(sha256)
+    return settings.uploads_dir / "evidence" / sha256[:2] / sha256
+
+
+def preview_path(settings: Settings, sha256: str) -> Path:
+    _check_sha(sha256)
+    return settings.uploads_dir / "previews" / sha256[:2] / f"{sha256}.jpg"
+
+
+def _check_sha(sha256: str) -> None:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+        raise ValueError("not a sha256")
+
+
+class Batch:
+    """Writes prepared files; on an exception inside the `with`, removes the ones it created."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.created: list[Path] = []
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.discard()
+
+    def write(self, prepared: Prepared) -> None:
+        self._write(file_path(self.settings, prepared.sha256), prepared.data)
+        if prepared.preview:
+            self._write(preview_path(self.settings, prepared.sha256), prepared.preview)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o640)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        self.created.append(path)
+
+    def discard(self) -> None:
+        for path in self.created:
+            path.unlink(missing_ok=True)
+        self.created.clear()
+
+
+def remove_files(settings: Settings, sha256: str) -> None:
+    """Delete a stored file and its preview (the caller checks nothing refers to it)."""
+    file_path(settings, sha256).unlink(missing_ok=True)
+    preview_path(settings, sha256).unlink(missing_ok=True)
