@@ -41,7 +41,7 @@ def open_data(ctx: click.Context, data: str | None, create: bool = False) -> Set
     from appliance import migrations
 
     settings = ctx.find_object(AppContext).settings(data)
-    if not create and not settings.db_path.exists():
+    if not create and not settings.database.url and not settings.db_path.exists():
         raise click.ClickException(
             f"В каталоге {settings.data_dir} нет базы данных. Сначала выполните: okey init --data {settings.data_dir}")
     settings.ensure_dirs()
@@ -240,6 +240,11 @@ cli.add_command(backup)
 from appliance.cli_portfolio import portfolio  # noqa: E402
 
 cli.add_command(portfolio)
+
+from sync.cli import hub, sync_group  # noqa: E402
+
+cli.add_command(sync_group)
+cli.add_command(hub)
 
 
 def main() -> None:

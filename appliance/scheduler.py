@@ -54,4 +54,10 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
         hour, minute = parse_time(settings.backup.time)
         scheduler.add_job(with_database(lambda: nightly(settings), "backup"), "cron", hour=hour, minute=minute,
                           id="backup", replace_existing=True)
+    from sync.jobs import nightly as sync_nightly
+    from sync.transport import sync_settings
+
+    sync_hour, sync_minute = (int(part) for part in sync_settings(settings).time.split(":"))
+    scheduler.add_job(with_database(lambda: sync_nightly(settings), "sync-export"), "cron", hour=sync_hour,
+                      minute=sync_minute, id="sync-export", replace_existing=True)
     return scheduler

@@ -23,9 +23,14 @@ def configure_logging() -> None:
 
 
 def build_wsgi_app(settings: Settings):
-    from webui import create_app
+    from sync.http import bp as sync_upload
+    from webui import create_app, csrf
 
-    return create_app(settings)
+    app = create_app(settings)
+    # The district hub's bundle upload: authenticated by the bundle's signature, not a session.
+    csrf.exempt(sync_upload)
+    app.register_blueprint(sync_upload)
+    return app
 
 
 def build_segment_server(settings: Settings, portal):

@@ -49,7 +49,8 @@ def current_version() -> int:
 def migrate(progress: Callable[[int, str], None] | None = None) -> list[int]:
     """Bring the schema up to date; return the versions applied."""
     if not database.table_exists(Meta._meta.table_name):
-        database.create_tables([Meta, SyncChange])
+        # The change feed (AUTOINCREMENT, triggers) exists on SQLite only: a PostgreSQL hub has none.
+        database.create_tables([Meta, SyncChange] if is_sqlite(database) else [Meta])
     version = current_version()
     newest = latest_version()
     if version > newest:

@@ -1,0 +1,19 @@
+"""Refusals of the sync, in Russian, with the HTTP status the hub's endpoint answers with."""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Something the administrator must read and act on."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class BundleRejected(SyncError):
+    """The hub refused a bundle; the ledger has an entry with the same message."""

@@ -1,0 +1,512 @@
+"""The district hub: enrolment of schools, and the verified, idempotent import of bundles.
+
+Import, in order: read the manifest → verify its signature with the school's enrolled key
+(unknown or revoked: refused) → check the intended recipient is this district → check the
+schema version → decide by the ledger (same range again: duplicate, answered without applying;
+an older range: replay, refused; a later range than expected: held until the missing range
+arrives) → decrypt the payload as a stream (age, then gzip, then JSON Lines, with bounded
+buffers) → validate each row against the table's policy → apply the rows and the ledger entry
+in ONE transaction. The payload's SHA-256, size and row count are checked at its end; any
+failure rolls the whole bundle back and leaves a ledger entry that says why, in Russian.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyrage
+
+from appliance.db import database
+from appliance.migrations import is_sqlite, latest_version
+from appliance.models.base import utcnow
+from appliance.models.hub import APPLIED, DUPLICATE, HELD, REJECTED, HubLedger, HubReceipt, HubRow, HubSchool, HubSchoolKey
+from appliance.services.hub import recompute_indicators
+from sync import bundle, keys, receipts
+from sync.errors import BundleRejected, SyncError
+from sync.policy import TableSpec, specs
+
+MAX_LINE = 4 * 1024 * 1024  # the longest payload line (one row) the hub reads
+APPLY_BATCH = 500
+_ID = re.compile(r"^[0-9a-f]{32}$")
+ENROLMENT_TYPE = "okey-enrolment-1"
+
+
+# -- enrolment ------------------------------------------------------------------------------
+def enrolment_document(school_id: str, name: str, code: str, signer, district: keys.DistrictKey,
+                       previous=None, scope: str = "analytics") -> bytes:
+    """What `okey sync enroll` writes: the school, its public key, signed by that key (and, after
+    a rotation, endorsed by the previous key)."""
+    body = {"type": ENROLMENT_TYPE, "school_id": school_id, "school_name": name, "school_code": code,
+            "public_key": keys.b64(keys.public_raw(signer)), "district": district.fingerprint, "scope": scope,
+            "created_at": utcnow().isoformat(sep=" ")}
+    if previous is not None:
+        body["previous_key"] = keys.b64(keys.public_raw(previous))
+    raw = bundle.canonical(body)
+    document = {"enrolment": body, "signature": keys.b64(signer.sign(b"okey-enrolment\0" + raw))}
+    if previous is not None:
+        document["endorsement"] = keys.b64(previous.sign(b"okey-enrolment\0" + raw))
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+@dataclass
+class Enrolled:
+    school: HubSchool
+    fingerprint: str
+    created: bool
+    rotated: bool
+
+
+def enroll(data: bytes, hub: keys.HubKeys, replace: bool = False) -> Enrolled:
+    """Register a school (or its new key) from an enrolment file."""
+    try:
+        document = json.loads(data.decode())
+        body, signature = document["enrolment"], keys.unb64(document["signature"])
+        raw = bundle.canonical(body)
+        public = body["public_key"]
+        school_id, name = body["school_id"], body["school_name"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise SyncError("Файл подключения школы не читается: ожидается файл, который сделала «okey sync enroll».") \
+            from None
+    if body.get("type") != ENROLMENT_TYPE or not isinstance(school_id, str) or not _ID.match(school_id):
+        raise SyncError("Файл подключения школы не читается: неизвестный формат.")
+    if not keys.verify(public, signature, b"okey-enrolment\0" + raw):
+        raise SyncError("Подпись файла подключения не сходится: файл изменён или повреждён.")
+    if not hub.accepts_recipient(body.get("district", "")):
+        raise SyncError("Файл подключения сделан для ключа другого района.")
+    fp = keys.fingerprint(keys.unb64(public))
+    with database.atomic():
+        existing = HubSchoolKey.get_or_none(HubSchoolKey.fingerprint == fp)
+        if existing is not None:
+            if existing.revoked_at is not None:
+                raise SyncError("Этот ключ школы отозван: подключите школу с новым ключом (okey sync keys --rotate).")
+            return Enrolled(existing.school, fp, False, False)
+        school = HubSchool.get_or_none(HubSchool.id == school_id)
+        created = school is None
+        rotated = False
+        if school is None:
+            school = HubSchool.create(id=school_id, name=name, code=body.get("school_code", ""))
+        else:
+            active = list(school.keys.where(HubSchoolKey.revoked_at.is_null()
+                                            & HubSchoolKey.superseded_at.is_null()))
+            endorsed = "endorsement" in document and any(
+                key.public_key == body.get("previous_key")
+                and keys.verify(key.public_key, keys.unb64(document["endorsement"]), b"okey-enrolment\0" + raw)
+                for key in active)
+            if active and not endorsed and not replace:
+                raise SyncError(f"Школа «{school.name}» уже подключена с другим ключом, а новый ключ не заверен "
+                                "прежним. Если ключ школы утерян, проверьте файл и повторите с --replace.")
+            for key in active:
+                key.superseded_at = utcnow()
+                key.save()
+            school.name = name
+            school.code = body.get("school_code", school.code)
+            school.save()
+            rotated = True
+        HubSchoolKey.create(school=school, public_key=public, fingerprint=fp)
+    return Enrolled(school, fp, created, rotated)
+
+
+def revoke(school_ref: str, fingerprint: str | None = None, reason: str = "") -> list[HubSchoolKey]:
+    """Revoke a school's keys (all active ones, or the one named): its bundles are refused."""
+    school = HubSchool.get_or_none((HubSchool.id == school_ref) | (HubSchool.code == school_ref))
+    if school is None:
+        raise SyncError(f"Школа «{school_ref}» не подключена к хабу.")
+    query = school.keys.where(HubSchoolKey.revoked_at.is_null())
+    if fingerprint:
+        query = query.where(HubSchoolKey.fingerprint.startswith(fingerprint))
+    revoked = list(query)
+    if not revoked:
+        raise SyncError("Нет действующих ключей, подходящих под условие: отзывать нечего.")
+    with database.atomic():
+        for key in revoked:
+            key.revoked_at = utcnow()
+            key.revoked_reason = reason
+            key.save()
+    return revoked
+
+
+# -- import -----------------------------------------------------------------------------------
+@dataclass
+class ImportOutcome:
+    status: str  # applied, duplicate, held, rejected
+    message: str
+    ledger: HubLedger
+    receipt: bytes | None
+    http_status: int
+    rows: int = 0
+
+
+class _HashingReader(io.RawIOBase):
+    """Reads the payload from the stream, hashing it, and never past the declared size + 1."""
+
+    def __init__(self, stream: BinaryIO, limit: int):
+        self.stream = stream
+        self.limit = limit
+        self.size = 0
+        from hashlib import sha256
+
+        self.sha = sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        want = min(len(target), self.limit + 1 - self.size)
+        if want <= 0:
+            return 0
+        data = self.stream.read(want)
+        if not data:
+            return 0
+        self.sha.update(data)
+        self.size += len(data)
+        target[:len(data)] = data
+        return len(data)
+
+
+def _check_value(column, value) -> bool:
+    kind = column.kind
+    if value is None:
+        return True
+    if kind == "id":
+        return isinstance(value, str) and bool(_ID.match(value))
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in ("date", "datetime"):
+        return isinstance(value, str) and len(value) <= 40
+    return isinstance(value, str) and (column.max_length is None or len(value) <= column.max_length)
+
+
+def validate_line(number: int, line: object, scope: str, seq_from: int, seq_to: int,
+                  table_specs: dict[str, TableSpec]) -> tuple[str, str, str, int, dict | None]:
+    """One payload line checked against the table's policy: (table, op, id, seq, row)."""
+    def bad(why: str) -> BundleRejected:
+        return BundleRejected(f"Строка {number} данных не прошла проверку: {why}. Пакет не применён.", status=422)
+
+    if not isinstance(line, dict):
+        raise bad("ожидается объект JSON")
+    table, op, row_id, seq = line.get("t"), line.get("op"), line.get("id"), line.get("seq")
+    spec = table_specs.get(table) if isinstance(table, str) else None
+    if spec is None:
+        raise bad(f"неизвестная таблица «{table}»")
+    if not spec.in_scope(scope):
+        raise bad(f"таблица «{table}» не передаётся в объёме «{scope}»")
+    if op not in ("upsert", "delete"):
+        raise bad("неизвестная операция")
+    if not isinstance(row_id, str) or not _ID.match(row_id):
+        raise bad("неверный идентификатор строки")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not seq_from < seq <= seq_to:
+        raise bad("номер изменения вне диапазона пакета")
+    if op == "delete":
+        return table, op, row_id, seq, None
+    row = line.get("row")
+    if not isinstance(row, dict) or row.get("id") != row_id:
+        raise bad("нет данных строки")
+    allowed = spec.allowed(scope)
+    extra = set(row) - allowed
+    if extra:
+        raise bad(f"поля {', '.join(sorted(extra))} не допускаются в таблице «{table}» (объём «{scope}»)")
+    columns = {c.name: c for c in spec.columns}
+    for name, value in row.items():
+        if not _check_value(columns[name], value):
+            raise bad(f"неверное значение поля «{name}» таблицы «{table}»")
+    return table, op, row_id, seq, row
+
+
+class _Applier:
+    """pyrage's writer: gunzips, splits lines, validates and applies rows in batches."""
+
+    def __init__(self, school: HubSchool, ledger: HubLedger, manifest: bundle.Manifest):
+        self.school = school
+        self.ledger = ledger
+        self.scope = manifest["scope"]
+        self.seq_from, self.seq_to = manifest["seq_from"], manifest["seq_to"]
+        self.gunzip = zlib.decompressobj(31)
+        self.buffer = bytearray()
+        self.lines = 0
+        self.pending: dict[tuple[str, str], tuple[str, int, dict | None]] = {}
+        self.specs = specs()
+        self.now = utcnow()
+
+    def write(self, data) -> int:
+        self._feed(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            # Bounded output per step: a compression bomb cannot inflate into memory at once.
+            chunk = self.gunzip.decompress(data, MAX_LINE)
+            while True:
+                self._take(chunk)
+                if not self.gunzip.unconsumed_tail:
+                    break
+                chunk = self.gunzip.decompress(self.gunzip.unconsumed_tail, MAX_LINE)
+        except zlib.error:
+            raise BundleRejected("Данные пакета повреждены: сжатый поток не читается.") from None
+
+    def _take(self, chunk: bytes) -> None:
+        self.buffer += chunk
+        start = 0
+        while True:
+            end = self.buffer.find(b"\n", start)
+            if end < 0:
+                break
+            self._line(bytes(self.buffer[start:end]))
+            start = end + 1
+        del self.buffer[:start]
+        if len(self.buffer) > MAX_LINE:
+            raise BundleRejected(f"Строка {self.lines + 1} данных длиннее {MAX_LINE // (1024 * 1024)} МБ: "
+                                 "пакет не применён.", status=422)
+
+    def _line(self, raw: bytes) -> None:
+        self.lines += 1
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            raise BundleRejected(f"Строка {self.lines} данных не читается как JSON: пакет не применён.",
+                                 status=422) from None
+        table, op, row_id, seq, row = validate_line(self.lines, line, self.scope, self.seq_from, self.seq_to,
+                                                    self.specs)
+        self.pending[(table, row_id)] = (op, seq, row)
+        if len(self.pending) >= APPLY_BATCH:
+            self.apply()
+
+    def finish(self) -> None:
+        if not self.gunzip.eof or self.gunzip.unused_data:
+            raise BundleRejected("Данные пакета обрезаны: сжатый поток не закончен.")
+        if self.buffer:
+            raise BundleRejected("Данные пакета обрезаны: последняя строка не закончена.")
+        self.apply()
+
+    def apply(self) -> None:
+        deletes: dict[str, list[str]] = {}
+        upserts = []
+        for (table, row_id), (op, seq, row) in self.pending.items():
+            if op == "delete":
+                deletes.setdefault(table, []).append(row_id)
+            else:
+                upserts.append({"school": self.school.id, "table": table, "row_id": row_id,
+                                "data": json.dumps(row, ensure_ascii=False, separators=(",", ":")),
+                                "seq": seq, "ledger": self.ledger.id, "updated_at": self.now})
+        self.pending.clear()
+        for table, ids in deletes.items():
+            HubRow.delete().where((HubRow.school == self.school.id) & (HubRow.table == table)
+                                  & HubRow.row_id.in_(ids)).execute()
+        if upserts:
+            (HubRow.insert_many(upserts)
+             .on_conflict(conflict_target=[HubRow.school, HubRow.table, HubRow.row_id],
+                          preserve=[HubRow.data, HubRow.seq, HubRow.ledger, HubRow.updated_at])
+             .execute())
+
+
+class Hub:
+    """One hub: its keys and its data directory (for held bundles)."""
+
+    def __init__(self, hub_keys: keys.HubKeys, data_dir: Path):
+        self.keys = hub_keys
+        self.held_dir = data_dir / "sync" / "held"
+
+    # The whole pipeline; every outcome, good or bad, leaves a ledger entry.
+    def import_stream(self, stream: BinaryIO, source: str = "") -> ImportOutcome:
+        manifest: bundle.Manifest | None = None
+        school: HubSchool | None = None
+        try:
+            manifest = bundle.read_header(stream)
+            school = self._verify(manifest)
+            return self._decide_and_apply(stream, manifest, school, source)
+        except BundleRejected as exc:
+            return self._reject(exc, manifest, school, source)
+        except (OSError, pyrage.DecryptError) as exc:
+            if manifest is None:
+                raise
+            why = ("Пакет повреждён или обрезан: расшифровка не прошла проверку целостности."
+                   if "decrypt" in str(exc).lower() else f"Пакет не дочитан: {exc}.")
+            return self._reject(BundleRejected(why), manifest, school, source)
+
+    def import_file(self, path: Path) -> ImportOutcome:
+        with open(path, "rb") as stream:
+            return self.import_stream(stream, source=path.name)
+
+    def _verify(self, manifest: bundle.Manifest) -> HubSchool:
+        key = HubSchoolKey.get_or_none(HubSchoolKey.fingerprint == manifest["signer"])
+        if key is None:
+            raise BundleRejected("Пакет подписан неизвестным ключом: школа не подключена к хабу "
+                                 "(okey hub enroll) или подписала пакет чужим ключом.", status=403)
+        if not keys.verify(key.public_key, manifest.signature, bundle.signed_bytes(manifest.raw)):
+            raise BundleRejected("Подпись пакета не сходится: описание пакета изменено или повреждено "
+                                 "по дороге.", status=400)
+        school = key.school
+        if key.school_id != manifest["school_id"]:
+            raise BundleRejected("Пакет подписан ключом другой школы.", status=403)
+        if key.revoked_at is not None:
+            raise BundleRejected(f"Ключ школы «{school.name}» отозван "
+                                 f"{key.revoked_at:%d.%m.%Y}: пакет не принят.", status=403)
+        if not self.keys.accepts_recipient(manifest["recipient"]):
+            raise BundleRejected("Пакет предназначен другому району: он зашифрован не нашим ключом.", status=403)
+        if manifest["schema_version"] > latest_version():
+            raise BundleRejected(f"Пакет сделан более новой версией программы (схема {manifest['schema_version']}, "
+                                 f"хаб знает схему до {latest_version()}). Обновите программу хаба.", status=422)
+        if manifest["scope"] not in bundle.SCOPES:
+            raise BundleRejected(f"Неизвестный объём выгрузки «{manifest['scope']}».", status=422)
+        if manifest["seq_to"] < manifest["seq_from"] or manifest["seq_from"] < 0:
+            raise BundleRejected("Пакет повреждён: неверный диапазон изменений.")
+        return school
+
+    def _decide(self, manifest: bundle.Manifest, school: HubSchool) -> str:
+        start, end = manifest["seq_from"], manifest["seq_to"]
+        if manifest["instance_id"] == school.instance_id:
+            if (start, end) == (school.last_seq_from, school.last_seq):
+                return DUPLICATE
+            if start == school.last_seq or start < school.last_seq < end:
+                return APPLIED
+            if end <= school.last_seq:
+                raise BundleRejected(f"Повтор старого пакета: изменения {start}–{end} уже получены "
+                                     f"(принято до {school.last_seq}). Пакет не применён.", status=409)
+            return HELD
+        retired = HubLedger.select().where((HubLedger.school == school.id) & (HubLedger.status == APPLIED)
+                                           & (HubLedger.instance_id == manifest["instance_id"])).exists()
+        if retired:
+            raise BundleRejected("Пакет от прежней копии базы школы (после восстановления школа работает на новой): "
+                                 "он устарел и не применён.", status=409)
+        if manifest["base"]:
+            return APPLIED
+        return HELD
+
+    def _decide_and_apply(self, stream: BinaryIO, manifest: bundle.Manifest, school: HubSchool,
+                          source: str) -> ImportOutcome:
+        with database.atomic():
+            self._lock(school)
+            school = HubSchool.get_by_id(school.id)
+            decision = self._decide(manifest, school)
+            if decision == DUPLICATE:
+                entry = self._ledger(manifest, school, DUPLICATE, source,
+                                     f"Повторная доставка: изменения {manifest['seq_from']}–{manifest['seq_to']} "
+                                     "уже применены, ничего не изменилось.")
+                return self._answer(entry, manifest, school, 200)
+            if decision == HELD:
+                path = self._hold(stream, manifest)
+                entry = self._ledger(manifest, school, HELD, source,
+                                     f"Пропуск: ожидались изменения с {school.last_seq}, а пакет начинается с "
+                                     f"{manifest['seq_from']}. Пакет отложен до получения пропущенных.")
+                entry.held_path = str(path)
+                entry.save()
+                school.last_status, school.last_message = HELD, entry.message
+                school.last_received_at = entry.received_at
+                school.save()
+                return self._answer(entry, manifest, school, 202)
+            entry = self._ledger(manifest, school, APPLIED, source, "")
+            rows = self._apply(stream, manifest, school, entry)
+            entry.rows = rows
+            entry.message = (f"Применено строк: {rows} (изменения {manifest['seq_from']}–{manifest['seq_to']}, "
+                             f"объём «{manifest['scope']}»).")
+            entry.save()
+            school.instance_id = manifest["instance_id"]
+            school.last_seq_from, school.last_seq = manifest["seq_from"], manifest["seq_to"]
+            school.last_snapshot_at = entry.received_at
+            school.last_received_at = entry.received_at
+            school.last_scope = manifest["scope"]
+            school.last_status, school.last_message = APPLIED, entry.message
+            school.save()
+            recompute_indicators(school)
+            outcome = self._answer(entry, manifest, school, 200, rows)
+        self._release_held(school.id)
+        return outcome
+
+    def _lock(self, school: HubSchool) -> None:
+        """One import per school at a time (SQLite serialises writers by itself)."""
+        if not is_sqlite(database):
+            HubSchool.select().where(HubSchool.id == school.id).for_update().execute()
+
+    def _apply(self, stream: BinaryIO, manifest: bundle.Manifest, school: HubSchool, entry: HubLedger) -> int:
+        part = manifest.payload
+        reader = _HashingReader(stream, part["size"])
+        applier = _Applier(school, entry, manifest)
+        pyrage.decrypt_io(io.BufferedReader(reader, 1 << 16), applier, self.keys.identities)
+        applier.finish()
+        while reader.readinto(bytearray(1 << 16)):
+            pass  # anything after the age stream counts toward the size check below
+        if reader.size != part["size"] or reader.sha.hexdigest() != part["sha256"]:
+            raise BundleRejected("Данные пакета не совпадают с подписанным описанием (размер или SHA-256): "
+                                 "пакет изменён или обрезан.")
+        if applier.lines != part["rows"]:
+            raise BundleRejected(f"В пакете {applier.lines} строк, а в описании {part['rows']}: пакет не применён.")
+        if manifest["base"]:
+            # A complete snapshot: rows the school no longer has are gone at the hub too.
+            HubRow.delete().where((HubRow.school == school.id) & (HubRow.ledger != entry.id)).execute()
+        return applier.lines
+
+    def _hold(self, stream: BinaryIO, manifest: bundle.Manifest) -> Path:
+        self.held_dir.mkdir(parents=True, exist_ok=True)
+        path = self.held_dir / f"{manifest.bundle_id}{bundle.SUFFIX}"
+        part = path.with_name(path.name + ".part")
+        reader = _HashingReader(stream, manifest.payload["size"])
+        with open(part, "wb") as out:
+            bundle.write_header(out, manifest.raw, manifest.signature)
+            shutil.copyfileobj(reader, out, 1 << 20)
+        if reader.size != manifest.payload["size"] or reader.sha.hexdigest() != manifest.payload["sha256"]:
+            part.unlink()
+            raise BundleRejected("Данные пакета не совпадают с подписанным описанием (размер или SHA-256): "
+                                 "пакет изменён или обрезан.")
+        part.replace(path)
+        return path
+
+    def _release_held(self, school_id: str) -> None:
+        """Apply held bundles that now continue the chain, in order."""
+        while True:
+            school = HubSchool.get_by_id(school_id)
+            waiting = (HubLedger.select()
+                       .where((HubLedger.school == school_id) & (HubLedger.status == HELD)
+                              & (HubLedger.held_path != "") & (HubLedger.instance_id == school.instance_id)
+                              & (HubLedger.seq_from <= school.last_seq) & (HubLedger.seq_to > school.last_seq))
+                       .order_by(HubLedger.seq_from).first())
+            if waiting is None:
+                return
+            path = Path(waiting.held_path)
+            waiting.held_path = ""
+            waiting.save()
+            if path.exists():
+                self.import_file(path)
+                path.unlink(missing_ok=True)
+
+    def _ledger(self, manifest: bundle.Manifest, school: HubSchool | None, status: str, source: str,
+                message: str) -> HubLedger:
+        return HubLedger.create(
+            school=school, bundle_id=manifest.bundle_id, instance_id=manifest["instance_id"][:32],
+            seq_from=manifest["seq_from"], seq_to=manifest["seq_to"], scope=manifest["scope"][:16], status=status,
+            message=message, size=manifest.payload["size"], source=source[:255])
+
+    def _answer(self, entry: HubLedger, manifest: bundle.Manifest, school: HubSchool, http_status: int,
+                rows: int = 0) -> ImportOutcome:
+        fields = {"bundle_id": manifest.bundle_id, "school_id": school.id, "instance_id": manifest["instance_id"],
+                  "seq_from": manifest["seq_from"], "seq_to": manifest["seq_to"], "status": entry.status,
+                  "message": entry.message, "rows": rows, "received_at": entry.received_at.isoformat(sep=" "),
+                  "district": self.keys.district_key.fingerprint}
+        body = receipts.sign_receipt(self.keys.signing, fields)
+        HubReceipt.create(ledger=entry, bundle_id=manifest.bundle_id, body=body.decode(), final=entry.status != HELD)
+        return ImportOutcome(entry.status, entry.message, entry, body, http_status, rows)
+
+    def _reject(self, exc: BundleRejected, manifest: bundle.Manifest | None, school: HubSchool | None,
+                source: str) -> ImportOutcome:
+        with database.atomic():
+            if manifest is not None:
+                entry = self._ledger(manifest, school, REJECTED, source, exc.message)
+            else:
+                entry = HubLedger.create(status=REJECTED, message=exc.message, source=source[:255])
+            if school is not None:
+                HubSchool.update(last_status=REJECTED, last_message=exc.message,
+                                 last_received_at=entry.received_at).where(HubSchool.id == school.id).execute()
+        return ImportOutcome(REJECTED, exc.message, entry, None, exc.status)
+

@@ -1,0 +1,171 @@
+"""What leaves the school, table by table.
+
+One `TablePolicy` per syncable table says which columns the **analytics** scope carries
+(an allow-list: anything not named stays at the school), which column names the student
+whose parents' consent governs the row, and which columns never leave (secrets). The
+**full** scope carries every column but the secrets. A table without a policy is not
+exported at all, so a new table is private until someone adds its line here.
+
+In the analytics scope every id (the row's own and every reference) is replaced by a keyed
+hash, the same for the same id, so the hub can still join rows but cannot name anyone.
+
+Column kinds and lengths come from the peewee models, so the hub validates a received
+row against the same definitions the school wrote it with.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    UUIDField,
+)
+
+from appliance.models.base import SyncModel
+
+# Model modules whose tables may be exported (a module not installed is simply absent).
+MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
+                 "appliance.models.trajectory", "appliance.models.calendar")
+
+MAX_TEXT = 256 * 1024  # the longest text value a row may carry
+STAMPS = ("created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    table: str
+    # Fields (model field names) in the analytics scope besides id and time stamps;
+    # None: the table goes in the full scope only.
+    analytics: tuple[str, ...] | None
+    # The field naming the student (a user id) whose consent governs the row, or a path
+    # (reference field, referenced table, its student field) for rows one step away.
+    student: str | tuple[str, str, str] | None = None
+    # Fields that never leave the school, in any scope.
+    secret: tuple[str, ...] = ()
+    # Only rows whose "role" is one of these go in the analytics scope (the user table).
+    analytics_roles: tuple[str, ...] | None = None
+
+
+POLICIES: tuple[TablePolicy, ...] = (
+    TablePolicy("school", ("name", "code", "timezone")),
+    TablePolicy("class_group", ("school", "name", "grade", "letter")),
+    TablePolicy("user", ("school", "role", "active"), student="id", analytics_roles=("student", "teacher"),
+                secret=("password_hash", "activation_code_hash", "activation_expires_at", "session_epoch",
+                        "last_login_at")),
+    TablePolicy("student", ("user", "class_group", "start_year"), student="user"),
+    TablePolicy("parent_link", None, student="student"),
+    TablePolicy("teacher_assignment", ("teacher", "class_group", "is_class_teacher", "subject")),
+    # Portfolio: the lists, achievements and their links; titles, descriptions and comments stay.
+    TablePolicy("catalog_entry", ("catalog", "code", "name", "position", "rank", "active")),
+    TablePolicy("achievement", ("student", "date", "kind", "direction", "level", "result", "teacher",
+                                "teacher_role", "status", "submitted_at", "reviewed_at", "in_document"),
+                student="student"),
+    TablePolicy("evidence", ("achievement", "mime", "size"), student=("achievement", "achievement", "student")),
+    TablePolicy("hobby", ("student", "direction", "since_year"), student="student"),
+    TablePolicy("reflection", None, student="student"),
+    TablePolicy("competency_framework", ("code", "name", "scale_min", "scale_max", "active")),
+    TablePolicy("competency", ("framework", "code", "name", "group_name", "position", "parent")),
+    TablePolicy("achievement_competency", ("achievement", "competency"),
+                student=("achievement", "achievement", "student")),
+    TablePolicy("self_assessment", ("student", "competency", "school_year", "term", "score", "assessed_on"),
+                student="student"),
+    # Trajectory: goals and tasks count for the indicators; their wording stays at the school.
+    TablePolicy("goal", ("student", "deadline", "status", "origin", "closed_at"), student="student"),
+    TablePolicy("milestone", ("goal", "due_on", "done_at"), student=("goal", "goal", "student")),
+    TablePolicy("task", ("student", "due_on", "status", "goal"), student="student"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the database column ("student_id" for the field "student")
+    field: str
+    kind: str  # id, int, bool, float, str, text, date, datetime
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    policy: TablePolicy
+    model: type
+    columns: tuple[Column, ...]
+
+    @property
+    def table(self) -> str:
+        return self.policy.table
+
+    def column(self, field_name: str) -> Column:
+        return next(c for c in self.columns if c.field == field_name)
+
+    @cache  # noqa: B019 - specs live for the whole process
+    def allowed(self, scope: str) -> frozenset[str]:
+        """The database columns a row of this table may carry in `scope`."""
+        if scope == "full":
+            return frozenset(c.name for c in self.columns if c.field not in self.policy.secret)
+        fields = {"id", *STAMPS, *(self.policy.analytics or ())}
+        return frozenset(c.name for c in self.columns if c.field in fields)
+
+    def in_scope(self, scope: str) -> bool:
+        return scope == "full" or self.policy.analytics is not None
+
+    @property
+    def student_column(self) -> str | None:
+        student = self.policy.student
+        return self.column(student).name if isinstance(student, str) else None
+
+
+def _kind(model_field) -> tuple[str, int | None]:
+    if isinstance(model_field, ForeignKeyField | UUIDField):
+        return "id", None
+    if isinstance(model_field, BooleanField):
+        return "bool", None
+    if isinstance(model_field, IntegerField):
+        return "int", None
+    if isinstance(model_field, FloatField):
+        return "float", None
+    if isinstance(model_field, DateTimeField):
+        return "datetime", None
+    if isinstance(model_field, DateField):
+        return "date", None
+    if isinstance(model_field, CharField):
+        return "str", model_field.max_length
+    if isinstance(model_field, TextField):
+        return "text", MAX_TEXT
+    return "text", MAX_TEXT
+
+
+def _all_subclasses(cls) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+@cache
+def specs() -> dict[str, TableSpec]:
+    """Table name → spec, for every policy whose model this software has."""
+    for module in MODEL_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+    models = {m._meta.table_name: m for m in _all_subclasses(SyncModel)}
+    found = {}
+    for policy in POLICIES:
+        model = models.get(policy.table)
+        if model is None:
+            continue
+        columns = tuple(Column(f.column_name, f.name, *_kind(f)) for f in model._meta.sorted_fields)
+        found[policy.table] = TableSpec(policy, model, columns)
+    return found
