@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
 
 from waitress.server import create_server
 
@@ -34,27 +33,18 @@ def build_wsgi_app(settings: Settings):
 
 
 def build_segment_server(settings: Settings, portal):
-    """The open Wi-Fi segment's listener (segment address, port 80 by default): requests for
-    the portal's host name go to the portal, everything else to the captive handler."""
+    """The open Wi-Fi segment's listeners (segment address, port 80, and HTTPS when a certificate
+    is set): requests for the portal's host name go to the portal, the rest to the captive handler."""
     from captive_portal.plan import SegmentConfigError
-    from captive_portal.wsgi import segment_app
+    from captive_portal.wsgi import SegmentListeners
 
     try:
-        app, plan = segment_app(settings, portal)
-        return create_server(app, host=str(plan.server_ip), port=plan.portal_port, threads=4,
-                             ident="okey", max_request_body_size=64 * 1024)
+        return SegmentListeners(settings, portal)
     except SegmentConfigError as exc:
         log.error("сегмент Wi-Fi не запущен, ошибки в [segment]: %s", "; ".join(exc.problems))
-    except OSError as exc:
-        log.error("сегмент Wi-Fi не запущен: не удалось слушать адрес сегмента: %s", exc)
+    except OSError as exc:  # the address is not configured yet, the port is busy, no certificate file
+        log.error("сегмент Wi-Fi не запущен: %s", exc)
     return None
-
-
-def _run_quietly(server) -> None:
-    try:
-        server.run()
-    except OSError:
-        pass  # the listening socket closed by the signal handler
 
 
 def run(settings: Settings) -> None:
@@ -85,8 +75,8 @@ def run(settings: Settings) -> None:
     signal.signal(signal.SIGINT, stop)
     scheduler.start()
     if segment:
-        threading.Thread(target=_run_quietly, args=(segment,), name="okey-segment", daemon=True).start()
-        print(f"Сегмент Wi-Fi: http://{segment.effective_host}:{segment.effective_port}/", flush=True)
+        segment.start()
+        print(f"Сегмент Wi-Fi: {', '.join(segment.urls)}", flush=True)
     if announcer:
         try:
             announcer.start()

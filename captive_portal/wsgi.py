@@ -1,15 +1,71 @@
-"""The WSGI app `okey serve` runs on the segment's address: portal plus captive handler."""
+"""The listeners `okey serve` runs on the segment's address: the portal plus the captive handler
+over HTTP (waitress), and over HTTPS (cheroot) when a certificate is configured."""
 
 from __future__ import annotations
+
+import logging
+import threading
+
+from waitress.server import create_server
 
 from appliance.config import Settings
 from captive_portal.dispatch import SegmentDispatcher, WSGIApp
 from captive_portal.handler import create_captive_app
 from captive_portal.plan import SegmentPlan, build_plan
 
+log = logging.getLogger("okey.segment")
+MAX_BODY = 64 * 1024  # the segment takes logins and the accept form, not uploads
+
 
 def segment_app(settings: Settings, portal: WSGIApp) -> tuple[SegmentDispatcher, SegmentPlan]:
-    """The dispatcher for the segment's listener; raises SegmentConfigError on bad settings."""
+    """The dispatcher for the segment's listeners; raises SegmentConfigError on bad settings."""
     plan = build_plan(settings.segment)
     captive = create_captive_app(settings, plan)
     return SegmentDispatcher(portal, captive, [plan.portal_host, plan.tls_host]), plan
+
+
+class SegmentListeners:
+    """Bound at construction (so a busy port or a bad certificate fails at once), served by start()."""
+
+    def __init__(self, settings: Settings, portal: WSGIApp):
+        app, self.plan = segment_app(settings, portal)
+        self.http = create_server(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
+                                  ident="okey", max_request_body_size=MAX_BODY)
+        self.https = None
+        if self.plan.tls:
+            from cheroot.ssl.builtin import BuiltinSSLAdapter
+            from cheroot.wsgi import Server
+
+            https = Server((str(self.plan.server_ip), self.plan.tls_port), app, numthreads=4,
+                           server_name=self.plan.tls_host)
+            https.max_request_body_size = MAX_BODY
+            https.ssl_adapter = BuiltinSSLAdapter(settings.segment.tls_cert, settings.segment.tls_key)
+            try:
+                https.prepare()
+            except BaseException:
+                self.http.close()
+                raise
+            self.https = https
+
+    @property
+    def urls(self) -> list[str]:
+        urls = [f"http://{self.plan.server_ip}:{self.plan.portal_port}/"]
+        if self.https:
+            urls.append(f"https://{self.plan.tls_host}:{self.plan.tls_port}/ (API RFC 8908: {self.plan.api_url})")
+        return urls
+
+    def start(self) -> None:
+        threading.Thread(target=self._run_http, name="okey-segment", daemon=True).start()
+        if self.https:
+            threading.Thread(target=self.https.serve, name="okey-segment-tls", daemon=True).start()
+
+    def _run_http(self) -> None:
+        try:
+            self.http.run()
+        except OSError:
+            pass  # the listening socket closed by close()
+
+    def close(self) -> None:
+        self.http.close()
+        if self.https:
+            self.https.stop()
