@@ -157,23 +157,25 @@ class BackupWriter:
         objects.mkdir(exist_ok=True)
         out = AtomicFile(objects / uuid.uuid4().hex)
         try:
-            with open(uploads_dir / upload.path, "rb") as fh:
+            try:
+                fh = open(uploads_dir / upload.path, "rb")  # noqa: SIM115 - closed below
+            except FileNotFoundError:
+                out.abort()
+                return None  # deleted while the backup ran; the database copy predates it
+            with fh:
                 reader = HashingReader(fh, self.progress)
                 pyrage.encrypt_io(reader, out, self.recipients)
-        except FileNotFoundError:
-            out.abort()
-            return None  # deleted while the backup ran; the database copy predates it
+            upload.sha256, upload.size = reader.sha256.hexdigest(), reader.size
+            final = archive.object_path(self.directory, upload.sha256)
+            if final.exists():
+                out.abort()
+            else:
+                final.parent.mkdir(exist_ok=True)
+                out.commit(final)
+                self.new_objects.append(upload.sha256)
         except BaseException:
             out.abort()
             raise
-        upload.sha256, upload.size = reader.sha256.hexdigest(), reader.size
-        final = archive.object_path(self.directory, upload.sha256)
-        if final.exists():
-            out.abort()
-        else:
-            final.parent.mkdir(exist_ok=True)
-            out.commit(final)
-            self.new_objects.append(upload.sha256)
         return {"path": upload.path, "size": upload.size, "sha256": upload.sha256}
 
     def _check_same_drive(self) -> None:

@@ -85,14 +85,20 @@ def device_by_label(label: str) -> str | None:
     link = LABEL_DIR / label
     if link.exists():
         return os.path.realpath(link)
+    device = _blkid("-c", "/dev/null", "-l", "-o", "device", "-t", f"LABEL={label}")
+    # blkid may still name a device that was just removed; probing it again tells.
+    if device and _blkid("-p", "-o", "value", "-s", "LABEL", device) == label:
+        return os.path.realpath(device)
+    return None
+
+
+def _blkid(*args: str) -> str:
     blkid = shutil.which("blkid") or "/usr/sbin/blkid"
     try:
-        found = subprocess.run([blkid, "-l", "-o", "device", "-t", f"LABEL={label}"],  # noqa: S603
-                               capture_output=True, text=True, timeout=20, check=False)
+        found = subprocess.run([blkid, *args], capture_output=True, text=True, timeout=20, check=False)  # noqa: S603
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    device = found.stdout.strip()
-    return os.path.realpath(device) if device else None
+        return ""
+    return found.stdout.strip()
 
 
 def locate(target: Target, data_dir: Path) -> Path:
