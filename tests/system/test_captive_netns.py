@@ -22,7 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_okey
+from appliance.config import load_settings
+from appliance.db import database, open_database
+from appliance.models.segment import SegmentDevice
+from appliance.services.segment import segment_status
 
 pytestmark = [pytest.mark.system, pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")]
@@ -31,6 +34,8 @@ SERVER_IP = "10.77.0.1"
 OUTSIDE_IP = "192.0.2.10"
 SINKHOLE = "198.51.100.1"
 TOOLS = ("ip", "nft", "dnsmasq", "udhcpc", "curl")
+# The installed command, as the administrator and Ansible run it.
+OKEY = str(Path(sys.executable).parent / "okey")
 
 DNS_QUERY = textwrap.dedent("""
     import json, sys
@@ -210,10 +215,9 @@ def build_lab(lab: Netns, tag: str, tmp: Path) -> dict:
         leases_file = "{tmp / 'segment.leases'}"
     """))
     rendered = tmp / "rendered"
-    env = {"OKEY_CONFIG": str(config)}
-    made = run_okey("captive", "render", "--config", str(config), "--out", str(rendered), env=env)
+    made = sh(OKEY, "captive", "render", "--config", str(config), "--out", str(rendered))
     assert "nftables.conf" in made.stdout and not (rendered / "hostapd.conf").exists()
-    checked = run_in(srv, sys.executable, "-m", "appliance.cli", "captive", "check", "--dir", str(rendered))
+    checked = run_in(srv, OKEY, "captive", "check", "--dir", str(rendered))
     assert "dnsmasq.conf: в порядке" in checked.stdout and "nftables.conf: в порядке" in checked.stdout
     run_in(srv, "nft", "-f", str(rendered / "nftables.conf"))
     # Loading twice must not duplicate anything.
@@ -223,8 +227,8 @@ def build_lab(lab: Netns, tag: str, tmp: Path) -> dict:
               f"--pid-file={tmp / 'dnsmasq.pid'}", "--log-facility=-", "--log-dhcp", log=tmp / "dnsmasq.log")
 
     data = tmp / "data"
-    run_okey("init", "--school-name", "Школа № 74", data_dir=data, env=env)
-    server = lab.start(srv, sys.executable, "-m", "appliance.cli", "--config", str(config), "serve", "--data", str(data),
+    sh(OKEY, "--config", str(config), "init", "--data", str(data), "--school-name", "Школа № 74")
+    server = lab.start(srv, OKEY, "--config", str(config), "serve", "--data", str(data),
                        log=tmp / "okey-serve.log")
 
     script = tmp / "udhcpc.sh"
@@ -247,7 +251,7 @@ def build_lab(lab: Netns, tag: str, tmp: Path) -> dict:
         return phone.curl("http://okey.school/wifi/", resolve=SERVER_IP, timeout=2)[0] == 0
 
     wait_for("okey serve on the segment", serving)
-    return {"phone": phone, "lease": lease, "phone_mac": phone_mac, "srv": srv, "tmp": tmp, "data": data,
+    return {"config": config, "phone": phone, "lease": lease, "phone_mac": phone_mac, "srv": srv, "tmp": tmp, "data": data,
             "leases_file": tmp / "segment.leases", "server": server}
 
 
@@ -329,6 +333,16 @@ def test_a_phone_on_the_open_segment(segment_lab):
     outside_log = (segment_lab["tmp"] / "outside-80.log").read_text()
     assert "GET" not in outside_log
 
+    # What the admin page reads: the lease, the phone accepted by its MAC, the probes counted.
+    settings = load_settings(segment_lab["config"], segment_lab["data"])
+    open_database(settings)
+    with database.connection_context():
+        assert SegmentDevice.get().mac == segment_lab["phone_mac"]
+        status = segment_status(settings)
+    assert (status.leases_now, status.devices_accepted) == (1, 1)
+    splash_answers = {row.os: row.splash for row in status.probes_today}
+    assert splash_answers["android"] >= 1 and splash_answers["apple"] >= 1
+
 
 def test_the_handler_survives_hostile_requests(segment_lab):
     phone: Phone = segment_lab["phone"]
@@ -359,7 +373,9 @@ def test_the_handler_survives_hostile_requests(segment_lab):
     assert lines[1].split()[1] == "302"
     assert lines[2].split()[1] in ("302", "400")
     assert lines[3] == "['HTTP/1.1 302 FOUND', 'HTTP/1.1 429 TOO MANY REQUESTS']"
-    # Still up and serving.
+    # Still up: the flooding phone is asked to wait, other addresses are served.
     assert segment_lab["server"].poll() is None
-    status, _, page = phone.get("http://okey.school/wifi/", resolve=SERVER_IP)
-    assert status == 200
+    status, headers, _ = phone.get("http://okey.school/wifi/", resolve=SERVER_IP)
+    assert (status, headers["Retry-After"]) == (429, "10")
+    other = Phone(segment_lab["srv"]).get("http://okey.school/wifi/", resolve=SERVER_IP)
+    assert other[0] == 200 and "Открыть портал" in other[2]
