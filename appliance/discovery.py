@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from zeroconf import IPVersion, ServiceInfo, Zeroconf
+from zeroconf import EventLoopBlocked, IPVersion, ServiceInfo, Zeroconf
 
 from appliance import __version__
 
@@ -57,8 +57,12 @@ class Announcer:
         if self.interfaces:
             kwargs["interfaces"] = self.interfaces
         self.zeroconf = Zeroconf(**kwargs)
-        # allow_name_change: a second appliance with the same school name gets "… (2)".
-        self.zeroconf.register_service(self.info, allow_name_change=True)
+        try:
+            # allow_name_change: a second appliance with the same school name gets "… (2)".
+            self.zeroconf.register_service(self.info, allow_name_change=True)
+        except EventLoopBlocked:
+            # A busy machine: the announcement goes on in zeroconf's own thread.
+            log.warning("zeroconf is slow to confirm the announcement; it continues in the background")
         log.info("announced %s on %s port %s", self.info.name, self.info.server, self.info.port)
 
     def stop(self) -> None:

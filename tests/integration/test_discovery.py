@@ -19,7 +19,7 @@ def test_announced_on_the_lan_then_withdrawn():
     listener = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
     try:
         announcer.start()
-        found = listener.get_service_info(SERVICE_TYPE, info.name, timeout=5000)
+        found = listener.get_service_info(SERVICE_TYPE, info.name, timeout=10000)
         assert found is not None
         assert found.server == "okey.local."
         assert found.port == 8080
