@@ -1,0 +1,45 @@
+"""Charts of guidance results and survey answers (pygal SVG, no script), with the numbers
+they show for the text under the picture."""
+
+from __future__ import annotations
+
+import re
+
+import pygal
+from pygal.style import Style
+
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+COLORS = ("#1f4e8c", "#f2b705", "#2e8b57", "#7d3c98", "#c0392b", "#17a2b8", "#8a94a6", "#e67e22")
+
+
+def _style() -> Style:
+    return Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
+                 plot_background="#ffffff", foreground="#1d2433", foreground_strong="#1d2433",
+                 foreground_subtle="#d5dae3", colors=COLORS, label_font_size=14, major_label_font_size=14,
+                 value_font_size=14, legend_font_size=14, title_font_size=16)
+
+
+def _render(chart) -> bytes:
+    return _SCRIPT.sub("", chart.render(is_unicode=True)).encode("utf-8")
+
+
+def scales_chart(title: str, scales: list[tuple[str, int, int]], previous: dict[str, int] | None = None) -> bytes:
+    """Horizontal bars: each scale's score out of its maximum; an earlier attempt beside it."""
+    top = max((maximum for _, _, maximum in scales), default=1)
+    chart = pygal.HorizontalBar(style=_style(), width=640, height=120 + 56 * len(scales), title=title, js=[],
+                                disable_xml_declaration=True, range=(0, top), print_values=True,
+                                legend_at_bottom=True, show_legend=previous is not None, truncate_label=40)
+    chart.x_labels = [name for name, _, _ in scales]
+    if previous is not None:
+        chart.add("Прошлый раз", [previous.get(name, 0) for name, _, _ in scales])
+    chart.add("Сейчас", [score for _, score, _ in scales])
+    return _render(chart)
+
+
+def answers_chart(title: str, counts: dict[str, int]) -> bytes:
+    """How many chose each answer of one survey question."""
+    chart = pygal.Bar(style=_style(), width=640, height=320, title=title, js=[], disable_xml_declaration=True,
+                      print_values=True, show_legend=False, truncate_label=24, x_label_rotation=0)
+    chart.x_labels = list(counts)
+    chart.add("Ответов", list(counts.values()))
+    return _render(chart)
