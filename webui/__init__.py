@@ -1,0 +1,90 @@
+"""The portal's web interface: a Flask app factory with one blueprint per audience."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from appliance import __version__
+from appliance.config import Settings
+from appliance.db import database, open_database
+
+csrf = CSRFProtect()
+babel = Babel()
+log = logging.getLogger("okey.web")
+
+LANGUAGES = {"ru": "Русский", "en": "English"}
+
+
+def select_locale() -> str:
+    chosen = request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return "ru"
+
+
+def create_app(settings: Settings, testing: bool = False) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key(),
+        TESTING=testing,
+        SESSION_COOKIE_NAME="okey_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.server.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        MAX_CONTENT_LENGTH=settings.server.max_upload_mb * 1024 * 1024,
+        # A form left open through a lesson must still submit: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="ru",
+        BABEL_DEFAULT_TIMEZONE=settings.school.timezone,
+        OKEY_SETTINGS=settings,
+    )
+    settings.ensure_dirs()
+    open_database(settings)
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from webui import auth, errors, security
+
+    auth.init_login(app)
+    errors.register(app)
+    security.register(app)
+
+    @app.before_request
+    def open_connection():
+        database.connect(reuse_if_open=True)
+        g.settings = settings
+
+    @app.teardown_request
+    def end_request(exc):
+        # Each waitress thread keeps its connection: opening SQLite, setting the pragmas and the
+        # WAL checkpoint SQLite makes when the last connection closes cost more than a whole page.
+        if not database.is_closed() and database.in_transaction():
+            database.rollback()
+
+    from webui import activities, admin, guidance, health, home, parent, student, surveys, teacher
+    from webui import calendar as calendar_pages
+
+    for module in (health, auth, home, student, teacher, parent, admin, activities, calendar_pages, guidance,
+                   surveys):
+        app.register_blueprint(module.bp)
+
+    from webui import indicators, portfolio, review
+
+    for module in (portfolio, review, indicators):
+        app.register_blueprint(module.bp)
+
+    app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale)
+    from webui import nav
+
+    app.context_processor(nav.context)
+    return app

@@ -7,11 +7,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 MENU = {
-    "student": [("student.home", _l("Главная"))],
-    "teacher": [("teacher.home", _l("Мои классы"))],
-    "parent": [("parent.home", _l("Мои дети"))],
+    "student": [("student.home", _l("Главная")), ("portfolio.achievements", _l("Достижения")),
+                ("portfolio.competencies_page", _l("Компетенции")), ("portfolio.reflections", _l("Рефлексия")),
+                ("portfolio.hobbies", _l("Хобби")), ("portfolio.my_overview", _l("Портфолио")),
+                ("activities.index", _l("Активности")),
+                ("calendar.month", _l("Календарь")), ("guidance.index", _l("Профориентация")),
+                ("surveys.index", _l("Опросы"))],
+    "teacher": [("teacher.home", _l("Мои классы")), ("review.queue", _l("Проверка достижений")),
+                ("review.classes", _l("Портфолио классов")), ("review.contribution", _l("Мой вклад")),
+                ("activities.class_overview", _l("Траектории")),
+                ("calendar.month", _l("Календарь")), ("surveys.index", _l("Опросы"))],
+    "parent": [("parent.home", _l("Мои дети")), ("portfolio.family", _l("Портфолио и согласие")),
+               ("calendar.events", _l("События")), ("surveys.index", _l("Опросы"))],
     "admin": [("admin.home", _l("Школа")), ("admin.users", _l("Пользователи")),
-              ("admin.import_users", _l("Импорт списков"))],
+              ("indicators.home", _l("Показатели")), ("indicators.lists", _l("Списки портфолио")),
+              ("indicators.frameworks", _l("Компетенции")), ("indicators.consent_register", _l("Согласия")),
+              ("admin.import_users", _l("Импорт списков")), ("calendar.manage", _l("Календарь")),
+              ("surveys.index", _l("Опросы"))],
     "district": [],
 }
 

@@ -483,3 +483,23 @@ def delete_hobby(student: User, hobby_id) -> None:
 def competency_ids_of(achievement: Achievement) -> list[str]:
     return [str(link.competency_id) for link in
             AchievementCompetency.select().where(AchievementCompetency.achievement == achievement)]
+
+
+def save_with_files(settings: Settings, student: User, achievement: Achievement | None = None,
+                    files: list[tuple[str, bytes]] | None = None, competency_ids: list | None = None,
+                    submit_now: bool = False, **fields) -> Achievement:
+    """One form: the fields, the files and maybe «submit». Files are checked first; then the rows
+    and the files are written together, and a refusal anywhere leaves neither behind."""
+    already = Evidence.select().where(Evidence.achievement == achievement).count() if achievement else 0
+    prepared = prepare_files(files or [], already)
+    with uploads.Batch(settings) as batch, database.atomic():
+        if achievement is None:
+            achievement = create_draft(student, competency_ids=competency_ids, **fields)
+        else:
+            achievement = update(student, achievement, competency_ids=competency_ids, **fields)
+        if attach(batch, achievement, prepared) and achievement.status == "confirmed":
+            _back_to_review(achievement)
+            achievement.save()
+        if submit_now and achievement.status in ("draft", "returned"):
+            submit(student, achievement)
+    return achievement

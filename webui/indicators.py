@@ -1,0 +1,155 @@
+"""The administration's portfolio pages: school indicators with charts and CSV, the editable
+lists, competency frameworks and the register of missing consents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from appliance.documents import charts as chart_builder
+from appliance.models.people import ClassGroup
+from appliance.services import catalogs, competencies, consent, indicators, terms
+from appliance.services import school as school_service
+from appliance.services.errors import ImportRejected, ServiceError
+from webui.auth import role_required
+from webui.messages import text_of
+from webui.portfolio import svg_response
+
+bp = Blueprint("indicators", __name__, url_prefix="/indicators")
+
+
+def _school():
+    return current_user.model.school
+
+
+def _filters() -> tuple[int | None, ClassGroup | None]:
+    year = request.args.get("year", "")
+    group = None
+    class_id = request.args.get("class", "")
+    if class_id:
+        group = next((c for c in school_service.classes(_school()) if c.id.hex == class_id), None)
+    return (int(year) if year.isdigit() else None), group
+
+
+def _charts(found: indicators.Indicators) -> dict:
+    levels = [name for name, _ in found.by_level]
+    results = [name for name, _ in found.by_result]
+    return {
+        "shares": chart_builder.share_chart(
+            _("Доли учеников"), [(_("С подтверждённым достижением"), found.share_with_confirmed),
+                                 (_("Победители и призёры от регионального уровня"), found.share_regional_prize)],
+            target=found.target),
+        "levels": chart_builder.level_result_chart(found.level_result, levels, results),
+        "directions": chart_builder.bar_chart(_("По направлениям"), found.by_direction),
+        "classes": chart_builder.bar_chart(_("По классам"), found.by_class, horizontal=False),
+        "years": chart_builder.bar_chart(_("По учебным годам"), found.by_year, horizontal=False, color="#2e8b57"),
+        "teachers": chart_builder.bar_chart(_("Самые активные педагоги"), found.top_teachers, color="#f2b705"),
+    }
+
+
+@bp.get("/")
+@role_required("admin")
+def home():
+    year, group = _filters()
+    found = indicators.school_indicators(_school(), year, group)
+    return render_template("indicators/home.html", found=found, charts=_charts(found),
+                           years=indicators.years_with_achievements(_school()),
+                           classes=school_service.classes(_school()), year_label=terms.school_year_label,
+                           query=request.args)
+
+
+@bp.get("/chart/<name>.svg")
+@role_required("admin")
+def chart(name: str):
+    year, group = _filters()
+    built = _charts(indicators.school_indicators(_school(), year, group))
+    if name not in built:
+        abort(404)
+    return svg_response(built[name].svg)
+
+
+@bp.get("/indicators.csv")
+@role_required("admin")
+def export_csv():
+    year, group = _filters()
+    response = Response(indicators.indicators_csv(indicators.school_indicators(_school(), year, group)),
+                        mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="portfolio_indicators.csv"'
+    return response
+
+
+@bp.route("/lists", methods=["GET", "POST"])
+@role_required("admin")
+def lists():
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            if request.form.get("entry_id"):
+                catalogs.update_entry(request.form["entry_id"], request.form.get("name", ""),
+                                      request.form.get("active") == "1",
+                                      int(request.form["rank"]) if request.form.get("rank", "").isdigit() else None)
+            else:
+                catalogs.add_entry(request.form.get("catalog", ""), request.form.get("name", ""),
+                                   int(request.form["rank"]) if request.form.get("rank", "").isdigit() else 1)
+            flash(_("Список сохранён."), "success")
+            return redirect(url_for("indicators.lists"))
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+    return render_template("indicators/lists.html", lists=catalogs.all_entries(include_hidden=True),
+                           titles=catalogs.CATALOG_TITLES, error=error, in_use=catalogs.in_use), status
+
+
+@bp.route("/frameworks", methods=["GET", "POST"])
+@role_required("admin")
+def frameworks():
+    error, rows, status = None, [], 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "import":
+                upload = request.files.get("file")
+                if upload is None or not upload.filename:
+                    raise ImportRejected("Выберите файл .json или .csv.")
+                found = competencies.import_framework(upload.read(), upload.filename,
+                                                      request.form.get("name", ""), request.form.get("code", ""))
+                flash(_("Модель «%(name)s» загружена.", name=found.name), "success")
+            elif action == "activate":
+                found = competencies.set_active_framework(request.form.get("framework_id"))
+                flash(_("Ученики теперь оценивают себя по модели «%(name)s».", name=found.name), "success")
+            elif action == "terms":
+                terms.set_terms_per_year(int(request.form.get("terms", "0") or 0))
+                flash(_("Деление учебного года сохранено."), "success")
+            return redirect(url_for("indicators.frameworks"))
+        except ImportRejected as exc:
+            error, rows, status = text_of(exc.message), [str(r) for r in exc.rows], exc.status
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+    return render_template("indicators/frameworks.html", frameworks=competencies.frameworks(),
+                           active=competencies.active_framework(), error=error, rows=rows,
+                           competencies_of=competencies.competencies_of, terms=terms.terms_per_year()), status
+
+
+@bp.get("/consent")
+@role_required("admin")
+def consent_register():
+    missing = consent.students_without_consent(_school())
+    return render_template("indicators/consent.html", missing=missing, version=consent.CONSENT_VERSION,
+                           text=consent.consent_text())
+
+
+@bp.get("/consent.csv")
+@role_required("admin")
+def consent_csv():
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Класс", "Ученик", "Родители в портале"])
+    for student, group, parents in consent.students_without_consent(_school()):
+        writer.writerow([group.name if group else "", student.full_name, ", ".join(p.full_name for p in parents)])
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="no_consent.csv"'
+    return response
+
