@@ -14,6 +14,7 @@ from appliance.models.people import User
 from appliance.services import accounts, audit, roster
 from appliance.services import cards as cards_service
 from appliance.services import school as school_service
+from appliance.services import segment as segment_service
 from appliance.services.errors import ImportRejected, NotFound, ServiceError
 from webui.auth import client_address, role_required
 from webui.messages import text_of
@@ -26,7 +27,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def home():
     school = current_user.school
     return render_template("admin/home.html", school=school, counts=school_service.role_counts(school),
-                           summaries=school_service.class_summaries(school))
+                           summaries=school_service.class_summaries(school),
+                           segment=segment_service.segment_status(g.settings))
 
 
 @bp.get("/users")
@@ -97,3 +99,19 @@ def cards():
 @role_required("admin")
 def audit_log():
     return render_template("admin/audit.html", entries=audit.recent(300))
+
+
+OS_NAMES = {"android": "Android", "apple": "iOS, iPadOS, macOS", "windows": "Windows", "firefox": "Firefox",
+            "linux": "Linux (NetworkManager)"}
+
+
+@bp.get("/segment")
+@role_required("admin")
+def segment():
+    """The open Wi-Fi segment: leases now, devices that opened the portal, probes by OS."""
+    status = segment_service.segment_status(g.settings)
+    today = {row.os: row for row in status.probes_today}
+    probe_rows = [(OS_NAMES.get(row.os, row.os), today.get(row.os, segment_service.ProbeRow(row.os)), row)
+                  for row in status.probes_week]
+    return render_template("admin/segment.html", segment=status, probe_rows=probe_rows,
+                           accept_hours=g.settings.segment.accept_hours)
