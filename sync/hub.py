@@ -325,7 +325,8 @@ class Hub:
         school: HubSchool | None = None
         try:
             manifest = bundle.read_header(stream)
-            school = self._verify(manifest)
+            school = self._authenticate(manifest)
+            self._check(manifest, school)
             return self._decide_and_apply(stream, manifest, school, source)
         except BundleRejected as exc:
             return self._reject(exc, manifest, school, source)
@@ -340,7 +341,8 @@ class Hub:
         with open(path, "rb") as stream:
             return self.import_stream(stream, source=path.name)
 
-    def _verify(self, manifest: bundle.Manifest) -> HubSchool:
+    def _authenticate(self, manifest: bundle.Manifest) -> HubSchool:
+        """The school whose enrolled key signed the manifest (revoked keys included)."""
         key = HubSchoolKey.get_or_none(HubSchoolKey.fingerprint == manifest["signer"])
         if key is None:
             raise BundleRejected("Пакет подписан неизвестным ключом: школа не подключена к хабу "
@@ -348,9 +350,12 @@ class Hub:
         if not keys.verify(key.public_key, manifest.signature, bundle.signed_bytes(manifest.raw)):
             raise BundleRejected("Подпись пакета не сходится: описание пакета изменено или повреждено "
                                  "по дороге.", status=400)
-        school = key.school
         if key.school_id != manifest["school_id"]:
             raise BundleRejected("Пакет подписан ключом другой школы.", status=403)
+        return key.school
+
+    def _check(self, manifest: bundle.Manifest, school: HubSchool) -> None:
+        key = HubSchoolKey.get(HubSchoolKey.fingerprint == manifest["signer"])
         if key.revoked_at is not None:
             raise BundleRejected(f"Ключ школы «{school.name}» отозван "
                                  f"{key.revoked_at:%d.%m.%Y}: пакет не принят.", status=403)
@@ -363,7 +368,6 @@ class Hub:
             raise BundleRejected(f"Неизвестный объём выгрузки «{manifest['scope']}».", status=422)
         if manifest["seq_to"] < manifest["seq_from"] or manifest["seq_from"] < 0:
             raise BundleRejected("Пакет повреждён: неверный диапазон изменений.")
-        return school
 
     def _decide(self, manifest: bundle.Manifest, school: HubSchool) -> str:
         start, end = manifest["seq_from"], manifest["seq_to"]
