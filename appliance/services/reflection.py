@@ -115,7 +115,7 @@ def save(student: User, answers: dict, achievement_id=None, in_document: bool = 
         reflection.answers = json.dumps(cleaned, ensure_ascii=False)
         reflection.next_step = next_step
         reflection.in_document = bool(in_document)
-        reflection.save()
+        reflection.save(force_insert=not reflection_id)
     return reflection
 
 
