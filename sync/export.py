@@ -308,8 +308,9 @@ def export(out_dir: Path, keys_dir: Path, scope: str = "analytics",
         school = get_school()
         instance = instance_id()
         acked_instance, acked_seq = sync_state.acknowledged()
-        # A restored or new database starts a new chain with a complete snapshot.
-        seq_from = acked_seq if acked_instance == instance else 0
+        # A restored or new database, or a change of scope, starts again with a complete snapshot.
+        same_chain = acked_instance == instance and sync_state.acknowledged_scope() in ("", scope)
+        seq_from = acked_seq if same_chain else 0
         seq_to = current_sequence()
         fields = {"school_id": school.id.hex, "school_name": school.name, "school_code": school.code,
                   "instance_id": instance, "seq_from": seq_from, "seq_to": seq_to, "base": seq_from == 0,

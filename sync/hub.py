@@ -371,6 +371,11 @@ class Hub:
 
     def _decide(self, manifest: bundle.Manifest, school: HubSchool) -> str:
         start, end = manifest["seq_from"], manifest["seq_to"]
+        if manifest["instance_id"] == school.instance_id and manifest["scope"] != school.last_scope:
+            if manifest["base"]:
+                return APPLIED  # the school changed its scope: a complete snapshot replaces the rows
+            raise BundleRejected(f"Школа сменила объём выгрузки на «{manifest['scope']}», а пакет не полный: "
+                                 "нужен полный снимок, он придёт со следующей выгрузкой.", status=409)
         if manifest["instance_id"] == school.instance_id:
             if (start, end) == (school.last_seq_from, school.last_seq):
                 return DUPLICATE
@@ -495,7 +500,8 @@ class Hub:
     def _answer(self, entry: HubLedger, manifest: bundle.Manifest, school: HubSchool, http_status: int,
                 rows: int = 0) -> ImportOutcome:
         fields = {"bundle_id": manifest.bundle_id, "school_id": school.id, "instance_id": manifest["instance_id"],
-                  "seq_from": manifest["seq_from"], "seq_to": manifest["seq_to"], "status": entry.status,
+                  "seq_from": manifest["seq_from"], "seq_to": manifest["seq_to"], "scope": manifest["scope"],
+                  "status": entry.status,
                   "message": entry.message, "rows": rows, "received_at": entry.received_at.isoformat(sep=" "),
                   "district": self.keys.district_key.fingerprint}
         body = receipts.sign_receipt(self.keys.signing, fields)

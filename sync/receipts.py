@@ -53,7 +53,8 @@ def accept_receipt(data: bytes, school_id: str) -> tuple[dict, bool]:
     moved = False
     if fields.get("status") in ACKNOWLEDGING:
         moved = sync_state.acknowledge(fields["instance_id"], int(fields["seq_to"]),
-                                       datetime.datetime.fromisoformat(fields["received_at"]))
+                                       datetime.datetime.fromisoformat(fields["received_at"]),
+                                       str(fields.get("scope", "")))
     return fields, moved
 
 

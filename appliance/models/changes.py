@@ -45,7 +45,8 @@ def get_meta(key: str, default: str | None = None) -> str | None:
 
 
 def set_meta(key: str, value: str) -> None:
-    Meta.insert(key=key, value=value).on_conflict_replace().execute()
+    # An upsert both SQLite and PostgreSQL (the hub) understand.
+    Meta.insert(key=key, value=value).on_conflict(conflict_target=[Meta.key], update={Meta.value: value}).execute()
 
 
 def instance_id() -> str:

@@ -20,6 +20,7 @@ EXPORT_JOB = "sync-export"
 
 _ACKED_SEQ = "sync.acked_seq"
 _ACKED_INSTANCE = "sync.acked_instance"
+_ACKED_SCOPE = "sync.acked_scope"
 _PENDING = "sync.pending"
 _LAST_RECEIPT = "sync.last_receipt_at"
 _DISTRICT_KEY = "sync.district_key"
@@ -30,12 +31,19 @@ def acknowledged() -> tuple[str, int]:
     return get_meta(_ACKED_INSTANCE, ""), int(get_meta(_ACKED_SEQ, "0"))
 
 
-def acknowledge(instance: str, seq: int, at: datetime.datetime) -> bool:
+def acknowledged_scope() -> str:
+    """The scope of the snapshots the district holds; another scope starts a complete snapshot."""
+    return get_meta(_ACKED_SCOPE, "") or ""
+
+
+def acknowledge(instance: str, seq: int, at: datetime.datetime, scope: str = "") -> bool:
     """Advance the acknowledged sequence (never back); return True when it moved."""
     current_instance, current = acknowledged()
     set_meta(_LAST_RECEIPT, at.isoformat(sep=" "))
-    if current_instance == instance and seq <= current:
+    if current_instance == instance and seq <= current and scope in ("", acknowledged_scope()):
         return False
+    if scope:
+        set_meta(_ACKED_SCOPE, scope)
     set_meta(_ACKED_INSTANCE, instance)
     set_meta(_ACKED_SEQ, str(seq))
     set_pending([item for item in pending() if item["instance"] != instance or item["seq_to"] > seq])

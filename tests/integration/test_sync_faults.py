@@ -3,6 +3,7 @@ ledger entry, nothing applied twice, nothing applied half-way."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 
@@ -167,8 +168,7 @@ def test_out_of_order_bundles_wait_for_the_gap_then_apply(world):
     first = world.export("full")
     # The school saw a receipt for `first` (say by HTTP) but the hub's copy got lost on the way.
     with world.at_school():
-        sync_state.acknowledge(first.manifest["instance_id"], first.seq_to, first.manifest.data and
-                               __import__("datetime").datetime(2026, 11, 1))
+        sync_state.acknowledge(first.manifest["instance_id"], first.seq_to, datetime.datetime(2026, 11, 1))
     _change_something(world, "После первого пакета")
     second = world.export("full")
     held = world.import_file(second.path)
@@ -201,7 +201,7 @@ def test_gap_is_held_and_reported(world):
     with world.at_school():
         from appliance.models.changes import current_sequence, instance_id
 
-        sync_state.acknowledge(instance_id(), current_sequence() - 5, __import__("datetime").datetime(2026, 11, 1))
+        sync_state.acknowledge(instance_id(), current_sequence() - 5, datetime.datetime(2026, 11, 1))
     outcome = world.import_file(world.export("analytics").path)
     assert outcome.status == "held"
     entry = world.ledger()[-1]

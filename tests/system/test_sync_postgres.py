@@ -1,0 +1,87 @@
+"""The district hub on PostgreSQL (Debian's server, started by the test): round trips in both
+scopes, a duplicate, a refusal, and the `okey hub` commands against it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from appliance.models.hub import HubRow
+from appliance.models.people import User
+from tests.conftest import DEMO_PASSWORD, run_okey
+from tests.sync_fixtures import World, postgres_fixture  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.system
+
+
+def test_round_trips_in_both_scopes_on_postgres(postgres, tmp_path):
+    world = World(tmp_path, hub_url=postgres.url)
+    try:
+        with world.at_hub():
+            assert type(world.hub_db).__name__.startswith("Postgres")
+            tables = set(world.hub_db.get_tables())
+        assert "hub_row" in tables and "sync_change" not in tables
+
+        analytics = world.export("analytics")
+        outcome = world.import_file(analytics.path)
+        assert outcome.status == "applied" and outcome.rows == analytics.rows
+        world.accept(outcome)
+        assert json.loads(world.hub_school().indicators)["achievements"] > 0
+
+        full = world.export("full")  # the scope changes: a new range on the same chain
+        outcome = world.import_file(full.path)
+        assert outcome.status == "applied", outcome.message
+        rows = world.hub_rows()
+        assert any(row.get("full_name") for (table, _), row in rows.items() if table == "user")
+
+        again = world.import_file(full.path)
+        assert again.status == "duplicate"
+        assert world.hub_rows() == rows
+
+        world.accept(again)
+        with world.at_school():
+            student = User.get(User.login == "student1")
+            student.active = False
+            student.save()
+        increment = world.export("full")
+        assert increment.rows == 1
+        damaged = tmp_path / "damaged.okeysync"
+        data = bytearray(increment.path.read_bytes())
+        data[-50] ^= 0x10
+        damaged.write_bytes(bytes(data))
+        refused = world.import_file(damaged)
+        assert refused.status == "rejected" and "повреждён" in refused.message
+        assert world.hub_rows() == rows
+        with world.at_hub():
+            assert HubRow.select().count() == len(rows)
+        assert world.import_file(increment.path).status == "applied"
+        assert world.hub_rows()[("user", student.id.hex)]["active"] is False
+    finally:
+        world.close()
+
+
+def test_hub_commands_on_postgres(postgres, tmp_path):
+    school, hub = tmp_path / "school", tmp_path / "hub"
+    run_okey("init", "--demo", "--demo-password", DEMO_PASSWORD, data_dir=school)
+    run_okey("hub", "init", "--database-url", postgres.url, "--password", "district-pass-2026", data_dir=hub)
+    assert postgres.url in (hub / "okey.toml").read_text()
+    assert not (hub / "okey.db").exists()
+    key = run_okey("hub", "district-key", data_dir=hub).stdout.strip()
+    enrolled = run_okey("sync", "enroll", "--district-key", key, "--out", str(tmp_path / "enrol.json"),
+                        data_dir=school)
+    assert "Файл подключения" in enrolled.stdout
+    assert "подключена" in run_okey("hub", "enroll", str(tmp_path / "enrol.json"), data_dir=hub).stdout
+    run_okey("sync", "export", "--out", str(tmp_path / "usb"), data_dir=school)
+    [bundle] = (tmp_path / "usb").glob("*.okeysync")
+    first = run_okey("hub", "import", str(bundle), data_dir=hub)
+    assert "Применено строк" in first.stdout
+    second = run_okey("hub", "import", str(bundle), data_dir=hub)
+    assert "уже применены" in second.stdout
+    # The receipt next to the bundle moves the school on: the next export is an empty increment.
+    run_okey("sync", "export", "--out", str(tmp_path / "usb"), data_dir=school)
+    newest = max((tmp_path / "usb").glob("*.okeysync"), key=lambda p: p.stat().st_mtime)
+    assert "строк: 0" not in first.stdout
+    assert "Применено строк: 0" in run_okey("hub", "import", str(newest), data_dir=hub).stdout
+    listing = run_okey("hub", "schools", data_dir=hub).stdout
+    assert "Снимок принят" in listing
