@@ -25,32 +25,38 @@ def fsync_dir(path: Path) -> None:
 class AtomicFile:
     """A file written under a temporary name and renamed into place by `commit()`."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, hashed: bool = True):
         self.path = path
         self.tmp = path.with_name(path.name + TMP_SUFFIX)
         self.size = 0
-        self.sha256 = hashlib.sha256()
+        self.sha256 = hashlib.sha256() if hashed else None
         self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed by commit() or abort()
 
     def write(self, data: bytes | memoryview) -> int:
         self._fh.write(data)
-        self.sha256.update(data)
+        if self.sha256 is not None:
+            self.sha256.update(data)
         self.size += len(data)
         return len(data)
 
     def flush(self) -> None:
         self._fh.flush()
 
-    def commit(self, path: Path | None = None) -> None:
-        """Put the finished file in place: under its name, or under `path` in the same directory."""
+    def commit(self, path: Path | None = None, sync_dir: bool = True) -> None:
+        """Put the finished file in place: under its name, or under `path` on the same filesystem.
+
+        With sync_dir=False the caller fsyncs the directories itself, once for many files,
+        before anything that depends on them (the manifest) is written.
+        """
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
         final = path or self.path
         os.replace(self.tmp, final)
-        fsync_dir(final.parent)
-        if final.parent != self.tmp.parent:
-            fsync_dir(self.tmp.parent)
+        if sync_dir:
+            fsync_dir(final.parent)
+            if final.parent != self.tmp.parent:
+                fsync_dir(self.tmp.parent)
 
     def abort(self) -> None:
         try:

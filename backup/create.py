@@ -15,7 +15,7 @@ from pyrage import x25519
 
 from appliance import __version__
 from backup import archive
-from backup.atomic import TMP_SUFFIX, AtomicFile, PartWriter, write_atomic
+from backup.atomic import TMP_SUFFIX, AtomicFile, PartWriter, fsync_dir, write_atomic
 from backup.errors import BackupError
 from backup.snapshot import Snapshot
 
@@ -97,6 +97,7 @@ class BackupWriter:
         self.part_size = part_size
         self.progress = progress
         self.new_objects: list[str] = []
+        self._unsynced_dirs: set[Path] = set()
         self._device = directory.stat().st_dev
 
     def remove_leftovers(self) -> list[Path]:
@@ -145,6 +146,9 @@ class BackupWriter:
             "uploads": members,
             "row_counts": snapshot.row_counts,
         }
+        for directory in sorted(self._unsynced_dirs, reverse=True):
+            fsync_dir(directory)
+        self._unsynced_dirs.clear()
         self._check_same_drive()
         path = self.directory / (name + archive.MANIFEST_SUFFIX)
         write_atomic(path, archive.encode_manifest(manifest, self.recipients))
@@ -155,7 +159,7 @@ class BackupWriter:
             return {"path": upload.path, "size": upload.size, "sha256": upload.sha256}
         objects = self.directory / archive.OBJECTS
         objects.mkdir(exist_ok=True)
-        out = AtomicFile(objects / uuid.uuid4().hex)
+        out = AtomicFile(objects / uuid.uuid4().hex, hashed=False)
         try:
             try:
                 fh = open(uploads_dir / upload.path, "rb")  # noqa: SIM115 - closed below
@@ -171,7 +175,8 @@ class BackupWriter:
                 out.abort()
             else:
                 final.parent.mkdir(exist_ok=True)
-                out.commit(final)
+                out.commit(final, sync_dir=False)
+                self._unsynced_dirs.update((final.parent, objects))
                 self.new_objects.append(upload.sha256)
         except BaseException:
             out.abort()
