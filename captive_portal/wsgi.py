@@ -9,6 +9,7 @@ import threading
 from waitress.server import create_server
 
 from appliance.config import Settings
+from appliance.db import database
 from captive_portal.dispatch import SegmentDispatcher, WSGIApp
 from captive_portal.handler import create_captive_app
 from captive_portal.plan import SegmentPlan, build_plan
@@ -24,11 +25,24 @@ def segment_app(settings: Settings, portal: WSGIApp) -> tuple[SegmentDispatcher,
     return SegmentDispatcher(portal, captive, [plan.portal_host, plan.tls_host]), plan
 
 
+def flush_probe_counts(dispatcher: SegmentDispatcher) -> None:
+    """Store the probe counts still held in memory (at shutdown)."""
+    counter = dispatcher.captive.extensions["okey_probe_counter"]
+    opened = database.is_closed()
+    database.connect(reuse_if_open=True)
+    try:
+        counter.flush()
+    finally:
+        if opened:
+            database.close()
+
+
 class SegmentListeners:
     """Bound at construction (so a busy port or a bad certificate fails at once), served by start()."""
 
     def __init__(self, settings: Settings, portal: WSGIApp):
         app, self.plan = segment_app(settings, portal)
+        self.app = app
         self.http = create_server(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
                                   ident="okey", max_request_body_size=MAX_BODY)
         self.https = None
@@ -69,3 +83,7 @@ class SegmentListeners:
         self.http.close()
         if self.https:
             self.https.stop()
+        try:
+            flush_probe_counts(self.app)
+        except Exception as exc:  # noqa: BLE001 - shutting down: report, do not raise
+            log.warning("счётчики проверок связи не сохранены: %s", exc)

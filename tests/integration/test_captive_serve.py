@@ -3,6 +3,7 @@ the segment cannot be served (bad settings, address not on this host)."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from appliance.models.segment import SegmentProbeCount
 from appliance.server import build_segment_server
+from captive_portal.wsgi import SegmentListeners
 from tests.conftest import free_port
 
 OKEY = str(Path(sys.executable).parent / "okey")
@@ -63,3 +66,18 @@ def test_okey_serve_names_every_bad_segment_setting(settings, app, caplog):
     with caplog.at_level(logging.ERROR, logger="okey.server"):
         assert build_segment_server(settings, app) is None
     assert "ошибки в [segment]" in caplog.text and "sinkhole: 192.168.0.1" in caplog.text
+
+
+def test_probe_counts_held_in_memory_are_stored_at_shutdown(settings, app, tmp_path):
+    seg = settings.segment
+    seg.interface, seg.address, seg.dhcp_start, seg.dhcp_end = "lo", "127.0.0.1/24", "127.0.0.20", "127.0.0.200"
+    seg.portal_port, seg.leases_file = free_port(), str(tmp_path / "none.leases")
+    listeners = SegmentListeners(settings, app)
+    listeners.start()
+    connection = http.client.HTTPConnection("127.0.0.1", seg.portal_port, timeout=10)
+    connection.request("GET", "/hotspot-detect.html", headers={"Host": "captive.apple.com"})
+    assert connection.getresponse().status == 302
+    connection.close()
+    assert SegmentProbeCount.select().count() == 0  # still in memory
+    listeners.close()
+    assert [(row.os, row.answer, row.count) for row in SegmentProbeCount.select()] == [("apple", "splash", 1)]
