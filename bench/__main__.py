@@ -1,0 +1,237 @@
+"""`python -m bench` (`make bench`): the load scenarios against the real server, then every
+`bench/*_bench.py` module, and one table of figures at the end.
+
+Scenarios (all traffic on 127.0.0.1; the load generator, locust, runs in its own process):
+  ceiling  a bare WSGI hello on the same waitress settings: the machine's limit in this run
+  browse   200 logged-in students opening the pages of their menu, no pauses
+  storm    300 students logging in within one minute
+  writes   50 students adding achievements with photos while 150 browse
+  probes   1,000 phones probing the captive portal every 30 s, a class of 300 joining at once,
+           while 50 students use the portal (compared with the same 50 alone)
+Start-up time and peak RSS of the server are measured throughout.
+
+Options: --quick (short runs, for trying the machinery), --only browse,storm (a subset),
+--skip-modules (only the load scenarios), --keep (keep the generated school's directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import json
+import pkgutil
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import forms
+from bench.report import RESULTS, Row, print_table, write_json
+from bench.school import BENCH_PASSWORD, generate
+from bench.server import Browser, free_port, hello_server, okey_server
+
+SCENARIOS = ("ceiling", "browse", "storm", "writes", "probes")
+THREADS = 8  # waitress threads of `okey serve` (ServerSettings.threads)
+
+
+def _photo() -> bytes:
+    """A phone-camera-sized JPEG (about 1 MB): a diploma photographed on a desk."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(7)
+    image = Image.new("RGB", (2000, 1500), (236, 228, 210))
+    draw = ImageDraw.Draw(image)
+    for _ in range(3000):
+        x, y = rng.randrange(2000), rng.randrange(1500)
+        draw.line((x, y, x + rng.randint(-60, 60), y + rng.randint(-8, 8)),
+                  fill=(rng.randint(20, 120), rng.randint(20, 120), rng.randint(60, 160)), width=2)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _load(plan: dict, work: Path, timeout: float) -> dict:
+    """Run one scenario in the locust process and read its figures."""
+    plan_path = work / f"plan-{plan['scenario']}.json"
+    plan["out"] = str(work / f"load-{plan['scenario']}.json")
+    plan_path.write_text(json.dumps(plan, ensure_ascii=False))
+    subprocess.run([sys.executable, "-m", "bench.load", str(plan_path)], check=True, timeout=timeout,
+                   stdout=subprocess.DEVNULL, stderr=open(work / f"load-{plan['scenario']}.log", "w"))
+    return json.loads(Path(plan["out"]).read_text())
+
+
+def _discover(base: str, login: str) -> tuple[list[str], dict | None]:
+    """The student's menu pages, and the first form that takes a photo (else any other form
+    of theirs that writes), found by looking around as the student."""
+    browser = Browser(base)
+    home = browser.login(login, BENCH_PASSWORD)
+    pages = [link for link in dict.fromkeys(forms.nav_links(home)) if link.startswith("/") and link != "/"]
+    seen, queue, upload, other = set(), list(pages), None, None
+    while queue and len(seen) < 40:
+        path = queue.pop(0)
+        if path in seen or not path.startswith(pages[0].split("/", 2)[0] + "/"):
+            continue
+        seen.add(path)
+        status, _, text = browser.get(path)
+        if status != 200:
+            continue
+        for form in forms.forms(text):
+            action = form.action or path
+            if form.method != "post" or action in ("/logout", "/password", "/language"):
+                continue
+            if upload is None and any(f.kind == "file" for f in form.fields):
+                upload = {"page": path, "action": action}
+            other = other or {"page": path, "action": action}
+        for link in forms.parse(text).links:
+            if link.startswith("/student") and link not in seen and len(queue) < 200:
+                queue.append(link.split("#")[0])
+    return pages, upload or other
+
+
+def _row(name: str, figures: dict, key: str, load: str, ceiling: float | None, rss: float, note: str = "") -> Row:
+    entry = figures["requests"].get(key, {})
+    status = entry.get("status", {})
+    busy = int(status.get("503", 0))
+    return Row(scenario=name, load=load, rps=entry.get("rps"),
+               ratio=(entry["rps"] / ceiling) if ceiling and entry.get("rps") else None,
+               p50=entry.get("p50_ms"), p95=entry.get("p95_ms"), p99=entry.get("p99_ms"),
+               errors=entry.get("failures", 0), busy=busy,
+               server_errors=sum(n for code, n in status.items() if code.startswith("5") and code != "503"),
+               rss_mb=rss, note=note, raw=figures)
+
+
+def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
+    rows: list[Row] = []
+    seconds = 8 if quick else 30
+    made = generate(_settings(work / "school"))
+    rows.append(Row(scenario="school generated", load=", ".join(f"{v} {k}" for k, v in made.counts.items()),
+                    note=f"{made.seconds:.1f} s"))
+    students = made.students
+    ceiling = None
+    if "ceiling" in selected:
+        server = hello_server(free_port(), THREADS, work / "hello.log").start()
+        try:
+            figures = _load({"scenario": "ceiling", "host": server.url, "users": 50, "duration": seconds}, work, 300)
+        finally:
+            server.stop()
+        rows.append(_row("1 ceiling: WSGI hello", figures, "hello", "50 connections", None, server.peak_rss_mb()))
+        ceiling = rows[-1].rps
+
+    port, segment_port = free_port(), free_port()
+    env = {"OKEY_SERVER__ANNOUNCE": "false", "OKEY_BACKUP__ENABLED": "false",
+           # The captive portal's listener on loopback: phones come from 127.1.x.y.
+           "OKEY_SEGMENT__INTERFACE": "lo", "OKEY_SEGMENT__ADDRESS": "127.0.0.1/8",
+           "OKEY_SEGMENT__DHCP_START": "127.0.0.20", "OKEY_SEGMENT__DHCP_END": "127.0.3.250",
+           "OKEY_SEGMENT__PORTAL_PORT": str(segment_port),
+           "OKEY_SEGMENT__LEASES_FILE": str(work / "leases")}
+    (work / "leases").write_text("")
+    server = okey_server(work / "school", port, env, work / "okey-serve.log").start()
+    try:
+        rows.append(Row(scenario="6 start-up to first answer", load="okey serve", note=f"{server.startup_s:.2f} s",
+                        rss_mb=server.peak_rss_mb()))
+        pages, write = _discover(server.url, students[0])
+        base = {"host": server.url, "students": students, "password": BENCH_PASSWORD, "pages": pages}
+        if "browse" in selected:
+            server.reset_peak()
+            figures = _load({**base, "scenario": "browse", "users": 200, "spawn_rate": 50,
+                             "duration": seconds}, work, 300)
+            rows.append(_row("2 browsing", figures, "page", "200 students", ceiling, server.peak_rss_mb(),
+                             f"{len(pages)} pages: {' '.join(pages)}"))
+        if "storm" in selected:
+            server.reset_peak()
+            users, rate = (60, 10) if quick else (300, 5)
+            figures = _load({**base, "scenario": "storm", "users": users, "spawn_rate": rate, "duration": 240,
+                             "students": students[200:]}, work, 300)
+            last = figures.get("last_login_s")
+            rows.append(_row("3 login storm", figures, "login", f"{users} in {users // rate} s", None,
+                             server.peak_rss_mb(), f"{figures['logged_in']}/{users} in, the last after "
+                             f"{last:.1f} s" if last else "nobody got in"))
+        if "writes" in selected:
+            server.reset_peak()
+            photo = work / "photo.jpg"
+            photo.write_bytes(_photo())
+            plan = {**base, "scenario": "writes", "writers": 50, "users": 150, "spawn_rate": 50,
+                    "duration": seconds, "write": write, "photo": str(photo)}
+            figures = _load(plan, work, 300) if write else {"requests": {}}
+            what = f"{write['action']} with a {photo.stat().st_size // 1024} KB photo" if write else "no form found"
+            rows.append(_row("4 writes", figures, "write", "50 writing", None, server.peak_rss_mb(), what))
+            rows.append(_row("4 … browsing meanwhile", figures, "page", "150 browsing", None, server.peak_rss_mb()))
+        if "probes" in selected:
+            server.reset_peak()
+            quiet = _load({**base, "scenario": "browse_light", "users": 50, "spawn_rate": 50, "duration": seconds},
+                          work, 300)
+            rows.append(_row("5 portal alone", quiet, "page", "50 students, pauses 0.5–2 s", None,
+                             server.peak_rss_mb()))
+            server.reset_peak()
+            figures = _load({**base, "scenario": "probes", "devices": 1000 if not quick else 200,
+                             "burst": 300 if not quick else 50, "burst_at": seconds // 2, "users": 50,
+                             "segment_host": f"http://127.0.0.1:{segment_port}",
+                             "duration": seconds + 15}, work, 300)
+            rows.append(_row("5 captive probes", figures, "probe", "1,000 phones / 30 s + 300 at once", None,
+                             server.peak_rss_mb()))
+            rows.append(_row("5 … portal meanwhile", figures, "page", "50 students", None, server.peak_rss_mb()))
+        rows.append(Row(scenario="6 server memory after all", load="okey serve", rss_mb=server.peak_rss_mb()))
+    finally:
+        server.stop()
+    return rows
+
+
+def _settings(data_dir: Path):
+    from appliance.config import load_settings
+
+    return load_settings(data_dir=data_dir, environ={})
+
+
+def run_modules(work: Path, timeout: float) -> list[Row]:
+    """Every bench/*_bench.py, each in its own process (see bench/module.py for the contract)."""
+    rows = []
+    import bench
+
+    for info in sorted(pkgutil.iter_modules(bench.__path__), key=lambda i: i.name):
+        if not info.name.endswith("_bench"):
+            continue
+        out = work / f"{info.name}.json"
+        started = time.monotonic()
+        try:
+            subprocess.run([sys.executable, "-m", "bench.module", info.name, str(out)], check=True, timeout=timeout)
+            found = json.loads(out.read_text())
+            rows.extend(Row(**{"scenario": info.name, **row}) for row in found)
+        except (subprocess.SubprocessError, OSError, ValueError, TypeError) as exc:
+            rows.append(Row(scenario=info.name, note=f"failed after {time.monotonic() - started:.0f} s: {exc}",
+                            errors=1))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--skip-modules", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    selected = {name.strip() for name in args.only.split(",") if name.strip()}
+    work = Path(tempfile.mkdtemp(prefix="okey-bench-"))
+    started = time.monotonic()
+    try:
+        rows = run_scenarios(selected, args.quick, work)
+        if not args.skip_modules:
+            rows += run_modules(work, 240 if not args.quick else 120)
+    finally:
+        if args.keep:
+            print(f"Данные нагрузочного теста: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    write_json(rows, quick=args.quick, seconds=time.monotonic() - started)
+    print_table(rows)
+    print(f"Результаты: {RESULTS}/ ({time.monotonic() - started:.0f} s)")
+    return 1 if any(row.server_errors for row in rows) else 0
+
+
+if __name__ == "__main__":
+    importlib.invalidate_caches()
+    sys.exit(main())
