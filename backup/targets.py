@@ -16,7 +16,7 @@ import subprocess  # noqa: S404 - blkid finds a drive by its label when udev lin
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance.services.backups import target_title
+from appliance.services.backups import human_size, target_title
 from backup.atomic import write_atomic
 from backup.errors import BackupError
 
@@ -169,14 +169,3 @@ def describe_os_error(exc: OSError) -> str:
         errno.ENOTCONN: "сетевое хранилище отключилось",
     }
     return messages.get(exc.errno, exc.strerror or str(exc))
-
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} байт"
-    value = size / 1024
-    for unit in ("КБ", "МБ", "ГБ"):
-        if value < 1024 or unit == "ГБ":
-            break
-        value /= 1024
-    return f"{value:.1f} {unit}".replace(".", ",")

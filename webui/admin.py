@@ -12,6 +12,7 @@ from appliance.documents import cards as cards_doc
 from appliance.i18n import N_
 from appliance.models.people import User
 from appliance.services import accounts, audit, roster
+from appliance.services import backups as backup_service
 from appliance.services import cards as cards_service
 from appliance.services import school as school_service
 from appliance.services import segment as segment_service
@@ -28,7 +29,8 @@ def home():
     school = current_user.school
     return render_template("admin/home.html", school=school, counts=school_service.role_counts(school),
                            summaries=school_service.class_summaries(school),
-                           segment=segment_service.segment_status(g.settings))
+                           segment=segment_service.segment_status(g.settings),
+                           backups=backup_service.backup_status(g.settings))
 
 
 @bp.get("/users")
@@ -115,3 +117,17 @@ def segment():
                   for row in status.probes_week]
     return render_template("admin/segment.html", segment=status, probe_rows=probe_rows,
                            accept_hours=g.settings.segment.accept_hours)
+
+
+@bp.context_processor
+def backup_helpers() -> dict:
+    return {"text_of": text_of, "human_size": backup_service.human_size, "age_text": backup_service.age_text,
+            "target_title": backup_service.target_title}
+
+
+@bp.get("/backups")
+@role_required("admin")
+def backups():
+    """Backups: the state of every target and the recent runs."""
+    return render_template("admin/backups.html", backups=backup_service.backup_status(g.settings),
+                           runs=backup_service.history(100))

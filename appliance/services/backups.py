@@ -16,6 +16,27 @@ BACKUP = "backup"
 RESTORE_TEST = "backup-restore-test"
 
 
+def human_size(size: int) -> str:
+    """Bytes as people say them: «512 байт», «3,4 МБ», «1,2 ГБ»."""
+    if size < 1024:
+        return f"{size} байт"
+    value = size / 1024
+    for unit in ("КБ", "МБ", "ГБ"):
+        if value < 1024 or unit == "ГБ":
+            break
+        value /= 1024
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+def age_text(age: datetime.timedelta) -> Message:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return Message(N_("%(n)s мин назад"), n=max(minutes, 0))
+    if minutes < 48 * 60:
+        return Message(N_("%(n)s ч назад"), n=minutes // 60)
+    return Message(N_("%(n)s дн. назад"), n=minutes // (24 * 60))
+
+
 def target_title(spec: str) -> Message:
     """How a configured target is called on the page: «флешка OKEY-BACKUP», «хранилище района …»."""
     kind, _, value = spec.partition(":")
@@ -54,6 +75,12 @@ class BackupStatus:
     @property
     def warning(self) -> bool:
         return any(target.too_old for target in self.targets)
+
+
+def history(limit: int = 50) -> list[JobRun]:
+    """Recent backups and restore tests, newest first."""
+    return list(JobRun.select().where(JobRun.kind.in_((BACKUP, RESTORE_TEST)))
+                .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))
 
 
 def next_run(settings: Settings, now: datetime.datetime | None = None) -> datetime.datetime | None:

@@ -1,0 +1,35 @@
+"""The administrator opens the backups page of a running portal in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, run_okey, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_backups_page_after_a_good_and_a_failed_target(demo_data_dir, tmp_path, chromium):
+    target = tmp_path / "copies"
+    result = run_okey("backup", "run", "--target", str(target), "--target", "usb:OKEY-BACKUP-E2E",
+                      data_dir=demo_data_dir, check=False)
+    assert result.returncode == 1  # the USB drive is missing; the directory got its copy
+    server = LiveServer(demo_data_dir, free_port())
+    server.start()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("#login", "admin")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{server.url}/admin/")
+        card = page.locator("#backups")
+        assert "Флешка с меткой «OKEY-BACKUP-E2E» не подключена." in card.inner_text()
+        page.goto(f"{server.url}/admin/backups")
+        text = page.locator("main").inner_text()
+        assert f"Каталог {target}" in text and "успешно" in text and "Следующая копия" in text
+        screenshot(page, "backup-admin-page")
+    finally:
+        context.close()
+        server.stop()
