@@ -33,3 +33,27 @@ def test_backups_page_after_a_good_and_a_failed_target(demo_data_dir, tmp_path, 
     finally:
         context.close()
         server.stop()
+
+
+def test_a_restored_data_directory_is_a_working_portal(demo_data_dir, tmp_path, chromium):
+    target = tmp_path / "copies"
+    run_okey("backup", "run", "--target", str(target), data_dir=demo_data_dir)
+    (backup,) = target.glob("okey-*/*.backup")
+    restored = tmp_path / "restored"
+    run_okey("backup", "restore", str(backup), "--key", str(demo_data_dir / "keys" / "backup.key"), data_dir=restored)
+    server = LiveServer(restored, free_port())
+    server.start()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("#login", "admin")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{server.url}/admin/")
+        assert "демонстрация" in page.locator("h1").inner_text()
+        assert "9В" in page.locator("main").inner_text()
+        screenshot(page, "backup-restored-admin-home")
+    finally:
+        context.close()
+        server.stop()

@@ -162,3 +162,37 @@ def test_the_scheduler_runs_the_backup_at_the_configured_time(school):
     assert str(job.trigger) == "cron[hour='3', minute='15']"
     school.backup.enabled = False
     assert build_scheduler(school).get_job("backup") is None
+
+
+def test_the_district_key_opens_the_copy_too_and_a_bad_one_is_refused(school, tmp_path):
+    from pyrage import x25519
+
+    from backup.errors import BackupError
+
+    district = x25519.Identity.generate()
+    school.backup.district_recipient = str(district.to_public())
+    result = run_backups(school, [str(tmp_path / "t")])[0]
+    assert result.ok, result.error
+    checked = verify_backup(result.path, district)
+    assert str(district.to_public()) in checked.manifest["recipients"]
+    school.backup.district_recipient = "age1notakey"
+    try:
+        run_backups(school, [str(tmp_path / "t")])
+    except BackupError as exc:
+        assert "district_recipient записан с ошибкой" in str(exc)
+    else:
+        raise AssertionError("a malformed district key was accepted")
+
+
+def test_a_second_backup_at_the_same_time_is_refused(school, tmp_path):
+    from backup.errors import BackupError
+    from backup.jobs import run_lock
+
+    with run_lock(school.state_dir):
+        try:
+            run_backups(school, [str(tmp_path / "t")])
+        except BackupError as exc:
+            assert "уже идёт" in str(exc)
+        else:
+            raise AssertionError("two backups ran at once")
+    assert run_backups(school, [str(tmp_path / "t")])[0].ok

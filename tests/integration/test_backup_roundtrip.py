@@ -23,6 +23,8 @@ def test_round_trip_gives_the_same_rows_and_files_and_a_new_identity(demo_data_d
     (uploads / "nested" / "deeper").mkdir(parents=True)
     (uploads / "nested" / "deeper" / "имя файла.pdf").write_bytes(b"%PDF-1.4 portfolio")
     target = tmp_path / "target"
+    # `okey init` made the backup key, readable by the service user only.
+    assert stat.S_IMODE((demo_data_dir / "keys" / "backup.key").stat().st_mode) == 0o600
     conn = apsw.Connection(str(demo_data_dir / "okey.db"))
     conn.execute("INSERT OR REPLACE INTO okey_meta (key, value) VALUES ('instance_id', 'aaaa1111')")
     conn.close()
