@@ -15,7 +15,6 @@ from captive_portal.handler import create_captive_app
 from captive_portal.plan import SegmentPlan, build_plan
 
 log = logging.getLogger("okey.segment")
-MAX_BODY = 64 * 1024  # the segment takes logins and the accept form, not uploads
 
 
 def segment_app(settings: Settings, portal: WSGIApp) -> tuple[SegmentDispatcher, SegmentPlan]:
@@ -43,8 +42,10 @@ class SegmentListeners:
     def __init__(self, settings: Settings, portal: WSGIApp):
         app, self.plan = segment_app(settings, portal)
         self.app = app
+        # Pupils upload evidence photos from their phones here: the portal's own limit applies.
+        max_body = (settings.server.max_upload_mb + 1) * 1024 * 1024
         self.http = create_server(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
-                                  ident="okey", max_request_body_size=MAX_BODY)
+                                  ident="okey", max_request_body_size=max_body)
         self.https = None
         if self.plan.tls:
             from cheroot.ssl.builtin import BuiltinSSLAdapter
@@ -52,7 +53,7 @@ class SegmentListeners:
 
             https = Server((str(self.plan.server_ip), self.plan.tls_port), app, numthreads=4,
                            server_name=self.plan.tls_host)
-            https.max_request_body_size = MAX_BODY
+            https.max_request_body_size = max_body
             https.ssl_adapter = BuiltinSSLAdapter(settings.segment.tls_cert, settings.segment.tls_key)
             try:
                 https.prepare()

@@ -81,3 +81,26 @@ def test_probe_counts_held_in_memory_are_stored_at_shutdown(settings, app, tmp_p
     assert SegmentProbeCount.select().count() == 0  # still in memory
     listeners.close()
     assert [(row.os, row.answer, row.count) for row in SegmentProbeCount.select()] == [("apple", "splash", 1)]
+
+
+def test_phones_on_the_segment_can_send_portal_sized_uploads(settings, app, tmp_path):
+    seg = settings.segment
+    seg.interface, seg.address, seg.dhcp_start, seg.dhcp_end = "lo", "127.0.0.1/24", "127.0.0.20", "127.0.0.200"
+    seg.portal_port, seg.leases_file = free_port(), str(tmp_path / "none.leases")
+    listeners = SegmentListeners(settings, app)
+    listeners.start()
+    try:
+        def post(host: str, size: int) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", seg.portal_port, timeout=30)
+            connection.request("POST", "/login", body=b"x" * size,
+                               headers={"Host": host, "Content-Type": "application/octet-stream"})
+            status = connection.getresponse().status
+            connection.close()
+            return status
+
+        # A 5 MB photo reaches the portal (which then asks for its form token) …
+        assert post("okey.school", 5 * 1024 * 1024) == 400
+        # … while the captive handler takes nothing bigger than its accept form.
+        assert post("example.org", 1024 * 1024) == 413
+    finally:
+        listeners.close()
