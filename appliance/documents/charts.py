@@ -37,8 +37,8 @@ def _style(colors=PALETTE) -> Style:
     return Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
                  plot_background="#ffffff", foreground="#1d2433", foreground_strong="#1d2433",
                  foreground_subtle="#b8c0cf", colors=colors, opacity=".45", opacity_hover=".6",
-                 title_font_size=18, label_font_size=13, major_label_font_size=13,
-                 legend_font_size=14, value_font_size=12, tooltip_font_size=12)
+                 title_font_size=17, label_font_size=15, major_label_font_size=15,
+                 legend_font_size=15, value_font_size=14, tooltip_font_size=14)
 
 
 def _render(chart) -> str:
@@ -46,8 +46,9 @@ def _render(chart) -> str:
     return _SCRIPT.sub("", chart.render(is_unicode=True))
 
 
-def _base(kind, title: str, width: int = 640, height: int = 480, **options):
-    settings = {"legend_at_bottom": True, "legend_at_bottom_columns": 2, "print_values": False,
+# Drawn small and with big letters: on a phone the picture is shown about 320 px wide.
+def _base(kind, title: str, width: int = 440, height: int = 400, **options):
+    settings = {"legend_at_bottom": True, "legend_at_bottom_columns": 1, "print_values": False,
                 "truncate_legend": 40, "truncate_label": 30, **options}
     colors = settings.pop("colors", PALETTE)
     return kind(style=_style(colors), width=width, height=height, title=title, js=[],
@@ -68,8 +69,10 @@ def competency_radar(states: list[CompetencyState], title: str = "Карта к�
     """Self-assessment against the evidence of confirmed achievements, one axis per competency."""
     rows = [[f"{s.competency.code} {s.competency.name}", _fmt(s.self_score), _fmt(s.evidence_score),
              str(s.confirmed)] for s in states]
-    chart = _base(pygal.Radar, title, fill=True, range=(0, scale_max), dots_size=3, colors=(BLUE, YELLOW))
-    chart.x_labels = [_short(s.competency.name, 16) for s in states]
+    chart = _base(pygal.Radar, title, height=460, fill=True, range=(0, scale_max), dots_size=3,
+                  colors=(BLUE, YELLOW))
+    # Many axes get their codes (the table under the chart names them); a few fit their names.
+    chart.x_labels = [s.competency.code if len(states) > 8 else _short(s.competency.name, 16) for s in states]
     chart.add("Самооценка", [s.self_score or 0 for s in states])
     chart.add("Подтверждено достижениями", [s.evidence_score for s in states])
     assessed = [s for s in states if s.self_score]
@@ -79,15 +82,15 @@ def competency_radar(states: list[CompetencyState], title: str = "Карта к�
     if strongest and strongest.evidence_score:
         description += f" Больше всего подтверждено: «{strongest.competency.name}» ({_fmt(strongest.evidence_score)})."
     return Chart(title, _render(chart), description,
-                 ["Компетенция", "Самооценка", "Подтверждено", "Достижений"], rows)
+                 ["Компетенция", "Я сам(а)", "Подтверждено", "Достижений"], rows)
 
 
 def growth_chart(points: list[GrowthPoint], title: str = "Рост по четвертям и годам", scale_max: int = 5) -> Chart:
     chart = _base(pygal.Line, title, range=(0, scale_max), dots_size=4, allow_interruptions=True,
-                  x_label_rotation=30 if len(points) > 6 else 0, colors=(BLUE, GREEN), stroke_style={"width": 3})
+                  x_label_rotation=40 if len(points) > 4 else 0, colors=(BLUE, GREEN), stroke_style={"width": 3})
     chart.x_labels = [p.term.short_label for p in points]
-    chart.add("Самооценка (среднее)", [p.self_mean for p in points])
-    chart.add("Подтверждено достижениями (среднее)", [p.evidence_mean for p in points])
+    chart.add("Самооценка, среднее", [p.self_mean for p in points])
+    chart.add("Подтверждено, среднее", [p.evidence_mean for p in points])
     rows = [[p.term.label, _fmt(p.self_mean), _fmt(p.evidence_mean), str(p.confirmed_total)] for p in points]
     description = "Линейный график: средняя самооценка и подтверждённый уровень компетенций по периодам."
     if len(points) >= 2:
@@ -101,8 +104,8 @@ def level_result_chart(matrix: dict[str, dict[str, int]], levels: list[str], res
                        title: str = "Достижения по уровням и результатам") -> Chart:
     """`matrix[level][result]` = how many achievements; a stacked bar per level."""
     chart = _base(pygal.StackedBar, title, colors=(GREY, "#7fa7d9", BLUE, YELLOW, GREEN, RED, "#7d3c98"),
-                  min_scale=1)
-    chart.x_labels = [_short(level, 14) for level in levels]
+                  min_scale=1, legend_at_bottom_columns=2, x_label_rotation=35, height=460)
+    chart.x_labels = levels
     for result in results:
         chart.add(result, [matrix.get(level, {}).get(result, 0) or None for level in levels])
     totals = {level: sum(matrix.get(level, {}).values()) for level in levels}
@@ -116,7 +119,7 @@ def level_result_chart(matrix: dict[str, dict[str, int]], levels: list[str], res
 def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Достижений", horizontal: bool = True,
               color: str = BLUE) -> Chart:
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
-    height = max(260, 60 + 34 * len(pairs)) if horizontal else 420
+    height = max(260, 90 + 40 * len(pairs)) if horizontal else 400
     chart = _base(kind, title, height=height, show_legend=False, colors=(color,), print_values=True,
                   print_values_position="top", min_scale=1)
     values = list(reversed(pairs)) if horizontal else pairs
@@ -132,7 +135,7 @@ def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Дости
 
 def share_chart(title: str, shares: list[tuple[str, float]], target: float | None = None) -> Chart:
     """Shares in percent as bars, with the target as a second bar when given."""
-    chart = _base(pygal.Bar, title, height=380, range=(0, 100), colors=(BLUE, YELLOW), print_values=True,
+    chart = _base(pygal.Bar, title, height=400, range=(0, 100), colors=(BLUE, YELLOW), print_values=True,
                   formatter=lambda value: f"{value:.0f} %")
     chart.x_labels = [_short(name, 24) for name, _ in shares]
     chart.add("Факт", [round(value, 1) for _, value in shares])
