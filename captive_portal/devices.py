@@ -45,11 +45,11 @@ def device_key(ip: str, mac: str) -> str:
     return f"mac:{mac}" if mac else f"ip:{ip}"
 
 
-def is_accepted(ip: str, mac: str, now: datetime.datetime | None = None) -> bool:
-    now = now or utcnow()
+def accepted_device(ip: str, mac: str) -> SegmentDevice | None:
+    """The device's acceptance while it lasts."""
     return (SegmentDevice.select()
-            .where(SegmentDevice.key == device_key(ip, mac), SegmentDevice.expires_at > now)
-            .exists())
+            .where(SegmentDevice.key == device_key(ip, mac), SegmentDevice.expires_at > utcnow())
+            .first())
 
 
 def accept(ip: str, mac: str, os_name: str, hours: int, max_devices: int) -> SegmentDevice:

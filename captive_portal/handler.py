@@ -24,7 +24,7 @@ from captive_portal.devices import (
     ProbeCounter,
     RateLimiter,
     accept,
-    device_key,
+    accepted_device,
     mac_for,
 )
 from captive_portal.plan import SegmentPlan, build_plan
@@ -68,10 +68,7 @@ def create_captive_app(settings: Settings, plan: SegmentPlan | None = None, *, c
         return ip, mac_for(ip, seg.leases_file, neighbours)
 
     def device() -> SegmentDevice | None:
-        ip, mac = client()
-        return (SegmentDevice.select()
-                .where(SegmentDevice.key == device_key(ip, mac), SegmentDevice.expires_at > utcnow())
-                .first())
+        return accepted_device(*client())
 
     @app.before_request
     def limit_and_connect():
