@@ -35,6 +35,9 @@ class ServerSettings:
     host: str = "0.0.0.0"  # noqa: S104 - the portal serves the school LAN and the segment
     port: int = 8080
     threads: int = 8
+    # Open connections waitress keeps (phones hold theirs open between pages); beyond this,
+    # new ones wait unanswered. Idle ones are cheap: they cost no thread.
+    connection_limit: int = 1000
     # The address printed on login cards and in QR codes.
     public_url: str = "http://okey.local:8080"
     announce: bool = True
@@ -66,7 +69,8 @@ class SegmentSettings:
     dhcp_start: str = "10.77.0.20"
     dhcp_end: str = "10.77.3.250"
     lease_time: str = "4h"
-    portal_host: str = "okey.school"
+    # ".internal" is reserved for private networks, so the name never collides with a real site.
+    portal_host: str = "okey.internal"
     sinkhole: str = "198.51.100.1"
     ssid: str = "Okey-School"
     country: str = "RU"

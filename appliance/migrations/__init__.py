@@ -46,6 +46,15 @@ def current_version() -> int:
     return int(get_meta("schema_version", "0"))
 
 
+def applied_versions() -> set[int]:
+    """The migrations this database has had. Kept as a set, not only the highest number,
+    so a migration numbered below one already applied is still applied later."""
+    recorded = get_meta("migrations_applied")
+    if recorded is None:
+        return set(range(1, current_version() + 1))
+    return {int(n) for n in recorded.split(",") if n}
+
+
 def migrate(progress: Callable[[int, str], None] | None = None) -> list[int]:
     """Bring the schema up to date; return the versions applied."""
     if not database.table_exists(Meta._meta.table_name):
@@ -58,15 +67,18 @@ def migrate(progress: Callable[[int, str], None] | None = None) -> list[int]:
             f"База данных создана более новой версией программы (схема {version}, "
             f"эта программа знает схему до {newest}). Обновите программу."
         )
+    done = applied_versions()
     applied = []
     for number, module in available():
-        if number <= version:
+        if number in done:
             continue
         if progress:
             progress(number, (module.__doc__ or module.__name__).strip().splitlines()[0])
         with database.atomic():
             module.upgrade(database)
-            set_meta("schema_version", str(number))
+            done.add(number)
+            set_meta("migrations_applied", ",".join(map(str, sorted(done))))
+            set_meta("schema_version", str(max(done)))
         applied.append(number)
     return applied
 

@@ -67,3 +67,20 @@ def test_instance_id_is_stable_until_renewed(db):
     first = instance_id()
     assert instance_id() == first
     assert new_instance_id() != first
+
+
+def test_a_lower_numbered_migration_arriving_later_is_applied(db, monkeypatch):
+    from types import SimpleNamespace
+
+    from appliance.models.changes import set_meta
+
+    ran = []
+    late = SimpleNamespace(__doc__="Поздняя миграция", __name__="m_late", upgrade=lambda db: ran.append(1))
+    newest = migrations.latest_version()
+    # The database has every migration but number 1; a newer program brings it back.
+    set_meta("migrations_applied", ",".join(str(n) for n in range(2, newest + 1)))
+    real = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [(1, late)] + real[1:])
+    assert migrations.migrate() == [1] and ran == [1]
+    assert get_meta("schema_version") == str(newest)
+    assert migrations.migrate() == []
