@@ -163,7 +163,7 @@ def build_plan(seg: SegmentSettings) -> SegmentPlan:
 
     portal_host = seg.portal_host.strip().lower().rstrip(".")
     if not is_hostname(portal_host):
-        problems.append(f"[segment] portal_host: «{seg.portal_host}» — ожидается имя вида okey.school "
+        problems.append(f"[segment] portal_host: «{seg.portal_host}» — ожидается имя вида okey.internal "
                         "(латиница, цифры, дефис, хотя бы одна точка).")
     problems += check_ssid(seg.ssid)
     country = seg.country.strip().upper()

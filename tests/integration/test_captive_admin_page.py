@@ -41,7 +41,7 @@ def test_admin_sees_leases_devices_and_probes(segment_on, client, demo):
     env = {"REMOTE_ADDR": "10.77.0.21"}
     phone.get("/generate_204", headers={"Host": "connectivitycheck.gstatic.com"}, environ_base=env)
     phone.get("/hotspot-detect.html", headers={"Host": "captive.apple.com"}, environ_base=env)
-    phone.post("/wifi/accept", headers={"Host": "okey.school"}, environ_base=env)
+    phone.post("/wifi/accept", headers={"Host": "okey.internal"}, environ_base=env)
     phone.get("/generate_204", headers={"Host": "connectivitycheck.gstatic.com"}, environ_base=env)
 
     login(client, "admin")

@@ -18,7 +18,7 @@ from captive_portal.dispatch import SegmentDispatcher
 from captive_portal.handler import create_captive_app
 from captive_portal.probes import APPLE_SUCCESS, FIREFOX_CANONICAL
 
-SPLASH = "http://okey.school/wifi/"
+SPLASH = "http://okey.internal/wifi/"
 PHONE = "10.77.0.23"
 PHONE_MAC = "aa:bb:cc:00:00:23"
 
@@ -80,7 +80,7 @@ def get(app, host, path, ip=PHONE, **kwargs):
 
 
 def press_accept(app, ip=PHONE, ua="Mozilla/5.0 (Linux; Android 14; Pixel 7)"):
-    return app.test_client().post("/wifi/accept", headers={"Host": "okey.school", "User-Agent": ua},
+    return app.test_client().post("/wifi/accept", headers={"Host": "okey.internal", "User-Agent": ua},
                                   environ_base={"REMOTE_ADDR": ip})
 
 
@@ -104,19 +104,19 @@ def test_splash_is_plain_russian_with_one_button_and_no_external_assets(captive,
     assert "Выхода в интернет здесь нет" in html and "Родителям и гостям" in html
     assert demo.school.name in html
     assert html.count("<button") == 1 and 'action="/wifi/accept"' in html
-    assert "<script" not in html and "http://" not in html.replace("http://okey.school", "")
+    assert "<script" not in html and "http://" not in html.replace("http://okey.internal", "")
     assert 'name="viewport"' in html
 
 
 def test_accept_opens_the_portal_and_remembers_the_device_by_mac(captive):
     answer = press_accept(captive)
-    assert answer.headers["Location"] == "http://okey.school/"
+    assert answer.headers["Location"] == "http://okey.internal/"
     database.connect(reuse_if_open=True)
     row = SegmentDevice.get()
     assert (row.key, row.mac, row.ip, row.os) == (f"mac:{PHONE_MAC}", PHONE_MAC, PHONE, "android")
     assert row.expires_at - row.accepted_at == datetime.timedelta(hours=12)
-    page = get(captive, "okey.school", "/wifi/").get_data(as_text=True)
-    assert "уже подключено" in page and 'href="http://okey.school/"' in page
+    page = get(captive, "okey.internal", "/wifi/").get_data(as_text=True)
+    assert "уже подключено" in page and 'href="http://okey.internal/"' in page
 
 
 def test_a_new_address_for_the_same_mac_stays_accepted(captive, leases):
@@ -162,35 +162,35 @@ def test_accepted_devices_are_bounded_oldest_go_first(segment_settings, db, neig
 
 
 def test_rfc8908_api(captive):
-    before = get(captive, "okey.school", "/wifi/api")
+    before = get(captive, "okey.internal", "/wifi/api")
     assert before.content_type == "application/captive+json"
-    assert before.json == {"captive": True, "user-portal-url": SPLASH, "venue-info-url": "http://okey.school/"}
+    assert before.json == {"captive": True, "user-portal-url": SPLASH, "venue-info-url": "http://okey.internal/"}
     press_accept(captive)
-    after = get(captive, "okey.school", "/wifi/api").json
+    after = get(captive, "okey.internal", "/wifi/api").json
     assert after["captive"] is False and 12 * 3600 - 60 < after["seconds-remaining"] <= 12 * 3600
 
 
 def test_dispatcher_sends_the_portal_host_to_the_portal_and_the_rest_to_the_handler(segment_settings, app,
                                                                                     captive):
-    client = Client(SegmentDispatcher(app, captive, ["okey.school"]))
+    client = Client(SegmentDispatcher(app, captive, ["okey.internal"]))
     env = {"REMOTE_ADDR": PHONE}
-    for host in ("okey.school", "OKEY.School.", "okey.school:80"):
+    for host in ("okey.internal", "OKEY.School.", "okey.internal:80"):
         portal = client.get("/login", headers={"Host": host}, environ_base=env)
         assert portal.status_code == 200 and 'name="csrf_token"' in portal.get_data(as_text=True), host
     # Without the portal host name: the captive handler, even for the portal's own paths.
     assert client.get("/login", headers={"Host": "example.com"}, environ_base=env).headers["Location"] == SPLASH
     assert client.get("/login", headers={"Host": "10.77.0.1"}, environ_base=env).headers["Location"] == SPLASH
     # The probe on the portal host is the portal's (not a probe there); elsewhere it is a probe.
-    assert client.get("/generate_204", headers={"Host": "okey.school"}, environ_base=env).status_code == 404
+    assert client.get("/generate_204", headers={"Host": "okey.internal"}, environ_base=env).status_code == 404
     assert client.get("/generate_204", headers={"Host": "www.google.com"},
                       environ_base=env).headers["Location"] == SPLASH
     # /wifi/ is the handler's on the portal host too.
-    splash = client.get("/wifi/", headers={"Host": "okey.school"}, environ_base=env)
+    splash = client.get("/wifi/", headers={"Host": "okey.internal"}, environ_base=env)
     assert "Открыть портал" in splash.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("host", ["", "a b", "../../etc/passwd", "x" * 400, "[::1]:80", "okey.school:abc:80",
-                                  "окей.школа", "okey.school/../x", "%00"])
+@pytest.mark.parametrize("host", ["", "a b", "../../etc/passwd", "x" * 400, "[::1]:80", "okey.internal:abc:80",
+                                  "окей.школа", "okey.internal/../x", "%00"])
 def test_malformed_host_headers_get_the_splash(captive, host):
     answer = captive.test_client().get("/generate_204", headers={"Host": host},
                                        environ_base={"REMOTE_ADDR": PHONE})
@@ -209,7 +209,7 @@ def test_huge_headers_and_bodies_are_answered_sanely(captive):
     answer = get(captive, "captive.apple.com", "/hotspot-detect.html", headers={"X-Big": "a" * 64 * 1024,
                                                                                   "Cookie": "c=" + "b" * 8000})
     assert answer.status_code == 302
-    big = captive.test_client().post("/wifi/accept", data="x" * 100_000, headers={"Host": "okey.school"},
+    big = captive.test_client().post("/wifi/accept", data="x" * 100_000, headers={"Host": "okey.internal"},
                                      environ_base={"REMOTE_ADDR": PHONE}, content_type="text/plain")
     assert big.status_code == 413
 

@@ -210,7 +210,7 @@ def build_lab(lab: Netns, tag: str, tmp: Path) -> dict:
         dhcp_start = "10.77.0.20"
         dhcp_end = "10.77.0.200"
         lease_time = "1h"
-        portal_host = "okey.school"
+        portal_host = "okey.internal"
         sinkhole = "{SINKHOLE}"
         leases_file = "{tmp / 'segment.leases'}"
     """))
@@ -248,7 +248,7 @@ def build_lab(lab: Netns, tag: str, tmp: Path) -> dict:
     def serving():
         if server.poll() is not None:
             raise AssertionError("okey serve exited:\n" + (tmp / "okey-serve.log").read_text())
-        return phone.curl("http://okey.school/wifi/", resolve=SERVER_IP, timeout=2)[0] == 0
+        return phone.curl("http://okey.internal/wifi/", resolve=SERVER_IP, timeout=2)[0] == 0
 
     wait_for("okey serve on the segment", serving)
     return {"config": config, "phone": phone, "lease": lease, "phone_mac": phone_mac, "srv": srv, "tmp": tmp, "data": data,
@@ -266,10 +266,10 @@ def test_a_phone_on_the_open_segment(segment_lab):
     assert segment_lab["phone_mac"] in leases and lease["ip"] in leases
 
     # DNS: the portal is the server, every other name the public-looking sinkhole.
-    answers = phone.dns(SERVER_IP, "okey.school", "connectivitycheck.gstatic.com", "captive.apple.com",
+    answers = phone.dns(SERVER_IP, "okey.internal", "connectivitycheck.gstatic.com", "captive.apple.com",
                         "www.msftconnecttest.com", "dns.msftncsi.com", "example.org", "use-application-dns.net",
                         "aaaa:example.org", "aaaa:dns.msftncsi.com")
-    assert answers["okey.school"] == [SERVER_IP]
+    assert answers["okey.internal"] == [SERVER_IP]
     for name in ("connectivitycheck.gstatic.com", "captive.apple.com", "www.msftconnecttest.com", "example.org"):
         assert answers[name] == [SINKHOLE], name
     assert answers["dns.msftncsi.com"] == ["131.107.255.255"]
@@ -280,7 +280,7 @@ def test_a_phone_on_the_open_segment(segment_lab):
     assert phone.dns(OUTSIDE_IP, "example.org")["example.org"] == [SINKHOLE]
 
     # Before accepting: every probe and page leads to the splash.
-    splash = "http://okey.school/wifi/"
+    splash = "http://okey.internal/wifi/"
     for url in ("http://connectivitycheck.gstatic.com/generate_204", "http://captive.apple.com/hotspot-detect.html",
                 "http://www.msftconnecttest.com/connecttest.txt", "http://detectportal.firefox.com/canonical.html",
                 "http://nmcheck.gnome.org/check_network_status.txt", "http://example.org/news?id=1"):
@@ -290,9 +290,9 @@ def test_a_phone_on_the_open_segment(segment_lab):
     assert status == 200 and "Выхода в интернет здесь нет" in page and "Открыть портал" in page
 
     # Accept: the portal opens, and the device is remembered by its MAC.
-    status, headers, _ = phone.get("http://okey.school/wifi/accept", "-X", "POST", "--data", "",
+    status, headers, _ = phone.get("http://okey.internal/wifi/accept", "-X", "POST", "--data", "",
                                    resolve=SERVER_IP)
-    assert (status, headers["Location"]) == (303, "http://okey.school/")
+    assert (status, headers["Location"]) == (303, "http://okey.internal/")
 
     # After accepting: each OS gets its success answer, so it keeps the Wi-Fi.
     expected = {
@@ -309,9 +309,9 @@ def test_a_phone_on_the_open_segment(segment_lab):
         assert (status, got) == (code, body), url
 
     # The portal itself, by name.
-    status, _, page = phone.get("http://okey.school/login", resolve=SERVER_IP)
+    status, _, page = phone.get("http://okey.internal/login", resolve=SERVER_IP)
     assert status == 200 and 'name="csrf_token"' in page
-    status, _, health = phone.get("http://okey.school/healthz", resolve=SERVER_IP)
+    status, _, health = phone.get("http://okey.internal/healthz", resolve=SERVER_IP)
     assert status == 200
 
     # What must be impossible: the outside host by name or address, any port.
@@ -321,7 +321,7 @@ def test_a_phone_on_the_open_segment(segment_lab):
     assert code == 28  # dropped: no answer at all
     # HTTPS anywhere is refused at once (reset: curl exit 7), never left hanging (28).
     for url, resolve in ((f"https://{OUTSIDE_IP}/", None), ("https://example.org/", SINKHOLE),
-                         ("https://okey.school/", SERVER_IP)):
+                         ("https://okey.internal/", SERVER_IP)):
         code, _, _ = phone.curl(url, "-k", resolve=resolve, timeout=10)
         assert code == 7, url
     assert run_in(phone.ns, "ping", "-c", "1", "-W", "2", OUTSIDE_IP, check=False).returncode != 0
@@ -375,7 +375,7 @@ def test_the_handler_survives_hostile_requests(segment_lab):
     assert lines[3] == "['HTTP/1.1 302 FOUND', 'HTTP/1.1 429 TOO MANY REQUESTS']"
     # Still up: the flooding phone is asked to wait, other addresses are served.
     assert segment_lab["server"].poll() is None
-    status, headers, _ = phone.get("http://okey.school/wifi/", resolve=SERVER_IP)
+    status, headers, _ = phone.get("http://okey.internal/wifi/", resolve=SERVER_IP)
     assert (status, headers["Retry-After"]) == (429, "10")
-    other = Phone(segment_lab["srv"]).get("http://okey.school/wifi/", resolve=SERVER_IP)
+    other = Phone(segment_lab["srv"]).get("http://okey.internal/wifi/", resolve=SERVER_IP)
     assert other[0] == 200 and "Открыть портал" in other[2]

@@ -45,7 +45,7 @@ def refused(seg: SegmentSettings, tmp_path) -> str:
     ({"sinkhole": "172.20.0.1"}, "частный или служебный адрес"),
     ({"sinkhole": "100.64.1.1"}, "частный или служебный адрес"),
     ({"sinkhole": "127.0.0.1"}, "частный или служебный адрес"),
-    ({"portal_host": "okey school"}, "ожидается имя вида okey.school"),
+    ({"portal_host": "okey school"}, "ожидается имя вида okey.internal"),
     ({"country": "Russia"}, "двухбуквенный код страны"),
     ({"lease_time": "four hours"}, "lease_time"),
     ({"tls_host": "portal.school74.ru"}, "нужны все три параметра"),
@@ -78,7 +78,7 @@ def test_dnsmasq_conf_answers_portal_with_server_and_everything_else_with_sinkho
     conf = files["dnsmasq.conf"]
     assert "interface=wlan0\n" in conf
     assert "dhcp-range=10.77.0.20,10.77.3.250,255.255.252.0,4h\n" in conf
-    assert "address=/okey.school/10.77.0.1\n" in conf
+    assert "address=/okey.internal/10.77.0.1\n" in conf
     assert "address=/#/203.0.113.9\n" in conf
     assert "address=/dns.msftncsi.com/131.107.255.255\n" in conf
     assert "dhcp-option=option:router,10.77.0.1\n" in conf
