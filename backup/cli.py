@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from appliance.config import Settings
 from backup.errors import BackupError
@@ -107,10 +107,10 @@ def run(ctx: click.Context, data: str | None, targets: tuple[str, ...]) -> None:
         raise click.ClickException(str(exc)) from None
     for result in results:
         if result.ok:
-            console.print(f"[green]✓[/green] {result.title}: {result.path} ({human_size(result.size)}, "
-                          f"{result.detail})")
+            console.print("[green]✓[/green] " + escape(f"{result.title}: {result.path} "
+                                                       f"({human_size(result.size)}, {result.detail})"))
         else:
-            console.print(f"[red]✗[/red] {result.title}: {result.error}")
+            console.print("[red]✗[/red] " + escape(f"{result.title}: {result.error}"))
     if not all(result.ok for result in results):
         sys.exit(1)
 
@@ -137,13 +137,13 @@ def verify(ctx: click.Context, file: str, data: str | None, key_file: str | None
         if full:
             restore_test(Path(file), identity, settings.state_dir / "restore-test")
     except BackupError as exc:
-        console.print(f"[red]Копия не прошла проверку.[/red] {exc}")
+        console.print(f"[red]Копия не прошла проверку.[/red] {escape(str(exc))}")
         sys.exit(1)
     manifest = checked.manifest
-    console.print(f"[green]Копия в порядке[/green]: школа {checked.school}, сделана "
-                  f"{_local_time(manifest['created_at'], settings)}, схема {manifest['schema_version']}, "
-                  f"файлов: {len(manifest['uploads'])}, объём {human_size(checked.stored_bytes)}."
-                  + (" Пробное восстановление прошло." if full else ""))
+    console.print("[green]Копия в порядке[/green]: " + escape(
+        f"школа {checked.school}, сделана {_local_time(manifest['created_at'], settings)}, схема "
+        f"{manifest['schema_version']}, файлов: {len(manifest['uploads'])}, объём {human_size(checked.stored_bytes)}."
+        + (" Пробное восстановление прошло." if full else "")))
 
 
 @backup.command("restore")
@@ -172,10 +172,10 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
     _open(ctx, data)
     instance = new_instance_id()
     school = manifest.get("school", {})
-    console.print(f"Восстановлена школа «{school.get('name', '')}» из копии от "
+    console.print(escape(f"Восстановлена школа «{school.get('name', '')}» из копии от "
                   f"{_local_time(manifest['created_at'], settings)}: строк "
-                  f"{sum(manifest['row_counts'].values())}, файлов {len(manifest['uploads'])}.")
-    console.print(f"Новый идентификатор сервера: {instance}. Данные: {settings.data_dir}")
+                  f"{sum(manifest['row_counts'].values())}, файлов {len(manifest['uploads'])}."))
+    console.print(escape(f"Новый идентификатор сервера: {instance}. Данные: {settings.data_dir}"))
 
 
 @backup.command("list")
@@ -200,23 +200,22 @@ def list_backups(ctx: click.Context, data: str | None, key_file: str | None, tar
         try:
             base = locate(target, settings.data_dir)
         except BackupError as exc:
-            console.print(f"[bold]{target.title}[/bold]: [red]{exc}[/red]")
+            console.print(f"[bold]{escape(target.title)}[/bold]: [red]{escape(str(exc))}[/red]")
             continue
         found = archive.manifests(base) + [m for d in sorted(base.glob("okey-*")) if d.is_dir()
                                            for m in archive.manifests(d)]
-        table = Table(title=f"{target.title}: {base}", title_justify="left")
-        for column in ("Копия", "Сделана", "Школа", "Схема", "Файлов", "База"):
-            table.add_column(column)
+        where = "" if str(base) in target.title else f" ({base})"
+        console.print(f"[bold]{escape(target.title)}[/bold]{escape(where)}: "
+                      + (f"копий: {len(found)}" if found else "копий нет"))
         for path in found:
             try:
                 manifest = archive.read_manifest(path, identity)
             except BackupError as exc:
-                table.add_row(path.name, "", f"[red]{exc}[/red]", "", "", "")
+                console.print(f"  {escape(path.name)}  [red]{escape(str(exc))}[/red]")
                 continue
-            table.add_row(str(path.relative_to(base)), _local_time(manifest["created_at"], settings),
-                          manifest["school"].get("name", ""), str(manifest["schema_version"]),
-                          str(len(manifest["uploads"])), human_size(manifest["database"]["size"]))
-        console.print(table if found else f"[bold]{target.title}[/bold]: копий нет ({base}).")
+            console.print(escape(f"  {path.name}  {_local_time(manifest['created_at'], settings)}  "
+                                 f"«{manifest['school'].get('name', '')}», схема {manifest['schema_version']}, "
+                          f"файлов {len(manifest['uploads'])}, база {human_size(manifest['database']['size'])}"))
 
 
 @backup.command("recovery-sheet")
@@ -241,7 +240,7 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
                                 [str(target_title(spec)) for spec in settings.backup.targets],
                                 datetime.datetime.now())
     write_private_file(Path(out), pdf)
-    console.print(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл.")
+    console.print(escape(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл."))
 
 
 def _local_time(iso: str, settings) -> str:
