@@ -80,7 +80,10 @@ def open_sqlite(path: Path | str, allow_unsafe: bool = False) -> ApplianceSQLite
             "Установите apsw с SQLite 3.51.3 или новее (pip install -U apsw) "
             "или, понимая риск, задайте [security] allow_unsafe_sqlite = true."
         )
-    db = ApplianceSQLite(str(path), pragmas=SQLITE_PRAGMAS, timeout=5)
+    # BEGIN IMMEDIATE: a transaction takes the write lock at its start and waits its turn (busy
+    # timeout). A deferred one that read first and writes later fails at once with "database is
+    # locked" when another writer committed in between: SQLite cannot upgrade its old snapshot.
+    db = ApplianceSQLite(str(path), pragmas=SQLITE_PRAGMAS, timeout=5, lock_type="IMMEDIATE")
     database.initialize(db)
     return db
 

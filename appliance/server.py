@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 import signal
 import sys
 
@@ -47,12 +48,21 @@ def build_segment_server(settings: Settings, portal):
     return None
 
 
+def _allow_open_files(wanted: int) -> None:
+    """Raise the soft limit on open files (1024 by default) so every allowed connection fits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
+
+
 def run(settings: Settings) -> None:
     configure_logging()
     app = build_wsgi_app(settings)
     segment = build_segment_server(settings, app) if settings.segment.interface else None
+    _allow_open_files(settings.server.connection_limit + 200)
     server = create_server(app, host=settings.server.host, port=settings.server.port,
                            threads=settings.server.threads, ident="okey",
+                           connection_limit=settings.server.connection_limit,
                            # Flask refuses bodies over the upload limit with a Russian page (it reads
                            # Content-Length first); waitress cuts off only the absurd ones.
                            max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)

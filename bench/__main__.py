@@ -66,15 +66,16 @@ def _load(plan: dict, work: Path, timeout: float) -> dict:
 
 
 def _discover(base: str, login: str) -> tuple[list[str], dict | None]:
-    """The student's menu pages, and the first form that takes a photo (else any other form
-    of theirs that writes), found by looking around as the student."""
+    """The student's menu pages, and the form that takes a photo (else any other form of theirs
+    that writes), found by looking around as the student would."""
     browser = Browser(base)
     home = browser.login(login, BENCH_PASSWORD)
     pages = [link for link in dict.fromkeys(forms.nav_links(home)) if link.startswith("/") and link != "/"]
-    seen, queue, upload, other = set(), list(pages), None, None
-    while queue and len(seen) < 40:
-        path = queue.pop(0)
-        if path in seen or not path.startswith(pages[0].split("/", 2)[0] + "/"):
+    seen: set[str] = set()
+    queue, upload, other = list(pages), None, None
+    while queue and len(seen) < 60 and upload is None:
+        path = queue.pop(0).split("#")[0]
+        if path in seen or path.startswith(("/static", "/logout")) or path.endswith((".pdf", ".json", ".svg", ".ics")):
             continue
         seen.add(path)
         status, _, text = browser.get(path)
@@ -84,12 +85,10 @@ def _discover(base: str, login: str) -> tuple[list[str], dict | None]:
             action = form.action or path
             if form.method != "post" or action in ("/logout", "/password", "/language"):
                 continue
-            if upload is None and any(f.kind == "file" for f in form.fields):
+            if any(f.kind == "file" for f in form.fields) and len(form.fields) > 3:
                 upload = {"page": path, "action": action}
             other = other or {"page": path, "action": action}
-        for link in forms.parse(text).links:
-            if link.startswith("/student") and link not in seen and len(queue) < 200:
-                queue.append(link.split("#")[0])
+        queue += [link for link in forms.parse(text).links if link.startswith("/") and link not in seen]
     return pages, upload or other
 
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +174,8 @@ class Batch:
         if path.exists():
             return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        # Unique per thread: two students may upload the same photo at the same moment.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
         try:
             with open(temporary, "wb") as handle:
                 handle.write(data)
