@@ -23,6 +23,7 @@ from webui.trajectory_common import form_dict, today
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 STAFF = ("teacher", "admin")
+PAGE = 50
 
 
 def _month_arg() -> tuple[int, int]:
@@ -72,11 +73,21 @@ def week():
 @role_required("student", "teacher", "admin", "parent")
 def events():
     level, direction = request.args.get("level", ""), request.args.get("direction", "")
-    found = cal.upcoming(current_user.model, today(), level, direction)
+    shown = _page() * PAGE
+    found = cal.upcoming(current_user.model, today(), level, direction, limit=shown + 1)
     planned = cal.planned_ids(current_user.model) if current_user.role == "student" else set()
-    return render_template("calendar/events.html", events=found, planned=planned, level=level, direction=direction,
+    return render_template("calendar/events.html", events=found[:shown], more=len(found) > shown,
+                           next_page=_page() + 1, planned=planned, level=level, direction=direction,
                            levels=LEVELS, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
                            kind_names=cal.KIND_NAMES, today=today())
+
+
+def _page() -> int:
+    """How many pages of a long list to show («показать ещё» adds one), at most 40."""
+    try:
+        return max(1, min(40, int(request.args.get("page", "1"))))
+    except ValueError:
+        return 1
 
 
 @bp.get("/event/<event_id>")
@@ -172,8 +183,11 @@ def manage():
     found = cal.visible_query(current_user.model)
     if not show_past:
         found = found.where(cal.Event.ends_on >= today())
-    return render_template("calendar/manage.html", events=list(found.order_by(cal.Event.starts_on)),
-                           level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS, show_past=show_past)
+    shown = _page() * PAGE
+    events = list(found.order_by(cal.Event.starts_on).limit(shown + 1))
+    return render_template("calendar/manage.html", events=events[:shown], more=len(events) > shown,
+                           next_page=_page() + 1, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
+                           show_past=show_past)
 
 
 @bp.route("/manage/new", methods=["GET", "POST"])

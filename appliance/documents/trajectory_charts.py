@@ -15,8 +15,8 @@ COLORS = ("#1f4e8c", "#f2b705", "#2e8b57", "#7d3c98", "#c0392b", "#17a2b8", "#8a
 def _style() -> Style:
     return Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
                  plot_background="#ffffff", foreground="#1d2433", foreground_strong="#1d2433",
-                 foreground_subtle="#d5dae3", colors=COLORS, label_font_size=14, major_label_font_size=14,
-                 value_font_size=14, legend_font_size=14, title_font_size=16)
+                 foreground_subtle="#d5dae3", colors=COLORS, label_font_size=17, major_label_font_size=17,
+                 value_font_size=16, legend_font_size=17, title_font_size=18)
 
 
 def _render(chart) -> bytes:
@@ -26,13 +26,16 @@ def _render(chart) -> bytes:
 def scales_chart(title: str, scales: list[tuple[str, int, int]], previous: dict[str, int] | None = None) -> bytes:
     """Horizontal bars: each scale's score out of its maximum; an earlier attempt beside it."""
     top = max((maximum for _, _, maximum in scales), default=1)
-    chart = pygal.HorizontalBar(style=_style(), width=640, height=120 + 56 * len(scales), title=title, js=[],
+    # Drawn narrow with big letters: on a phone the picture is shrunk to the screen's width.
+    chart = pygal.HorizontalBar(style=_style(), width=480, height=140 + 64 * len(scales), title=title, js=[],
                                 disable_xml_declaration=True, range=(0, top), print_values=True,
-                                legend_at_bottom=True, show_legend=previous is not None, truncate_label=40)
-    chart.x_labels = [name for name, _, _ in scales]
+                                legend_at_bottom=True, show_legend=previous is not None, truncate_label=20,
+                                truncate_legend=-1)
+    ordered = list(reversed(scales))  # pygal draws the first bar at the bottom
+    chart.x_labels = [name.split(" (")[0] for name, _, _ in ordered]
     if previous is not None:
-        chart.add("Прошлый раз", [previous.get(name, 0) for name, _, _ in scales])
-    chart.add("Сейчас", [score for _, score, _ in scales])
+        chart.add("Прошлый раз", [previous.get(name, 0) for name, _, _ in ordered])
+    chart.add("Сейчас", [score for _, score, _ in ordered])
     return _render(chart)
 
 

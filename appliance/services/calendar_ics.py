@@ -9,10 +9,12 @@ import hashlib
 import zoneinfo
 
 import icalendar
+from peewee import fn
 
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.calendar import Event, PlannedEvent
+from appliance.models.calendar import Event, EventClass, PlannedEvent
+from appliance.models.changes import SyncChange
 from appliance.models.people import School, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import calendar as cal
@@ -20,6 +22,7 @@ from appliance.services.errors import ImportRejected, RowError, ServiceError
 
 PRODID = "-//Okey School//okey-school//RU"
 MAX_EVENTS = 5000
+_STAFF_FEEDS: dict[tuple, tuple] = {}
 
 
 def _calendar(name: str) -> icalendar.Calendar:
@@ -91,6 +94,18 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
     """A user's feed: a student's planned events, goal deadlines, milestones and open tasks;
     staff get the school's events. Only what has not ended before `since`."""
     school = user.school
+    if user.role != "student":
+        # Staff feeds hold the whole school calendar and phones poll them often: build each
+        # once per change of the events (an edit bumps updated_at, a deletion the count).
+        key = (user.id, since)
+        mark = (Event.select(fn.MAX(Event.updated_at), fn.COUNT(Event.id)).where(Event.school == school).tuples()
+                .first(), EventClass.select().count(),
+                # On SQLite the change log also catches two edits within one second.
+                SyncChange.select(fn.MAX(SyncChange.seq)).where(SyncChange.table.in_(("event", "event_class")))
+                .scalar())
+        cached = _STAFF_FEEDS.get(key)
+        if cached and cached[0] == mark:
+            return cached[1]
     tz = zoneinfo.ZoneInfo(school.timezone)
     stamp = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     feed = _calendar(f"Окей, школа — {user.short_name}")
@@ -113,7 +128,12 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
         for task in Task.select().where((Task.student == user) & (Task.status != "done") & (Task.due_on >= since)):
             feed.add_component(_all_day(f"task-{task.id.hex}@okey", f"Задача: {task.title}", task.due_on, stamp, ""))
     feed.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 asks
-    return feed.to_ical()
+    body = feed.to_ical()
+    if user.role != "student":
+        if len(_STAFF_FEEDS) > 500:
+            _STAFF_FEEDS.clear()
+        _STAFF_FEEDS[key] = (mark, body)
+    return body
 
 
 # -- import ----------------------------------------------------------------------------------------

@@ -73,12 +73,20 @@ def _body(reminder: Reminder, today: datetime.date) -> str:
     days = (reminder.due_on - today).days
     when = reminder.due_on.strftime("%d.%m.%Y")
     if days > 1:
-        return f"«{reminder.title}» — {when}, через {days} дн."
+        return f"«{reminder.title}» — {when}, через {days} {_days_word(days)}."
     if days == 1:
         return f"«{reminder.title}» — завтра, {when}."
     if days == 0:
         return f"«{reminder.title}» — сегодня."
     return f"«{reminder.title}» — срок был {when}."
+
+
+def _days_word(days: int) -> str:
+    if days % 10 == 1 and days % 100 != 11:
+        return "день"
+    if 2 <= days % 10 <= 4 and not 12 <= days % 100 <= 14:
+        return "дня"
+    return "дней"
 
 
 def send_due(today: datetime.date) -> int:

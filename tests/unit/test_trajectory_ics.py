@@ -177,3 +177,19 @@ def test_event_checks():
                          "registration_deadline": "2027-01-11"})
     with pytest.raises(ServiceError, match="http"):
         cal.check_event({"title": "x", "level": "school", "starts_on": "2027-01-10", "url": "javascript:alert(1)"})
+
+
+def test_staff_feed_follows_every_change(small_school):
+    s = small_school
+    camp, olympiad = _sample(s)
+
+    def titles():
+        parsed = icalendar.Calendar.from_ical(calendar_ics.feed_ics(s.teacher, s.today))
+        return sorted(str(e["SUMMARY"]) for e in parsed.walk("VEVENT"))
+
+    assert titles() == sorted([camp.title, olympiad.title])
+    olympiad.title = "Муниципальный этап ВсОШ по астрономии"
+    olympiad.save()  # within the same second as the feed above
+    assert titles() == sorted([camp.title, olympiad.title])
+    cal.delete_event(s.school, camp.id.hex)
+    assert titles() == [olympiad.title]

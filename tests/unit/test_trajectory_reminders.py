@@ -33,8 +33,9 @@ def test_sent_once_across_a_restart(small_school, settings):
     assert reminders.send_due(s.today) == 0
     _restart(settings)
     assert reminders.send_due(s.today) == 0
-    titles = sorted(n.title for n in reminders.notifications(s.anna))
-    assert titles == ["Скоро заканчивается регистрация", "Скоро событие"]
+    sent = sorted((n.title, n.body) for n in reminders.notifications(s.anna))
+    assert sent == [("Скоро заканчивается регистрация", f"«Олимпиада по физике» — завтра, {s.today + DAY:%d.%m.%Y}."),
+                    ("Скоро событие", f"«Олимпиада по физике» — {s.today + 3 * DAY:%d.%m.%Y}, через 3 дня.")]
     # The task's day comes later: it is sent then, once.
     assert reminders.send_due(s.today + 4 * DAY) == 1
     _restart(settings)
