@@ -46,7 +46,10 @@ def target_title(spec: str) -> Message:
         return Message(N_("Флешка «%(label)s»"), label=value)
     if kind == "district":
         return Message(N_("Хранилище района %(path)s"), path=value)
-    return Message(N_("Каталог %(path)s"), path=value if kind == "local" else spec)
+    path = value if kind == "local" else spec
+    if not path.startswith("/"):
+        return Message(N_("Каталог %(path)s в каталоге данных"), path=path)
+    return Message(N_("Каталог %(path)s"), path=path)
 
 
 @dataclass

@@ -51,7 +51,8 @@ def test_targets_are_parsed_and_named_in_russian():
     assert str(target_title("usb:OKEY-BACKUP")) == "Флешка «OKEY-BACKUP»"
     assert str(target_title("usb:/media/okey")) == "Флешка в /media/okey"
     assert str(target_title("district:/mnt/d")) == "Хранилище района /mnt/d"
-    assert str(target_title("backups")) == "Каталог backups"
+    assert str(target_title("backups")) == "Каталог backups в каталоге данных"
+    assert str(target_title("/srv/okey")) == "Каталог /srv/okey"
 
 
 def test_a_key_typed_from_the_sheet_with_spaces_and_lower_case_is_accepted():
