@@ -74,7 +74,7 @@ def test_ssid_of_exactly_32_bytes_in_cyrillic_is_accepted():
 
 
 def test_dnsmasq_conf_answers_portal_with_server_and_everything_else_with_sinkhole():
-    files = render_files(build_plan(segment(portal_host="Okey.School.", sinkhole="203.0.113.9")))
+    files = render_files(build_plan(segment(portal_host="Okey.Internal.", sinkhole="203.0.113.9")))
     conf = files["dnsmasq.conf"]
     assert "interface=wlan0\n" in conf
     assert "dhcp-range=10.77.0.20,10.77.3.250,255.255.252.0,4h\n" in conf
