@@ -209,10 +209,10 @@ def iter_lines(seq_from: int, seq_to: int, scope: str, secret: bytes | None) -> 
 class _LinesReader(io.RawIOBase):
     """A readable stream of gzip-compressed JSON Lines, made as pyrage asks for it."""
 
-    def __init__(self, lines: Iterator[dict], on_line: Callable[[], None]):
+    def __init__(self, lines: Iterator[dict], on_line: Callable[[], None], level: int = 6):
         self._lines = lines
         self._on_line = on_line
-        self._gzip = zlib.compressobj(6, zlib.DEFLATED, 31)
+        self._gzip = zlib.compressobj(level, zlib.DEFLATED, 31)
         self._buffer = bytearray()
         self._done = False
 
@@ -256,7 +256,7 @@ class HashingWriter:
 
 
 def write_bundle(out_dir: Path, signer: Ed25519PrivateKey, district: keys.DistrictKey, fields: dict,
-                 lines: Iterator[dict]) -> ExportResult:
+                 lines: Iterator[dict], level: int = 6) -> ExportResult:
     """Encrypt `lines` to the district, sign the manifest made of `fields`, write the bundle."""
     out_dir.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -269,7 +269,7 @@ def write_bundle(out_dir: Path, signer: Ed25519PrivateKey, district: keys.Distri
     try:
         with open(payload, "wb") as raw:
             writer = HashingWriter(raw)
-            pyrage.encrypt_io(io.BufferedReader(_LinesReader(lines, counted), 1 << 16), writer,
+            pyrage.encrypt_io(io.BufferedReader(_LinesReader(lines, counted, level), 1 << 16), writer,
                               [district.age_recipient()])
             raw.flush()
         manifest = dict(fields, format=bundle.FORMAT, recipient=district.fingerprint,

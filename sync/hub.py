@@ -33,7 +33,8 @@ from sync.errors import BundleRejected, SyncError
 from sync.policy import TableSpec, specs
 
 MAX_LINE = 4 * 1024 * 1024  # the longest payload line (one row) the hub reads
-APPLY_BATCH = 500
+APPLY_BATCH = 500  # rows per write; fewer when they are big (APPLY_BYTES)
+APPLY_BYTES = 8 * 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}$")
 ENROLMENT_TYPE = "okey-enrolment-1"
 
@@ -235,6 +236,7 @@ class _Applier:
         self.buffer = bytearray()
         self.lines = 0
         self.pending: dict[tuple[str, str], tuple[str, int, dict | None]] = {}
+        self.pending_bytes = 0
         self.specs = specs()
         self.now = utcnow()
 
@@ -258,14 +260,16 @@ class _Applier:
             raise BundleRejected("Данные пакета повреждены: сжатый поток не читается.") from None
 
     def _take(self, chunk: bytes) -> None:
+        # Only the new bytes are searched for line ends: a long row arrives in many chunks.
+        scan = len(self.buffer)
         self.buffer += chunk
         start = 0
         while True:
-            end = self.buffer.find(b"\n", start)
+            end = self.buffer.find(b"\n", scan)
             if end < 0:
                 break
             self._line(bytes(self.buffer[start:end]))
-            start = end + 1
+            start = scan = end + 1
         del self.buffer[:start]
         if len(self.buffer) > MAX_LINE:
             raise BundleRejected(f"Строка {self.lines + 1} данных длиннее {MAX_LINE // (1024 * 1024)} МБ: "
@@ -281,7 +285,8 @@ class _Applier:
         table, op, row_id, seq, row = validate_line(self.lines, line, self.scope, self.seq_from, self.seq_to,
                                                     self.specs)
         self.pending[(table, row_id)] = (op, seq, row)
-        if len(self.pending) >= APPLY_BATCH:
+        self.pending_bytes += len(raw)
+        if len(self.pending) >= APPLY_BATCH or self.pending_bytes >= APPLY_BYTES:
             self.apply()
 
     def finish(self) -> None:
@@ -302,6 +307,7 @@ class _Applier:
                                 "data": json.dumps(row, ensure_ascii=False, separators=(",", ":")),
                                 "seq": seq, "ledger": self.ledger.id, "updated_at": self.now})
         self.pending.clear()
+        self.pending_bytes = 0
         for table, ids in deletes.items():
             HubRow.delete().where((HubRow.school == self.school.id) & (HubRow.table == table)
                                   & HubRow.row_id.in_(ids)).execute()
