@@ -174,7 +174,7 @@ def test_dispatcher_sends_the_portal_host_to_the_portal_and_the_rest_to_the_hand
                                                                                     captive):
     client = Client(SegmentDispatcher(app, captive, ["okey.internal"]))
     env = {"REMOTE_ADDR": PHONE}
-    for host in ("okey.internal", "OKEY.School.", "okey.internal:80"):
+    for host in ("okey.internal", "OKEY.Internal.", "okey.internal:80"):
         portal = client.get("/login", headers={"Host": host}, environ_base=env)
         assert portal.status_code == 200 and 'name="csrf_token"' in portal.get_data(as_text=True), host
     # Without the portal host name: the captive handler, even for the portal's own paths.
