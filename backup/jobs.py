@@ -83,9 +83,11 @@ def run_backups(settings: Settings, specs: list[str] | None = None,
     with run_lock(settings.state_dir):
         try:
             snapshot = take_snapshot(settings.db_path, work_dir, _pages(reporter))
-        except BackupError as exc:
-            log.error("backup: database copy failed: %s", exc)
-            return [_record_failure(spec, str(exc)) for spec in specs]
+        except (BackupError, OSError) as exc:
+            error = str(exc) if isinstance(exc, BackupError) else \
+                f"Не удалось скопировать базу данных: {describe_os_error(exc)}."
+            log.error("backup: database copy failed: %s", error)
+            return [_record_failure(spec, error) for spec in specs]
         log.info("backup: database copied, %s, schema %s", human_size(snapshot.size), snapshot.schema_version)
         cache_path = settings.state_dir / "backup-uploads.json"
         uploads = scan_uploads(settings.uploads_dir, load_hash_cache(cache_path))
@@ -137,13 +139,19 @@ def _to_target(settings: Settings, spec: str, snapshot: Snapshot, uploads: list,
         unique = {u.sha256: u.size for u in uploads if u.sha256}
         reporter.stage(f"{title}: проверка", snapshot.size + sum(unique.values()))
         checked = _verify_new(path, identity, snapshot.school.get("id"), reporter)
-        pruned = prune(directory, path, identity, settings.backup.keep_daily, settings.backup.keep_weekly,
-                       settings.backup.keep_monthly)
-        if pruned.backups or pruned.objects:
-            log.info("backup: %s: retention removed %d backups and %d files", spec, len(pruned.backups),
-                     pruned.objects)
-        detail = (f"файлов: {len(checked.manifest['uploads'])}, новых: {len(writer.new_objects)}, "
-                  f"удалено старых копий: {len(pruned.backups)}")
+        detail = f"файлов: {len(checked.manifest['uploads'])}, новых: {len(writer.new_objects)}, "
+        try:
+            pruned = prune(directory, path, identity, settings.backup.keep_daily, settings.backup.keep_weekly,
+                           settings.backup.keep_monthly)
+            detail += f"удалено старых копий: {len(pruned.backups)}"
+            if pruned.backups or pruned.objects:
+                log.info("backup: %s: retention removed %d backups and %d files", spec, len(pruned.backups),
+                         pruned.objects)
+        except (BackupError, OSError) as exc:
+            # The new backup is written and verified; only the clean-up failed.
+            reason = str(exc) if isinstance(exc, BackupError) else describe_os_error(exc)
+            detail += f"старые копии не удалены: {reason}"
+            log.warning("backup: %s: retention failed: %s", spec, reason)
         operations.finish(run, True, size=checked.stored_bytes, path=str(path), detail=detail)
         log.info("backup: %s: verified, %s", spec, human_size(checked.stored_bytes))
         return TargetResult(spec, title, True, path, checked.stored_bytes, detail=detail)
@@ -151,6 +159,9 @@ def _to_target(settings: Settings, spec: str, snapshot: Snapshot, uploads: list,
         error = str(exc)
     except OSError as exc:
         error = f"{title}: копия не записана — {describe_os_error(exc)}."
+    except Exception as exc:  # recorded and logged: the other targets still get their copy
+        log.exception("backup: %s: unexpected failure", spec)
+        error = f"{title}: непредвиденная ошибка ({type(exc).__name__}: {exc}). Подробности в журнале сервера."
     operations.finish(run, False, path=str(path or ""), error=error)
     log.error("backup: %s: failed: %s", spec, error)
     return TargetResult(spec, title, False, path, error=error)
