@@ -83,6 +83,10 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     for module in (portfolio, review, indicators):
         app.register_blueprint(module.bp)
 
+    from webui import district
+
+    app.register_blueprint(district.bp)
+
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale)
     from webui import nav
 

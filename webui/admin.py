@@ -11,7 +11,7 @@ from flask_login import current_user
 from appliance.documents import cards as cards_doc
 from appliance.i18n import N_
 from appliance.models.people import User
-from appliance.services import accounts, audit, roster
+from appliance.services import accounts, audit, roster, sync_state
 from appliance.services import backups as backup_service
 from appliance.services import cards as cards_service
 from appliance.services import school as school_service
@@ -30,7 +30,8 @@ def home():
     return render_template("admin/home.html", school=school, counts=school_service.role_counts(school),
                            summaries=school_service.class_summaries(school),
                            segment=segment_service.segment_status(g.settings),
-                           backups=backup_service.backup_status(g.settings))
+                           backups=backup_service.backup_status(g.settings),
+                           sync=sync_state.status())
 
 
 @bp.get("/users")

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 bp = Blueprint("home", __name__)
 
 HOMES = {"student": "student.home", "teacher": "teacher.home", "parent": "parent.home",
-         "admin": "admin.home"}
+         "admin": "admin.home", "district": "district.home"}
 
 
 @bp.get("/")

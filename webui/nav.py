@@ -24,7 +24,8 @@ MENU = {
               ("indicators.frameworks", _l("Компетенции")), ("indicators.consent_register", _l("Согласия")),
               ("admin.import_users", _l("Импорт списков")), ("calendar.manage", _l("Календарь")),
               ("surveys.index", _l("Опросы"))],
-    "district": [],
+    "district": [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
+                 ("district.ledger", _l("Журнал пакетов"))],
 }
 
 ROLE_NAMES = {"student": _l("Ученик"), "teacher": _l("Учитель"), "parent": _l("Родитель"),
