@@ -198,3 +198,53 @@ def test_a_second_backup_at_the_same_time_is_refused(school, tmp_path):
         else:
             raise AssertionError("two backups ran at once")
     assert run_backups(school, [str(tmp_path / "t")])[0].ok
+
+
+def test_the_restore_test_catches_rows_missing_from_a_copy_that_hashes_fine(school, tmp_path):
+    import json
+
+    import pyrage
+
+    from backup.atomic import write_atomic
+    from backup.errors import BackupError
+    from backup.jobs import run_restore_test
+    from backup.verify import restore_test
+
+    result = run_backups(school, [str(tmp_path / "t")])[0]
+    identity = appliance_identity(school)
+    assert restore_test(result.path, identity, tmp_path / "scratch")["row_counts"]["user"] > 0
+    assert run_restore_test(school, result.spec, result.path)
+    # A manifest that promises one more account than the database holds: hashes agree, rows do not.
+    manifest = json.loads(pyrage.decrypt(result.path.read_bytes(), [identity]))
+    manifest["row_counts"]["user"] += 1
+    write_atomic(result.path, pyrage.encrypt(json.dumps(manifest).encode(), [identity.to_public()]))
+    verify_backup(result.path, identity)
+    try:
+        restore_test(result.path, identity, tmp_path / "scratch")
+    except BackupError as exc:
+        assert "Число строк в восстановленной базе не совпадает с копией: user" in str(exc)
+    else:
+        raise AssertionError("the restore test missed a row count")
+    assert not run_restore_test(school, result.spec, result.path)
+    failed = JobRun.select().where(JobRun.kind == backup_status.RESTORE_TEST).order_by(JobRun.id.desc()).get()
+    assert failed.ok is False and failed.error.startswith("Пробное восстановление не удалось")
+    assert backup_status.backup_status(school).last_restore_test.id == failed.id
+    assert list((school.state_dir / "restore-test").iterdir()) == []
+
+
+def test_a_damaged_live_database_is_not_backed_up(school, tmp_path):
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(school.db_path.read_bytes())
+    page_size = 4096
+    with open(damaged, "r+b") as fh:
+        fh.seek(page_size * 3)
+        fh.write(b"\xff" * page_size)
+    import shutil
+
+    shutil.copytree(school.keys_dir, tmp_path / "keys")
+    school.data_dir = tmp_path  # a data directory whose okey.db is damaged
+    damaged.rename(tmp_path / "okey.db")
+    results = run_backups(school, [str(tmp_path / "t")])
+    assert not results[0].ok
+    assert "база сервера повреждена" in results[0].error or "Не удалось скопировать базу данных" in results[0].error
+    assert not list((tmp_path / "t").rglob("*.backup"))
