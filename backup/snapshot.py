@@ -21,6 +21,8 @@ import apsw
 from backup.errors import BackupError
 
 PAGES_PER_STEP = 1024
+DAMAGED = ("База данных сервера повреждена, копия не сделана (прежние копии целы; восстановите "
+           "последнюю из них или обратитесь в поддержку)")
 
 
 @dataclass
@@ -61,11 +63,12 @@ def take_snapshot(db_path: Path, work_dir: Path,
             dest.execute("PRAGMA journal_mode=DELETE").fetchall()
             problems = [row[0] for row in dest.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
-                raise BackupError("Копия базы данных не прошла проверку целостности — база сервера "
-                                  f"повреждена: {'; '.join(problems[:3])}")
+                raise BackupError(f"{DAMAGED}: {'; '.join(problems[:3])}")
             facts = _facts(dest)
         finally:
             dest.close()
+    except (apsw.CorruptError, apsw.NotADBError) as exc:
+        raise BackupError(f"{DAMAGED}: {exc}") from None
     except apsw.Error as exc:
         raise BackupError(f"Не удалось скопировать базу данных: {exc}") from None
     finally:

@@ -233,11 +233,15 @@ def test_the_restore_test_catches_rows_missing_from_a_copy_that_hashes_fine(scho
 
 
 def test_a_damaged_live_database_is_not_backed_up(school, tmp_path):
+    live = apsw.Connection(str(school.db_path))
+    live.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    (root,) = live.execute("SELECT rootpage FROM sqlite_schema WHERE name = 'user'").fetchall()[0]
+    (page_size,) = live.execute("PRAGMA page_size").fetchall()[0]
+    live.close()
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(school.db_path.read_bytes())
-    page_size = 4096
-    with open(damaged, "r+b") as fh:
-        fh.seek(page_size * 3)
+    with open(damaged, "r+b") as fh:  # the accounts table's first page overwritten
+        fh.seek(page_size * (root - 1))
         fh.write(b"\xff" * page_size)
     import shutil
 
@@ -246,5 +250,5 @@ def test_a_damaged_live_database_is_not_backed_up(school, tmp_path):
     damaged.rename(tmp_path / "okey.db")
     results = run_backups(school, [str(tmp_path / "t")])
     assert not results[0].ok
-    assert "база сервера повреждена" in results[0].error or "Не удалось скопировать базу данных" in results[0].error
+    assert results[0].error.startswith("База данных сервера повреждена, копия не сделана")
     assert not list((tmp_path / "t").rglob("*.backup"))
