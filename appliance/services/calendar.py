@@ -14,13 +14,11 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 
-from peewee import JOIN
-
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, LEVELS, Event, EventClass, FeedToken, PlannedEvent
-from appliance.models.people import ClassGroup, School, Student, User
+from appliance.models.people import ClassGroup, ParentLink, School, Student, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import reminders
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
@@ -212,14 +210,16 @@ def event_classes(event: Event) -> list[ClassGroup]:
 
 def visible_query(user: User):
     """Events this user may see: staff see all of the school; a student sees events for
-    everyone and those published to their class."""
+    everyone and those published to their class, a parent those of their children's classes."""
     query = Event.select().where((Event.school == user.school) & Event.published)
-    if user.role == "student":
-        profile = Student.get_or_none(Student.user == user)
-        group_id = profile.class_group_id if profile else None
-        query = (query.join(EventClass, JOIN.LEFT_OUTER,
-                            on=((EventClass.event == Event.id) & (EventClass.class_group == group_id)))
-                 .where((Event.audience == "all") | EventClass.id.is_null(False)))
+    if user.role in ("student", "parent"):
+        if user.role == "student":
+            students = Student.select(Student.class_group).where(Student.user == user)
+        else:
+            students = (Student.select(Student.class_group)
+                        .join(ParentLink, on=(ParentLink.student == Student.user)).where(ParentLink.parent == user))
+        shown = EventClass.select(EventClass.event).where(EventClass.class_group.in_(students))
+        query = query.where((Event.audience == "all") | Event.id.in_(shown))
     return query
 
 

@@ -193,3 +193,21 @@ def test_staff_feed_follows_every_change(small_school):
     assert titles() == sorted([camp.title, olympiad.title])
     cal.delete_event(s.school, camp.id.hex)
     assert titles() == [olympiad.title]
+
+
+def test_who_sees_class_only_events(small_school):
+    from appliance.models.people import User
+    from appliance.services import school as school_service
+
+    s = small_school
+    camp, olympiad = _sample(s)  # the camp is for 9В only
+    parent = User.create(school=s.school, role="parent", login="mama", full_name="Сидорова Мария")
+    school_service.link_parent(parent, s.vera)
+    other_parent = User.create(school=s.school, role="parent", login="papa", full_name="Иванов Павел")
+    school_service.link_parent(other_parent, s.anna)
+
+    def seen(user):
+        return set(cal.visible_query(user).order_by(Event.starts_on))
+
+    assert seen(s.vera) == seen(parent) == seen(s.teacher) == seen(s.admin) == {camp, olympiad}
+    assert seen(s.anna) == seen(other_parent) == {olympiad}
