@@ -41,8 +41,11 @@ def scales_chart(title: str, scales: list[tuple[str, int, int]], previous: dict[
 
 def answers_chart(title: str, counts: dict[str, int]) -> bytes:
     """How many chose each answer of one survey question."""
-    chart = pygal.Bar(style=_style(), width=640, height=320, title=title, js=[], disable_xml_declaration=True,
-                      print_values=True, show_legend=False, truncate_label=24, x_label_rotation=0)
+    top = max(counts.values(), default=0)
+    step = max(1, -(-top // 5))  # about five grid lines whatever the number of answers
+    chart = pygal.Bar(style=_style(), width=640, height=320, title=title or None, js=[],
+                      disable_xml_declaration=True, print_values=True, show_legend=False, truncate_label=24,
+                      x_label_rotation=0, y_labels=list(range(0, top + step + 1, step)))
     chart.x_labels = list(counts)
     chart.add("Ответов", list(counts.values()))
     return _render(chart)
