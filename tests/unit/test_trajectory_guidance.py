@@ -30,7 +30,7 @@ def test_shipped_files_are_complete(shipped):
     assert {s: appearances[s] for s in ("nature", "technique", "human", "sign", "art")} == dict.fromkeys(
         ("nature", "technique", "human", "sign", "art"), 8)
     assert all(count == 2 for key, count in appearances.items() if isinstance(key, tuple))
-    assert shipped["satisfaction"].kind == "survey"
+    assert shipped["satisfaction"].kind == shipped["school-satisfaction"].kind == "survey"
 
 
 def test_riasec_known_sheet(shipped):
@@ -107,7 +107,7 @@ def test_school_adds_its_own_questionnaire(tmp_path, shipped):
                       {"id": "3", "scale": "y", "text": "в"}]}
     (folder / "mini.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     found = guidance.available(tmp_path)
-    assert {q.code for q in found} == {"riasec", "klimov", "mini"}
+    assert {q.code for q in found} == {"riasec", "klimov", "mini"}  # surveys are listed apart
     mini = guidance.questionnaire(tmp_path, "mini")
     result = guidance.score(mini, guidance.check_answers(mini, {"1": 3, "2": 2, "3": 1}))
     assert result.scores == {"x": 5, "y": 1} and result.code == "x" and result.scales[0].band_key == "high"
