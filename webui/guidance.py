@@ -78,11 +78,10 @@ def chart(attempt_id: str):
         old = json.loads(previous.scores)
         earlier = {questionnaire.scale(code)["name"]: value for code, value in old.items()
                    if any(s["code"] == code for s in questionnaire.scales)}
-    order = [s for s in questionnaire.scales]
+    maximum = {scale.code: scale.maximum for scale in result.scales}
     svg = trajectory_charts.scales_chart(questionnaire.title,
-                                         [(s["name"], result.scores[s["code"]],
-                                           next(r.maximum for r in result.scales if r.code == s["code"]))
-                                          for s in order], earlier)
+                                         [(s["name"], result.scores[s["code"]], maximum[s["code"]])
+                                          for s in questionnaire.scales], earlier)
     # The picture's own styles are inline; it is shown as an image, so it runs nothing.
     return Response(svg, mimetype="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",

@@ -16,7 +16,7 @@ from appliance.services import access
 from appliance.services.errors import Forbidden, NotFound, ServiceError
 from appliance.services.questionnaires import Questionnaire, load_all
 
-# Letters of the RIASEC code tie-break in Holland's hexagon order.
+# How many item numbers a refusal names before «и другие».
 _MAX_LISTED = 10
 
 
