@@ -18,10 +18,32 @@ def _data_option(func):
                         help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")(func)
 
 
-def _open(ctx: click.Context, data: str | None, create: bool = False):
-    from appliance.cli import open_data
+def _settings(ctx: click.Context, data: str | None):
+    # The root object, not its class: `python -m appliance.cli` loads that module twice.
+    return ctx.find_root().obj.settings(data)
 
-    return open_data(ctx, data, create=create)
+
+def _open(ctx: click.Context, data: str | None, create: bool = False):
+    """Settings with the database (SQLite, or the hub's PostgreSQL) opened and migrated."""
+    from appliance import migrations
+    from appliance.db import UnsafeSQLiteError, database, open_database
+
+    settings = _settings(ctx, data)
+    if not create and not settings.database.url and not settings.db_path.exists():
+        raise click.ClickException(f"В каталоге {settings.data_dir} нет базы данных. "
+                                   f"Сначала выполните: okey init --data {settings.data_dir}")
+    settings.ensure_dirs()
+    try:
+        open_database(settings)
+    except UnsafeSQLiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    database.connect(reuse_if_open=True)
+    try:
+        migrations.migrate()
+    except migrations.SchemaTooNewError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.call_on_close(database.close)
+    return settings
 
 
 def _fail(exc: SyncError):
@@ -161,10 +183,9 @@ def hub():
 
 
 def _open_hub(ctx: click.Context, data: str | None):
-    from appliance.cli import AppContext
     from sync import keys
 
-    settings = ctx.find_object(AppContext).settings(data)
+    settings = _settings(ctx, data)
     try:
         hub_keys = keys.load_hub_keys(settings.keys_dir)
     except SyncError as exc:
@@ -182,13 +203,12 @@ def _open_hub(ctx: click.Context, data: str | None):
 @click.pass_context
 def hub_init(ctx, data, database_url, name, login, password):
     """Создать хаб района: ключи, база, учётная запись сотрудника района."""
-    from appliance.cli import AppContext
     from appliance.config import ensure_private_dir
     from appliance.models.people import User
     from appliance.services import accounts
     from sync import keys
 
-    settings = ctx.find_object(AppContext).settings(data)
+    settings = _settings(ctx, data)
     ensure_private_dir(settings.data_dir)
     config = settings.data_dir / "okey.toml"
     if not config.exists():
@@ -224,10 +244,9 @@ def hub_district_key(ctx, data, qr, rotate):
 
     import qrcode
 
-    from appliance.cli import AppContext
     from sync import keys
 
-    settings = ctx.find_object(AppContext).settings(data)
+    settings = _settings(ctx, data)
     try:
         hub_keys = keys.rotate_hub_key(settings.keys_dir) if rotate else keys.load_hub_keys(settings.keys_dir)
     except SyncError as exc:

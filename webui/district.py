@@ -43,12 +43,15 @@ def _charts(rows: list[hub_service.SchoolRow]) -> dict[str, chart_builder.Chart]
     def ordered(counts: dict) -> list[tuple[str, int]]:
         return sorted(counts.items(), key=lambda pair: -pair[1])
 
+    def by_rank(counts: dict) -> list[tuple[str, int]]:
+        return sorted(counts.items(), key=lambda pair: totals.ranks.get(pair[0], 99))
+
     return {
         "shares": chart_builder.share_chart(
             _("Доля победителей и призёров по школам"),
             [(row.school.name, 100 * row.indicators.get("winners_share", 0)) for row in rows], TARGET_SHARE),
-        "levels": chart_builder.bar_chart(_("Достижения по уровням"), ordered(totals.by_level)),
-        "results": chart_builder.bar_chart(_("Достижения по результатам"), ordered(totals.by_result),
+        "levels": chart_builder.bar_chart(_("Достижения по уровням"), by_rank(totals.by_level)),
+        "results": chart_builder.bar_chart(_("Достижения по результатам"), by_rank(totals.by_result),
                                            color="#2e8b57"),
         "directions": chart_builder.bar_chart(_("Участие по направлениям (учеников)"), ordered(totals.by_direction),
                                               label=_("Учеников"), color="#f2b705"),

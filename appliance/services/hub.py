@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
-from appliance.models.hub import APPLIED, HELD, REJECTED, HubLedger, HubRow, HubSchool
+from appliance.models.hub import HELD, REJECTED, HubLedger, HubRow, HubSchool
 
 # The portfolio's ranks: 3 = regional level, 4 = prize-winner (5 = winner).
 REGIONAL_RANK = 3
@@ -67,6 +67,9 @@ def compute_indicators(school_id: str) -> dict:
         "winners_share": round(len(winners) / count, 4) if count else 0.0,
         "regional": len(regional),
         "regional_share": round(len(regional) / count, 4) if count else 0.0,
+        # Levels and results in the school's order (школьный … международный, участник … победитель).
+        "ranks": {row["name"]: row.get("rank") or 0 for row in catalog.values()
+                  if row.get("catalog") in ("level", "result") and row.get("name")},
     }
 
 
@@ -129,11 +132,13 @@ class Totals:
     by_level: dict
     by_result: dict
     by_direction: dict
+    ranks: dict
 
 
 def totals(rows: list[SchoolRow]) -> Totals:
     """Indicators summed across schools (shares over all students of the district)."""
     by_level, by_result, by_direction = Counter(), Counter(), Counter()
+    ranks: dict[str, int] = {}
     students = achievements = winners = regional = 0
     for row in rows:
         data = row.indicators
@@ -144,8 +149,9 @@ def totals(rows: list[SchoolRow]) -> Totals:
         by_level.update(data.get("by_level", {}))
         by_result.update(data.get("by_result", {}))
         by_direction.update(data.get("by_direction", {}))
+        ranks.update(data.get("ranks", {}))
     return Totals(len(rows), students, achievements, winners, round(winners / students, 4) if students else 0.0,
-                  regional, dict(by_level), dict(by_result), dict(by_direction))
+                  regional, dict(by_level), dict(by_result), dict(by_direction), ranks)
 
 
 CSV_COLUMNS = (N_("Школа"), N_("Код"), N_("Последний снимок (UTC)"), N_("Учеников"), N_("Подтверждённых достижений"),
@@ -165,7 +171,3 @@ def indicators_csv(rows: list[SchoolRow]) -> str:
                          data.get("students", 0), data.get("achievements", 0), data.get("winners", 0),
                          f"{100 * data.get('winners_share', 0):.1f}".replace(".", ","), data.get("regional", 0)])
     return "\ufeff" + out.getvalue()
-
-
-def applied_count(school_id: str) -> int:
-    return HubLedger.select().where((HubLedger.school == school_id) & (HubLedger.status == APPLIED)).count()
