@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from appliance.documents.charts import student_charts
+from appliance.documents.charts import STUDENT_CHARTS, student_charts
 from appliance.documents.portfolio_pdf import render_portfolio
 from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads
 from appliance.services import school as school_service
@@ -300,10 +300,9 @@ def overview(student_id: str):
 @role_required("student", "teacher", "parent", "admin")
 def chart(student_id: str, kind: str):
     student = access.student_for(_me(), student_id)
-    charts = student_charts(student)
-    if kind not in charts:
+    if kind not in STUDENT_CHARTS:
         abort(404)
-    return svg_response(charts[kind].svg)
+    return svg_response(student_charts(student, only=(kind,))[kind].svg)
 
 
 def svg_response(svg: str) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pygal
 from pygal.style import Style
@@ -22,11 +23,18 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
 @dataclass
 class Chart:
+    """A chart's words and numbers; the SVG is drawn only when asked for (pages show the
+    picture from its own address, so the page itself needs only the text alternative)."""
+
     title: str
-    svg: str
-    description: str
+    drawing: object = field(repr=False)
+    description: str = ""
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+
+    @cached_property
+    def svg(self) -> str:
+        return _render(self.drawing)
 
     @property
     def empty(self) -> bool:
@@ -81,7 +89,7 @@ def competency_radar(states: list[CompetencyState], title: str = "Карта к�
                    f"шкала от 0 до {scale_max}.")
     if strongest and strongest.evidence_score:
         description += f" Больше всего подтверждено: «{strongest.competency.name}» ({_fmt(strongest.evidence_score)})."
-    return Chart(title, _render(chart), description,
+    return Chart(title, chart, description,
                  ["Компетенция", "Я сам(а)", "Подтверждено", "Достижений"], rows)
 
 
@@ -96,7 +104,7 @@ def growth_chart(points: list[GrowthPoint], title: str = "Рост по четв
     if len(points) >= 2:
         description += (f" С {points[0].term.label} по {points[-1].term.label} подтверждённый уровень "
                         f"вырос с {_fmt(points[0].evidence_mean)} до {_fmt(points[-1].evidence_mean)}.")
-    return Chart(title, _render(chart), description,
+    return Chart(title, chart, description,
                  ["Период", "Самооценка", "Подтверждено", "Подтверждённых достижений всего"], rows)
 
 
@@ -113,7 +121,7 @@ def level_result_chart(matrix: dict[str, dict[str, int]], levels: list[str], res
             if totals[level]]
     total = sum(totals.values())
     description = f"Столбчатая диаграмма: всего {total} достижений по уровням, в столбце — по результатам."
-    return Chart(title, _render(chart), description, ["Уровень", *results, "Всего"], rows)
+    return Chart(title, chart, description, ["Уровень", *results, "Всего"], rows)
 
 
 def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Достижений", horizontal: bool = True,
@@ -130,7 +138,7 @@ def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Дости
     if pairs:
         top = max(pairs, key=lambda pair: pair[1])
         description += f" Больше всего — «{top[0]}» ({top[1]})."
-    return Chart(title, _render(chart), description, ["", label], [[name, str(number)] for name, number in pairs])
+    return Chart(title, chart, description, ["", label], [[name, str(number)] for name, number in pairs])
 
 
 def share_chart(title: str, shares: list[tuple[str, float]], target: float | None = None) -> Chart:
@@ -145,18 +153,28 @@ def share_chart(title: str, shares: list[tuple[str, float]], target: float | Non
     description = "; ".join(f"{name}: {value:.0f} %" for name, value in shares)
     if target is not None:
         description += f"; цель — {target:.0f} %."
-    return Chart(title, _render(chart), description, ["Показатель", "Доля"], rows)
+    return Chart(title, chart, description, ["Показатель", "Доля"], rows)
 
 
-def student_charts(student, today=None) -> dict[str, Chart]:
-    """The student's three charts: competency map, growth, achievements by level and result."""
+STUDENT_CHARTS = ("radar", "growth", "levels")
+
+
+def student_charts(student, today=None, only: tuple[str, ...] = STUDENT_CHARTS) -> dict[str, Chart]:
+    """The student's charts: competency map, growth, achievements by level and result."""
     from collections import Counter
 
     from appliance.services import catalogs, competencies, portfolio
 
     framework = competencies.active_framework()
-    states = competencies.for_student(student, framework)
-    points = competencies.growth(student, framework, today)
+    charts = {}
+    if "radar" in only:
+        charts["radar"] = competency_radar(competencies.for_student(student, framework),
+                                           f"Карта компетенций: {framework.name}", framework.scale_max)
+    if "growth" in only:
+        charts["growth"] = growth_chart(competencies.growth(student, framework, today),
+                                        scale_max=framework.scale_max)
+    if "levels" not in only:
+        return charts
     matrix: dict[str, Counter] = {}
     for item in portfolio.achievements_of(student, only_confirmed=True):
         level = item.level.name if item.level_id else "—"
@@ -165,8 +183,5 @@ def student_charts(student, today=None) -> dict[str, Chart]:
     levels = [e.name for e in catalogs.entries("level", include_hidden=True)] + (["—"] if "—" in matrix else [])
     results = [e.name for e in catalogs.entries("result", include_hidden=True)]
     results += sorted({r for row in matrix.values() for r in row} - set(results))
-    return {
-        "radar": competency_radar(states, f"Карта компетенций: {framework.name}", framework.scale_max),
-        "growth": growth_chart(points, scale_max=framework.scale_max),
-        "levels": level_result_chart(matrix, levels, results),
-    }
+    charts["levels"] = level_result_chart(matrix, levels, results)
+    return charts
