@@ -58,6 +58,8 @@ class SecuritySettings:
     # library bundled with apsw and refuses an affected one unless this is set.
     allow_unsafe_sqlite: bool = False
     audit_keep_days: int = 365
+    # A login not used for this long ends by itself (the session is kept on the server).
+    session_idle_hours: int = 12
 
 
 @dataclass

@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, reminders
+from appliance.services import accounts, audit, reminders, sessions
 
 log = logging.getLogger("okey.scheduler")
 
@@ -37,6 +37,7 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     def housekeeping() -> None:
         accounts.purge_login_failures(limits)
         audit.purge_older_than(settings.security.audit_keep_days)
+        sessions.purge_idle(settings.security.session_idle_hours)
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)

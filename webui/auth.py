@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from appliance.models.people import User
-from appliance.services import accounts
+from appliance.services import accounts, audit, sessions
 from appliance.services.errors import ServiceError
 from webui.messages import text_of
 
@@ -19,29 +19,29 @@ login_manager = LoginManager()
 
 
 class SessionUser(UserMixin):
-    """The logged-in account. The session id includes the password epoch, so a password
-    change or reset ends every older session."""
+    """The logged-in account on one device. The session id carries the password epoch, so a
+    password change or reset ends every older session, and the token of a session kept on
+    the server, so logging out ends this one for good, even for a copy of the cookie."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
         self.model = user
+        self.token = token
 
     def __getattr__(self, name):
         return getattr(self.model, name)
 
     def get_id(self) -> str:
-        return f"{self.model.id.hex}:{self.model.session_epoch}"
+        return f"{self.model.id.hex}:{self.model.session_epoch}:{self.token}"
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    user_id, _, epoch = session_id.partition(":")
-    try:
-        user = User.get_or_none(User.id == user_id)
-    except ValueError:
+    user_id, _, rest = session_id.partition(":")
+    epoch, _, token = rest.partition(":")
+    user = sessions.check(user_id, token, current_app.config["OKEY_SETTINGS"].security.session_idle_hours)
+    if user is None or str(user.session_epoch) != epoch:
         return None
-    if user is None or not user.active or str(user.session_epoch) != epoch:
-        return None
-    return SessionUser(user)
+    return SessionUser(user, token)
 
 
 def init_login(app) -> None:
@@ -60,6 +60,7 @@ def role_required(*roles: str):
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.roles = roles  # read by the access-control tests generated from the URL map
         return wrapped
     return decorator
 
@@ -82,9 +83,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user: User) -> None:
-    # A fresh session at login: nothing from before the login carries over.
+    # A fresh session at login: nothing from before the login carries over, and a new token.
+    if current_user.is_authenticated:
+        sessions.end(current_user.token)
     session.clear()
-    login_user(SessionUser(user))
+    login_user(SessionUser(user, sessions.start(user, client_address())))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -106,6 +109,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        sessions.end(current_user.token)
+        audit.record("logout", user=current_user.model, address=client_address())
     logout_user()
     session.clear()
     flash(_("Вы вышли из портала."), "info")

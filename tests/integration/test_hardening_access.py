@@ -1,0 +1,233 @@
+"""The access-control matrix, generated from the Flask URL map: every endpoint, called by
+everyone who must not get it — anonymous, another student, the parent of another child, a
+teacher of another class, the administrator of another school — on objects that are not
+theirs, must be refused, and a refused POST must change nothing.
+
+New blueprints are picked up by themselves. A URL argument the test does not know fails the
+test until it is declared below: OBJECTS says which object an argument names (the victim's
+one is made or found in `_victim_objects`), VALUES gives arguments that name no object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from appliance import migrations
+from appliance.config import load_settings
+from appliance.db import database, open_database
+from appliance.models.changes import SyncChange
+from appliance.models.people import ClassGroup, ParentLink, Student, TeacherAssignment, User
+from appliance.services import accounts
+from appliance.services import school as school_service
+from tests.conftest import csrf_token, login
+
+PASSWORD = "matrix-pass-2026"
+
+# URL argument → the kind of object it names. The victim is student1 of 7Б in the demo school.
+OBJECTS = {
+    "student_id": "student", "user_id": "student", "class_id": "class", "achievement_id": "achievement",
+    "evidence_id": "evidence", "hobby_id": "hobby", "reflection_id": "reflection", "goal_id": "goal",
+    "milestone_id": "milestone", "task_id": "task", "attempt_id": "attempt", "survey_id": "survey",
+    "event_id": "event",
+}
+# Arguments that name no object: any well-formed value does (the role decides).
+VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
+          "filename": "css/okey.css", "token": "x" * 43}
+# Objects some attackers may rightly reach: a school-wide survey is answered by every student
+# and parent of the school and seen by its teachers; the school calendar is kept by teachers.
+SHARED_WITH = {"survey": {"student", "parent", "teacher"}, "event": {"teacher"}}
+# Open to everyone by design: logging in, activation by code, the health check, static files,
+# the choice of language, and the iCalendar feed (its secret token is the key; a wrong one → 404).
+PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static"}
+# Ending or changing the attacker's own session is not an attack on someone else.
+OWN_SESSION = {"auth.logout", "auth.change_password", "auth.login", "auth.activate", "auth.language"}
+ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin")
+ROLE_OF = {"other_student": "student", "other_parent": "parent", "other_teacher": "teacher",
+           "other_admin": "admin"}
+
+
+@dataclass
+class World:
+    app: object
+    logins: dict[str, str]  # who → login
+    objects: dict[str, str]  # kind → id (hex)
+
+
+def _set_password(user: User) -> str:
+    accounts.set_password(user, PASSWORD)
+    return user.login
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from appliance.services.demo import create_demo_school
+    from webui import create_app
+
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("matrix") / "data", environ={})
+    settings.ensure_dirs()
+    open_database(settings)
+    database.connect(reuse_if_open=True)
+    migrations.migrate()
+    create_demo_school(PASSWORD)
+    victim = User.get(User.login == "student1")
+    victim_class = school_service.class_of(victim)
+    other_class = ClassGroup.get((ClassGroup.school == victim.school) & (ClassGroup.id != victim_class.id))
+    other_student = (User.select().join(Student, on=(Student.user == User.id))
+                     .where(Student.class_group == other_class).first())
+    other_parent = (User.select().join(ParentLink, on=(ParentLink.parent == User.id))
+                    .where(ParentLink.student == other_student).first())
+    teaching_victim = TeacherAssignment.select(TeacherAssignment.teacher).where(
+        TeacherAssignment.class_group == victim_class)
+    other_teacher = User.select().where((User.role == "teacher") & (User.id.not_in(teaching_victim))).first()
+    insider_teacher = school_service.class_teachers(victim_class)[0]
+    insider_parent = school_service.parents_of(victim)[0][0]
+    other_school = school_service.ensure_school("Школа № 2", "other-school")
+    other_admin = User.create(school=other_school, role="admin", login="admin2", full_name="Другая Админ Школы",
+                              last_name="Другая", first_name="Админ")
+    logins = {"other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
+              "other_teacher": _set_password(other_teacher), "other_admin": _set_password(other_admin),
+              "victim": _set_password(victim), "insider_parent": _set_password(insider_parent),
+              "insider_teacher": _set_password(insider_teacher),
+              "insider_admin": _set_password(User.get((User.role == "admin") & (User.school == victim.school)))}
+    objects = _victim_objects(settings, victim, victim_class)
+    app = create_app(settings, testing=True)
+    yield World(app, logins, objects)
+    database.close()
+
+
+def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[str, str]:
+    """The victim's own objects: found in the demo data, or made when the demo has none."""
+    from appliance.models.calendar import Event, EventClass
+    from appliance.models.guidance import Attempt
+    from appliance.models.portfolio import Achievement, Evidence, Hobby, Reflection
+    from appliance.models.surveys import Survey
+    from appliance.models.trajectory import Goal, Milestone, Task
+    from appliance.services import uploads
+
+    today = __import__("datetime").date.today()
+    achievement = (Achievement.select().where((Achievement.student == victim) & (Achievement.status == "submitted"))
+                   .first() or Achievement.create(student=victim, title="Олимпиада", date=today, status="submitted"))
+    # A photographed diploma with its preview, so that both the file and the preview open.
+    data = _jpeg()
+    sha = hashlib.sha256(data).hexdigest()
+    for path in (uploads.file_path(settings, sha), uploads.preview_path(settings, sha)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    evidence = Evidence.create(achievement=achievement, sha256=sha, original_name="diploma.jpg", mime="image/jpeg",
+                               size=len(data), width=40, height=30, has_preview=True)
+    goal = Goal.select().where(Goal.student == victim).first() or Goal.create(
+        student=victim, title="Подготовиться к олимпиаде", deadline=today)
+    milestone = Milestone.select().where(Milestone.goal == goal).first() or Milestone.create(
+        goal=goal, title="Решить задачи прошлых лет", due_on=today)
+    event = Event.create(school=victim.school, title="Классный час 7Б", level="school", starts_on=today,
+                         ends_on=today, audience="classes", uid=f"{uuid.uuid4()}@matrix")
+    EventClass.create(event=event, class_group=victim_class)
+    found = {
+        "student": victim, "class": victim_class, "achievement": achievement, "evidence": evidence, "goal": goal,
+        "milestone": milestone, "event": event,
+        "hobby": Hobby.select().where(Hobby.student == victim).first() or Hobby.create(student=victim, title="Шахматы"),
+        "reflection": Reflection.select().where(Reflection.student == victim).first()
+        or Reflection.create(student=victim, prompt_set="after"),
+        "task": Task.select().where(Task.student == victim).first() or Task.create(student=victim, title="Записаться"),
+        "attempt": Attempt.select().where(Attempt.student == victim).first()
+        or Attempt.create(student=victim, questionnaire="riasec", answers="{}", scores="{}", shared=True),
+        "survey": Survey.select().where(Survey.school == victim.school).first()
+        or Survey.create(school=victim.school, questionnaire="satisfaction", title="Опрос", opens_on=today,
+                         closes_on=today),
+    }
+    return {kind: row.id.hex for kind, row in found.items()}
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 180, 120)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _rules(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        unknown = [arg for arg in rule.arguments if arg not in OBJECTS and arg not in VALUES]
+        assert not unknown, (f"{rule.rule}: declare what {unknown} names in OBJECTS or VALUES of "
+                             f"{__name__} so the access matrix can test it")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule, objects: dict[str, str]) -> str:
+    return rule.build({arg: objects[OBJECTS[arg]] if arg in OBJECTS else VALUES[arg] for arg in rule.arguments},
+                      append_unknown=False)[1]
+
+
+def _client(world: World, who: str):
+    client = world.app.test_client()
+    if who != "anonymous":
+        login(client, world.logins[who], PASSWORD)
+    return client
+
+
+def _refused(who: str, response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    return who == "anonymous" and response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def _last_change() -> int:
+    return SyncChange.select(SyncChange.seq).order_by(SyncChange.seq.desc()).scalar() or 0
+
+
+@pytest.mark.parametrize("who", ATTACKERS)
+def test_everyone_else_is_refused_everywhere(world, who):
+    client = _client(world, who)
+    token = csrf_token(client, "/login") if who == "anonymous" else None
+    failures, checked = [], 0
+    for rule, method in _rules(world.app):
+        if rule.endpoint in PUBLIC or rule.endpoint in OWN_SESSION:
+            continue
+        kinds = {OBJECTS[arg] for arg in rule.arguments if arg in OBJECTS}
+        role = ROLE_OF.get(who)
+        view = world.app.view_functions[rule.endpoint]
+        allowed_roles = getattr(view, "roles", None)
+        if not kinds and "token" not in rule.arguments and role is not None and (
+                allowed_roles is None or role in allowed_roles):
+            continue  # the attacker's own page (no object of anyone else in it)
+        if role is not None and kinds and all(role in SHARED_WITH.get(kind, ()) for kind in kinds) and (
+                allowed_roles is None or role in allowed_roles) and who != "other_admin":
+            continue  # an object shared with this role by design
+        url = _url(rule, world.objects)
+        before = _last_change()
+        if method == "GET":
+            response = client.get(url)
+        else:
+            if token is None:
+                token = csrf_token(client, "/password")
+            response = client.open(url, method=method, data={"csrf_token": token})
+        checked += 1
+        if not _refused(who, response):
+            failures.append(f"{method} {url} ({rule.endpoint}) → {response.status_code}")
+        elif method != "GET" and _last_change() != before:
+            failures.append(f"{method} {url} ({rule.endpoint}) refused with {response.status_code} but wrote")
+    assert checked > 20
+    assert not failures, f"{who} was let through:\n" + "\n".join(failures)
+
+
+def test_the_insiders_get_in_so_the_refusals_mean_something(world):
+    """Every GET with the victim's objects opens for someone entitled to it: the URLs the matrix
+    builds are real ones, refused for the attackers because of who they are."""
+    clients = {who: _client(world, who) for who in ("victim", "insider_parent", "insider_teacher", "insider_admin")}
+    unopened = []
+    for rule, method in _rules(world.app):
+        if method != "GET" or not any(arg in OBJECTS for arg in rule.arguments):
+            continue
+        url = _url(rule, world.objects)
+        codes = {who: client.get(url).status_code for who, client in clients.items()}
+        if not any(code in (200, 302) for code in codes.values()):
+            unopened.append(f"{url} ({rule.endpoint}): {codes}")
+    assert not unopened, "nobody entitled opens:\n" + "\n".join(unopened)
