@@ -148,6 +148,8 @@ def test_bad_variable_stops_before_touching_the_server(tmp_path: Path, unreachab
     assert counts["failed"] == 1 and counts["changed"] == 0
 
 
+DISTRICT_KEY = "okey-district-1:age1placeholder:placeholder:placeholder"
+
 # -- the real converge into a Debian 12 root --------------------------------------------------------
 
 def debian_mirror() -> str:
@@ -222,7 +224,8 @@ def debian_root(tmp_path: Path) -> Iterator[Path]:
         for target in reversed(mounts):
             if subprocess.run(["umount", str(target)]).returncode != 0:
                 subprocess.run(["umount", "-l", str(target)])
-        leftover = [p for p in root.rglob("*") if p.is_mount()] if root.exists() else []
+        leftover = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()
+                    if line.split()[4].startswith(f"{root}/")]
         assert not leftover, f"still mounted: {leftover}"
 
 
@@ -235,6 +238,21 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
+def write_vault(tmp: Path, inventory: Path, secrets: dict[str, str]) -> list[str]:
+    """Secrets the way the guide says: a vault file next to group_vars, encrypted."""
+    import json
+
+    password = tmp / "vault-pass"
+    password.write_text("correct horse battery staple\n")
+    password.chmod(0o600)
+    vault = inventory / "group_vars" / "okey" / "vault.yml"
+    vault.write_text("---\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in secrets.items()))
+    subprocess.run([str(BIN / "ansible-vault"), "encrypt", "--vault-password-file", str(password), str(vault)],
+                   check=True, capture_output=True, env=ansible_env(tmp), timeout=60)
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;")
+    return ["--vault-password-file", str(password)]
+
+
 @pytest.mark.system
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
@@ -242,38 +260,106 @@ def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, whee
     import json
 
     inventory = example_inventory(tmp_path, debian_root)
+    vault_args = write_vault(tmp_path, inventory, {
+        "vault_district_key": DISTRICT_KEY,
+        "vault_backup_district_password": "district-share-secret",
+    })
     extra = tmp_path / "converge.json"
     extra.write_text(json.dumps({"okey_app_wheel": str(wheel), "okey_start_services": False}))
-    first = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}")
+    first = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}", *vault_args)
     out = first.stdout + first.stderr
     assert first.returncode == 0, out[-6000:]
     assert recap(out)["changed"] > 0
 
-    # The settings file is what the portal itself reads.
-    config = debian_root / "etc/okey/okey.toml"
-    raw = tomllib.loads(config.read_text())
-    assert raw["data_dir"] == "/var/lib/okey"
-    settings = load_settings(config, environ={})
-    assert settings.school.code == "school-17"
-    assert settings.server.port == 80
-    assert oct(config.stat().st_mode & 0o777) == "0o640"
+    check_settings(debian_root)
+    check_units(debian_root)
+    check_segment_files(debian_root, tmp_path)
+    check_backup_setup(debian_root)
 
-    unit = (debian_root / "etc/systemd/system/okey.service").read_text()
-    assert "ExecStart=/opt/okey/venv/bin/okey --config /etc/okey/okey.toml serve" in unit
-    assert "CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n" in unit
-    assert "AmbientCapabilities=CAP_NET_BIND_SERVICE\n" in unit
-    for option in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "Restart=on-failure"):
-        assert option in unit
-    assert (debian_root / "etc/systemd/system/multi-user.target.wants/okey.service").is_symlink()
-
-    version = subprocess.run(["chroot", str(debian_root), "/opt/okey/venv/bin/okey", "--version"],
-                             capture_output=True, text=True, check=True, timeout=60)
+    version = in_root(debian_root, "/opt/okey/venv/bin/okey", "--version")
     assert version.stdout.strip() == f"okey {__version__}"
-    db = debian_root / "var/lib/okey/okey.db"
-    assert db.is_file()
+    assert (debian_root / "var/lib/okey/okey.db").is_file()
 
-    second = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}")
+    second = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}", *vault_args)
     out2 = second.stdout + second.stderr
     assert second.returncode == 0, out2[-6000:]
     counts = recap(out2)
     assert counts["changed"] == 0 and counts["failed"] == 0, out2[-6000:]
+
+
+def in_root(root: Path, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["chroot", str(root), *argv], capture_output=True, text=True, check=True, timeout=120)
+
+
+def check_settings(root: Path) -> None:
+    """The settings file is what the portal itself reads, with the inventory's values."""
+    config = root / "etc/okey/okey.toml"
+    assert oct(config.stat().st_mode & 0o777) == "0o640"
+    raw = tomllib.loads(config.read_text())
+    assert raw["data_dir"] == "/var/lib/okey"
+    settings = load_settings(config, environ={})
+    assert settings.school.name == "МБОУ «Средняя школа № 17»"
+    assert settings.school.code == "school-17"
+    assert settings.server.port == 80
+    assert settings.segment.interface == "wlan0" and settings.segment.ssid == "Школа-17"
+    assert settings.segment.address == "10.77.0.1/22"
+    assert settings.backup.targets == ["backups", "usb:OKEY-BACKUP", "district:/mnt/okey-district"]
+    assert settings.backup.time == "02:30"
+    data = root / "var/lib/okey"
+    okey_uid = int(in_root(root, "id", "-u", "okey").stdout)
+    assert data.stat().st_uid == okey_uid and oct(data.stat().st_mode & 0o777) == "0o750"
+    # `okey init` ran as the service user: the database and the backup key are its own.
+    assert (data / "okey.db").stat().st_uid == okey_uid
+    assert oct((data / "keys" / "backup.key").stat().st_mode & 0o777) == "0o600"
+
+
+def check_units(root: Path) -> None:
+    unit = (root / "etc/systemd/system/okey.service").read_text()
+    assert "ExecStart=/opt/okey/venv/bin/okey --config /etc/okey/okey.toml serve" in unit
+    assert "User=okey" in unit
+    capabilities = [line for line in unit.splitlines() if "CAP_" in line]
+    assert capabilities == ["AmbientCapabilities=CAP_NET_BIND_SERVICE", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE"]
+    for option in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "Restart=on-failure",
+                   "StandardOutput=journal", "ReadWritePaths=/var/lib/okey"):
+        assert option in unit.splitlines(), option
+    units = ["okey", "okey-segment-firewall", "okey-segment-dnsmasq", "okey-segment-hostapd"]
+    for name in units:
+        assert (root / f"etc/systemd/system/multi-user.target.wants/{name}.service").is_symlink(), name
+    # systemd's own reading of the units (works offline inside the root).
+    verify = subprocess.run(["chroot", str(root), "systemd-analyze", "verify",
+                             *[f"/etc/systemd/system/{name}.service" for name in units]],
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    drop_in = (root / "etc/systemd/system/okey.service.d/backup.conf").read_text()
+    assert "ReadWritePaths=-/media/okey-backup -/mnt/okey-district" in drop_in
+
+
+def check_segment_files(root: Path, tmp: Path) -> None:
+    """Installed segment files are exactly what `okey captive render` makes of the settings."""
+    expected = tmp / "rendered"
+    subprocess.run([str(BIN / "okey"), "captive", "render", "--config", str(root / "etc/okey/okey.toml"), "--out", str(expected)],
+                   check=True, capture_output=True, timeout=120)
+    installed = root / "etc/okey/segment"
+    assert sorted(p.name for p in installed.iterdir()) == ["dnsmasq.conf", "hostapd.conf", "nftables.conf"]
+    for name in ("dnsmasq.conf", "hostapd.conf", "nftables.conf"):
+        assert (installed / name).read_text() == (expected / name).read_text(), name
+    assert "interface=wlan0" in (installed / "dnsmasq.conf").read_text()
+    assert "ssid2=" + "Школа-17".encode().hex() in (installed / "hostapd.conf").read_text()
+    interfaces = (root / "etc/network/interfaces.d/okey-segment").read_text()
+    assert "auto wlan0" in interfaces and "address 10.77.0.1/22" in interfaces
+
+
+def check_backup_setup(root: Path) -> None:
+    fstab = {line.split()[1]: line.split() for line in (root / "etc/fstab").read_text().splitlines()
+             if line.strip() and not line.startswith("#")}
+    usb = fstab["/media/okey-backup"]
+    assert usb[0] == "LABEL=OKEY-BACKUP"
+    options = usb[3].split(",")
+    assert "nofail" in options and "x-systemd.device-timeout=10s" in options
+    share = fstab["/mnt/okey-district"]
+    assert share[0] == "//nas.district.local/okey/school-17" and share[2] == "cifs"
+    assert {"_netdev", "nofail"} <= set(share[3].split(","))
+    credentials = root / "etc/okey/district-storage.credentials"
+    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+    # The password came from the encrypted vault.
+    assert "password=district-share-secret" in credentials.read_text()
