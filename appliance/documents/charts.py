@@ -163,7 +163,10 @@ def student_charts(student, today=None, only: tuple[str, ...] = STUDENT_CHARTS) 
     """The student's charts: competency map, growth, achievements by level and result."""
     from collections import Counter
 
-    from appliance.services import catalogs, competencies, portfolio
+    from peewee import fn
+
+    from appliance.models.portfolio import Achievement, CatalogEntry
+    from appliance.services import catalogs, competencies
 
     framework = competencies.active_framework()
     charts = {}
@@ -176,10 +179,11 @@ def student_charts(student, today=None, only: tuple[str, ...] = STUDENT_CHARTS) 
     if "levels" not in only:
         return charts
     matrix: dict[str, Counter] = {}
-    for item in portfolio.achievements_of(student, only_confirmed=True):
-        level = item.level.name if item.level_id else "—"
-        result = item.result.name if item.result_id else "—"
-        matrix.setdefault(level, Counter())[result] += 1
+    names = {entry.id: entry.name for entry in CatalogEntry.select()}
+    for level_id, result_id, count in (Achievement.select(Achievement.level, Achievement.result, fn.COUNT(Achievement.id))
+                                       .where((Achievement.student == student) & (Achievement.status == "confirmed"))
+                                       .group_by(Achievement.level, Achievement.result).tuples()):
+        matrix.setdefault(names.get(level_id, "—"), Counter())[names.get(result_id, "—")] += count
     levels = [e.name for e in catalogs.entries("level", include_hidden=True)] + (["—"] if "—" in matrix else [])
     results = [e.name for e in catalogs.entries("result", include_hidden=True)]
     results += sorted({r for row in matrix.values() for r in row} - set(results))

@@ -353,22 +353,27 @@ def growth(student: User, framework: CompetencyFramework | None = None,
     if not first_dates:
         return []
     by_term: dict[tuple[int, int], list[int]] = {}
-    for row in SelfAssessment.select().where((SelfAssessment.student == student)
-                                             & SelfAssessment.competency.in_(leaves)):
-        by_term.setdefault((row.school_year, row.term), []).append(row.score)
-    links = _confirmed_links_dated(student, leaves)
+    for year, number, score in (SelfAssessment.select(SelfAssessment.school_year, SelfAssessment.term,
+                                                      SelfAssessment.score)
+                                .where((SelfAssessment.student == student) & SelfAssessment.competency.in_(leaves))
+                                .tuples()):
+        by_term.setdefault((year, number), []).append(score)
+    # Links in date order, taken in as the terms pass: one walk over them for all terms.
+    links = sorted(_confirmed_links_dated(student, leaves), key=lambda link: link[2])
+    evidence: dict = {}
+    counted: set = set()
+    taken = 0
     points = []
     for term in terms.terms_between(min(first_dates), today, per_year):
+        while taken < len(links) and links[taken][2] <= term.end:
+            competency_id, achievement_id, _, level_rank, result_rank = links[taken]
+            evidence.setdefault(competency_id, []).append((level_rank or 1, result_rank or 1))
+            counted.add(achievement_id)
+            taken += 1
         scores = by_term.get((term.school_year, term.number))
-        evidence: dict = {}
-        total = set()
-        for competency_id, achievement_id, day, level_rank, result_rank in links:
-            if day <= term.end:
-                evidence.setdefault(competency_id, []).append((level_rank or 1, result_rank or 1))
-                total.add(achievement_id)
         evidence_mean = sum(evidence_score(p, framework.scale_max) for p in evidence.values()) / len(leaves)
         points.append(GrowthPoint(term, round(sum(scores) / len(scores), 2) if scores else None,
-                                  round(evidence_mean, 2), len(total)))
+                                  round(evidence_mean, 2), len(counted)))
     return points
 
 
