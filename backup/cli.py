@@ -156,6 +156,7 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
     """Восстановить копию в каталог данных (новый сервер получает новый идентификатор)."""
     from appliance.config import write_private_file
     from appliance.models.changes import new_instance_id
+    from appliance.services import audit
     from backup.keys import key_path
     from backup.verify import restore_files
 
@@ -172,6 +173,7 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
     _open(ctx, data)
     instance = new_instance_id()
     school = manifest.get("school", {})
+    audit.record("backup.restore", actor="okey", detail=f"{file}; копия от {manifest['created_at']}")
     console.print(escape(f"Восстановлена школа «{school.get('name', '')}» из копии от "
                   f"{_local_time(manifest['created_at'], settings)}: строк "
                   f"{sum(manifest['row_counts'].values())}, файлов {len(manifest['uploads'])}."))

@@ -101,7 +101,10 @@ def cards():
 @bp.get("/audit")
 @role_required("admin")
 def audit_log():
-    return render_template("admin/audit.html", entries=audit.recent(300))
+    action = request.args.get("action", "")
+    return render_template("admin/audit.html", entries=audit.recent(300, action or None), action=action,
+                           actions={code: _(label) for code, label in audit.ACTIONS.items()},
+                           keep_days=g.settings.security.audit_keep_days)
 
 
 OS_NAMES = {"android": "Android", "apple": "iOS, iPadOS, macOS", "windows": "Windows", "firefox": "Firefox",

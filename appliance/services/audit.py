@@ -4,8 +4,30 @@ from __future__ import annotations
 
 import datetime
 
+from appliance.i18n import N_
 from appliance.models.audit import AuditLog
 from appliance.models.base import utcnow
+
+# What the administrator reads for each action; actions not listed show as recorded.
+ACTIONS = {
+    "login.ok": N_("Вход"),
+    "login.failed": N_("Неудачный вход"),
+    "login.throttled": N_("Вход заблокирован: много неудачных попыток"),
+    "login.inactive": N_("Попытка входа в отключённую учётную запись"),
+    "logout": N_("Выход"),
+    "account.activate": N_("Активация по коду"),
+    "account.change_password": N_("Смена пароля"),
+    "account.reset_password": N_("Сброс пароля администратором"),
+    "account.role": N_("Смена роли"),
+    "users.import": N_("Импорт списков"),
+    "cards.print": N_("Печать карточек входа"),
+    "export": N_("Выгрузка данных"),
+    "backup.ok": N_("Резервная копия сделана"),
+    "backup.failed": N_("Резервная копия не сделана"),
+    "backup.restore": N_("Восстановление из резервной копии"),
+    "restore_test.ok": N_("Пробное восстановление прошло"),
+    "restore_test.failed": N_("Пробное восстановление не прошло"),
+}
 
 
 def record(action: str, user=None, actor: str = "", detail: str = "", address: str = "") -> None:

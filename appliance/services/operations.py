@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from appliance.models.base import utcnow
 from appliance.models.operations import JobRun
+from appliance.services import audit
 
 
 def start(kind: str, target: str = "") -> JobRun:
@@ -19,6 +20,9 @@ def finish(run: JobRun, ok: bool, *, size: int | None = None, path: str = "", er
     run.error = error
     run.detail = detail
     run.save()
+    # Backups, restore tests and exports to the district are security-relevant: the audit log keeps them.
+    audit.record(f"{run.kind}.{'ok' if ok else 'failed'}", actor="okey",
+                 detail="; ".join(part for part in (run.target, path, error or detail) if part)[:1000])
     return run
 
 
