@@ -37,8 +37,11 @@ def _charts(found: indicators.Indicators) -> dict:
     results = [name for name, _ in found.by_result]
     return {
         "shares": chart_builder.share_chart(
-            _("Доли учеников"), [(_("С подтверждённым достижением"), found.share_with_confirmed),
-                                 (_("Победители и призёры от регионального уровня"), found.share_regional_prize)],
+            _("Доли учеников"),
+            [(_("Учеников хотя бы с одним подтверждённым достижением"), found.share_with_confirmed,
+              _("С достижением")),
+             (_("Победители и призёры регионального уровня и выше"), found.share_regional_prize,
+              _("Призёры от региона"))],
             target=found.target),
         "levels": chart_builder.level_result_chart(found.level_result, levels, results),
         "directions": chart_builder.bar_chart(_("По направлениям"), found.by_direction),

@@ -128,8 +128,12 @@ def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Дости
               color: str = BLUE) -> Chart:
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     height = max(260, 90 + 40 * len(pairs)) if horizontal else 400
+    # The numbers are printed on the bars, so the value axis and its guides would only crowd them.
+    # (pygal names the value axis of a horizontal chart x.)
+    axis = "x" if horizontal else "y"
     chart = _base(kind, title, height=height, show_legend=False, colors=(color,), print_values=True,
-                  print_values_position="top", min_scale=1)
+                  print_values_position="top", min_scale=1, **{f"show_{axis}_labels": False,
+                                                               f"show_{axis}_guides": False})
     values = list(reversed(pairs)) if horizontal else pairs
     chart.x_labels = [_short(name, 26) for name, _ in values]
     chart.add(label, [number for _, number in values])
@@ -141,16 +145,17 @@ def bar_chart(title: str, pairs: list[tuple[str, int]], label: str = "Дости
     return Chart(title, chart, description, ["", label], [[name, str(number)] for name, number in pairs])
 
 
-def share_chart(title: str, shares: list[tuple[str, float]], target: float | None = None) -> Chart:
-    """Shares in percent as bars, with the target as a second bar when given."""
+def share_chart(title: str, shares: list[tuple[str, float, str]], target: float | None = None) -> Chart:
+    """Shares in percent as bars, with the target as a second bar when given.
+    `shares`: (full name for the table, percent, short label under the bar)."""
     chart = _base(pygal.Bar, title, height=400, range=(0, 100), colors=(BLUE, YELLOW), print_values=True,
                   formatter=lambda value: f"{value:.0f} %")
-    chart.x_labels = [_short(name, 24) for name, _ in shares]
-    chart.add("Факт", [round(value, 1) for _, value in shares])
+    chart.x_labels = [short for _, _, short in shares]
+    chart.add("Факт", [round(value, 1) for _, value, _ in shares])
     if target is not None:
         chart.add("Цель", [target] * len(shares))
-    rows = [[name, f"{value:.1f} %".replace(".", ",")] for name, value in shares]
-    description = "; ".join(f"{name}: {value:.0f} %" for name, value in shares)
+    rows = [[name, f"{value:.1f} %".replace(".", ",")] for name, value, _ in shares]
+    description = "; ".join(f"{name}: {value:.0f} %" for name, value, _ in shares)
     if target is not None:
         description += f"; цель — {target:.0f} %."
     return Chart(title, chart, description, ["Показатель", "Доля"], rows)

@@ -93,3 +93,35 @@ def test_achievement_from_phone_to_pdf(live_server, phone, tmp_path):
     assert "Смирнова Ольга Викторовна" in flat and "Наставник" in flat and "подтверждено" in flat
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "2", str(pdf),
                     str(screenshot.__globals__["ARTIFACTS"] / "portfolio_phone_5_pdf")], check=True)
+
+
+def test_admin_indicators_and_teacher_bulk_confirm_on_a_laptop(live_server, chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "teacher1")
+        page.goto(f"{live_server.url}/review/")
+        waiting = page.locator("input[name=ids]").count()
+        assert waiting >= 2
+        screenshot(page, "portfolio_laptop_1_queue")
+        page.locator("input[name=ids]").nth(0).check()
+        page.locator("input[name=ids]").nth(1).check()
+        page.click("button:has-text('Подтвердить отмеченные')")
+        page.wait_for_load_state()
+        assert "Подтверждено достижений: 2" in page.content()
+        assert page.locator("input[name=ids]").count() == waiting - 2
+        page.goto(f"{live_server.url}/review/contribution")
+        assert "Мой вклад в достижения учеников" in page.content()
+        log_out(page)
+
+        log_in(page, live_server.url, "admin")
+        page.goto(f"{live_server.url}/indicators/")
+        images = page.locator("figure.chart img")
+        assert images.count() == 6
+        for index in range(6):
+            assert images.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+        share = page.locator("#share-regional .stat-value").inner_text()
+        assert share.endswith("%")
+        screenshot(page, "portfolio_laptop_2_indicators")
+    finally:
+        context.close()
