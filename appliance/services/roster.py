@@ -262,11 +262,9 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
                 continue
             user = _existing_user(row, school, students)
             if user is None:
-                problem = _login_problem(row)
-                if problem:
-                    errors.append(problem)
+                user = _create_user(row, school, taken_logins, result, errors)
+                if user is None:
                     continue
-                user = _create_user(row, school, taken_logins, result)
             else:
                 result.existing += 1
             if row.role == "student":
@@ -284,11 +282,9 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
             # One parent of several children appears once per child in the file.
             user = parents_in_file.get(_fold(row.full_name)) or _existing_user(row, school, students)
             if user is None:
-                problem = _login_problem(row)
-                if problem:
-                    errors.append(problem)
+                user = _create_user(row, school, taken_logins, result, errors)
+                if user is None:
                     continue
-                user = _create_user(row, school, taken_logins, result)
             elif _fold(row.full_name) not in parents_in_file:
                 result.existing += 1
             parents_in_file[_fold(row.full_name)] = user
@@ -305,12 +301,6 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
     return result
 
 
-def _login_problem(row: _Row) -> RowError | None:
-    if row.login and User.select().where(User.login == row.login).exists():
-        return RowError(row.line, N_("логин «%(login)s» уже занят другим человеком."), login=row.login)
-    return None
-
-
 def _class(school: School, name: str, result: ImportResult):
     group = school_service.find_class(school, name)
     if group is None:
@@ -319,7 +309,12 @@ def _class(school: School, name: str, result: ImportResult):
     return group
 
 
-def _create_user(row: _Row, school: School, taken: set[str], result: ImportResult) -> User:
+def _create_user(row: _Row, school: School, taken: set[str], result: ImportResult,
+                 errors: list[RowError]) -> User | None:
+    """A new account for the row, or None (with the reason in `errors`) when its login is taken."""
+    if row.login and User.select().where(User.login == row.login).exists():
+        errors.append(RowError(row.line, N_("логин «%(login)s» уже занят другим человеком."), login=row.login))
+        return None
     login = row.login or make_login(row.last_name, row.first_name, taken)
     taken.add(login)
     user = User.create(school=school, role=row.role, login=login, full_name=row.full_name,
