@@ -137,7 +137,7 @@ def frameworks():
 @role_required("admin")
 def consent_register():
     missing = consent.students_without_consent(_school())
-    return render_template("indicators/consent.html", missing=missing, version=consent.CONSENT_VERSION,
+    return render_template("indicators/consent.html", missing=missing, text_version=consent.CONSENT_VERSION,
                            text=consent.consent_text())
 
 

@@ -356,8 +356,8 @@ def consent_page(student_id: str):
             flash(_("Согласие записано. Спасибо!"), "success")
         else:
             return render_template("portfolio/consent.html", student=student, text=consent.consent_text(),
-                                   version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student),
+                                   text_version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student),
                                    error=_("Отметьте, что вы прочитали текст и согласны.")), 422
         return redirect(url_for("portfolio.consent_page", student_id=student.id.hex))
     return render_template("portfolio/consent.html", student=student, text=consent.consent_text(),
-                           version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student))
+                           text_version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student))

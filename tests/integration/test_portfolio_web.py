@@ -219,7 +219,11 @@ def test_parent_records_consent(client, demo):
     assert post_form(client, path, {"action": "give", "agree": "1"}).status_code == 302
     link = ParentLink.get(ParentLink.student == student)
     assert link.consent_version == "2026-09" and link.consent_given_at is not None
-    assert "Согласие дано" in client.get(path).get_data(as_text=True)
+    page = client.get(path).get_data(as_text=True)
+    assert "Согласие дано" in page and "редакция 2026-09" in page
+    from appliance import __version__
+
+    assert f"«Окей, школа» {__version__}" in page  # the footer keeps the program's version
 
 
 def test_pdf_and_json_download(client, student, tmp_path):
