@@ -23,7 +23,6 @@ SCHOOL_YEAR = (
     ("Турнир по робототехнике «РобоСтарт»", "school", "contest", "engineering", 12, 5, 1, 7, "Школа № 619, актовый зал", "", ()),
     ("Благотворительная ярмарка «Добрые руки»", "school", "other", "social", 12, 19, 1, 0, "Школа № 619, рекреация 1 этажа", "", ()),
     ("Спартакиада школьников: мини-футбол", "school", "contest", "sport", 1, 30, 1, 10, "Спортивный зал школы", "", ("5А", "7Б")),
-    ("Научно-практическая конференция «Шаг в науку»", "school", "conference", "science", 2, 20, 1, 15, "Школа № 619", "", ()),
     ("Конкурс чтецов «Живое слово»", "school", "contest", "humanities", 3, 12, 1, 7, "Школьная библиотека", "", ()),
     ("Фестиваль школьных театров", "school", "contest", "arts", 3, 27, 1, 14, "Актовый зал", "", ()),
     ("Неделя профориентации: встречи с выпускниками", "school", "other", "career", 4, 6, 5, 0, "Школа № 619", "", ("9В", "11А")),
@@ -73,7 +72,8 @@ def _on(year: int, month: int, day: int) -> datetime.date:
 
 def add_demo_data(school: School, rng: random.Random) -> None:
     today = reminders.local_today(school.timezone)
-    year = today.year if today.month >= 9 else today.year - 1
+    # In summer the demo shows the coming school year, otherwise the current one.
+    year = today.year if today.month >= 6 else today.year - 1
     admin = User.get(User.login == "admin")
     student = User.get(User.login == "student1")
     events = {}
@@ -96,11 +96,16 @@ def add_demo_data(school: School, rng: random.Random) -> None:
         "registration_deadline": (today + datetime.timedelta(days=8)).isoformat(),
         "place": "Планетарий", "url": ""}), admin)
 
+    # The school conference student1 prepares a project for, whatever the date of the demo.
+    conference = cal.save_event(school, cal.check_event({
+        "title": "Научно-практическая конференция «Шаг в науку»", "level": "school", "kind": "conference",
+        "direction": "science", "starts_on": (today + datetime.timedelta(days=80)).isoformat(),
+        "registration_deadline": (today + datetime.timedelta(days=60)).isoformat(), "place": "Школа № 619"}), admin)
+
     cal.plan_event(student, str(physics.id), remind_days=3)
     robots = events["Турнир по робототехнике «РобоСтарт»"]
     if robots.starts_on >= today:
         cal.plan_event(student, str(robots.id), remind_days=2)
-    conference = events["Научно-практическая конференция «Шаг в науку»"]
     cal.plan_event(student, str(conference.id), remind_days=7)
 
     competencies = list(Competency.select().order_by(Competency.position).limit(40))
@@ -124,7 +129,7 @@ def add_demo_data(school: School, rng: random.Random) -> None:
     trajectory.add_milestone(student, project.id, {"title": "Выбрать тему и согласовать с руководителем",
                                                    "due_on": (today + datetime.timedelta(days=14)).isoformat()}, today)
     trajectory.create_goal(student, {"title": "Прочитать пять книг на английском",
-                                     "deadline": _on(year, 5, 25).isoformat()}, today)
+                                     "deadline": (today + datetime.timedelta(days=150)).isoformat()}, today)
     for title, days, status in (("Зарегистрироваться на олимпиаду по физике", 1, "todo"),
                                 ("Подготовить презентацию по истории", 4, "doing"),
                                 ("Сдать эссе по литературе", 6, "todo"),
