@@ -261,10 +261,13 @@ def plan_event(student: User, event_id: str, remind_days: int = 3) -> PlannedEve
 
 
 def _schedule_for(planned: PlannedEvent, event: Event) -> None:
-    reminders.schedule(planned.student, "event", event.id, event.title, event.starts_on, planned.remind_days)
-    if event.registration_deadline:
-        reminders.schedule(planned.student, "registration", event.id, event.title,
-                           event.registration_deadline, planned.remind_days)
+    # Nothing to remind of a day already gone (a past event stays in the plan as a record).
+    today = reminders.local_today(event.school.timezone)
+    for kind, day in (("event", event.starts_on), ("registration", event.registration_deadline)):
+        if day is not None and day >= today:
+            reminders.schedule(planned.student, kind, event.id, event.title, day, planned.remind_days)
+        else:
+            reminders.cancel(kind, event.id, planned.student)
 
 
 def _reschedule_event(event: Event) -> None:

@@ -129,3 +129,10 @@ def test_scheduler_catches_up_at_start(small_school, settings):
     scheduler.shutdown(wait=True)
     database.connect(reuse_if_open=True)
     assert Notification.select().count() == 3
+
+
+def test_no_reminder_of_a_day_already_gone(small_school):
+    s = small_school
+    closed = add_event(s.school, s.today, "Конкурс с закрытой регистрацией", 10, registration=-2)
+    cal.plan_event(s.anna, str(closed.id), remind_days=3)
+    assert [r.kind for r in Reminder.select().where(Reminder.target_id == closed.id)] == ["event"]
