@@ -8,6 +8,7 @@ with the downloaded .deb files and pip's cache, so later runs only unpack and co
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -102,6 +103,8 @@ BAD_VARIABLES = [
     ({"segment_interface": "eth 1"}, "segment_interface"),
     ({"okey_app_school_code": "Школа 17"}, "okey_app_school_code"),
     ({"base_timezone": "Moscow time"}, "base_timezone"),
+    ({"vault_district_key": "okey-district-1:not-a-key"}, "district_key"),
+    ({"backup_time": "2:30"}, "backup_time"),
 ]
 
 
@@ -131,8 +134,6 @@ def example_inventory(tmp: Path, host: Path) -> Path:
                          ids=[f"{v}={next(iter(o.values()))!r}" for o, v in BAD_VARIABLES])
 def test_bad_variable_stops_before_touching_the_server(tmp_path: Path, unreachable_root: Path,
                                                         override: dict, variable: str) -> None:
-    import json
-
     inventory = example_inventory(tmp_path, unreachable_root)
     wheel = tmp_path / "okey_school-9.9.9-py3-none-any.whl"
     extra = {"okey_app_wheel": str(wheel), **override}
@@ -148,7 +149,13 @@ def test_bad_variable_stops_before_touching_the_server(tmp_path: Path, unreachab
     assert counts["failed"] == 1 and counts["changed"] == 0
 
 
-DISTRICT_KEY = "okey-district-1:age1placeholder:placeholder:placeholder"
+def new_district_key() -> str:
+    """A district key line as `okey hub district-key` prints it, from fresh hub keys."""
+    from pyrage import x25519
+
+    from sync.keys import DistrictKey, b64, new_signing_key, public_raw
+
+    return DistrictKey(str(x25519.Identity.generate().to_public()), b64(public_raw(new_signing_key()))).text
 
 # -- the real converge into a Debian 12 root --------------------------------------------------------
 
@@ -240,8 +247,6 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def write_vault(tmp: Path, inventory: Path, secrets: dict[str, str]) -> list[str]:
     """Secrets the way the guide says: a vault file next to group_vars, encrypted."""
-    import json
-
     password = tmp / "vault-pass"
     password.write_text("correct horse battery staple\n")
     password.chmod(0o600)
@@ -257,15 +262,16 @@ def write_vault(tmp: Path, inventory: Path, secrets: dict[str, str]) -> list[str
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, wheel: Path) -> None:
-    import json
-
     inventory = example_inventory(tmp_path, debian_root)
+    district_key = new_district_key()
     vault_args = write_vault(tmp_path, inventory, {
-        "vault_district_key": DISTRICT_KEY,
+        "vault_district_key": district_key,
         "vault_backup_district_password": "district-share-secret",
     })
     extra = tmp_path / "converge.json"
-    extra.write_text(json.dumps({"okey_app_wheel": str(wheel), "okey_start_services": False}))
+    enrolments = tmp_path / "enrolments"
+    extra.write_text(json.dumps({"okey_app_wheel": str(wheel), "okey_start_services": False,
+                                 "district_enrolment_dir": str(enrolments)}))
     first = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{extra}", *vault_args)
     out = first.stdout + first.stderr
     assert first.returncode == 0, out[-6000:]
@@ -275,6 +281,7 @@ def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, whee
     check_units(debian_root)
     check_segment_files(debian_root, tmp_path)
     check_backup_setup(debian_root)
+    check_enrolment(debian_root, enrolments, district_key)
 
     version = in_root(debian_root, "/opt/okey/venv/bin/okey", "--version")
     assert version.stdout.strip() == f"okey {__version__}"
@@ -363,3 +370,18 @@ def check_backup_setup(root: Path) -> None:
     assert oct(credentials.stat().st_mode & 0o777) == "0o600"
     # The password came from the encrypted vault.
     assert "password=district-share-secret" in credentials.read_text()
+
+
+def check_enrolment(root: Path, enrolments: Path, district_key: str) -> None:
+    """The school is enrolled with the vault's district key; its enrolment file came back."""
+    from sync.keys import parse_district_key
+
+    settings = load_settings(root / "etc/okey/okey.toml", environ={})
+    assert settings.extra["sync"]["hub_url"] == "https://hub.district.local"
+    assert settings.extra["sync"]["scope"] == "analytics"
+    key_file = root / "etc/okey/district.key"
+    assert key_file.read_text().strip() == district_key and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    keys = in_root(root, "runuser", "-u", "okey", "--", "/opt/okey/venv/bin/okey", "sync", "keys")
+    assert parse_district_key(district_key).fingerprint in keys.stdout
+    document = json.loads((enrolments / "enrolment-school-17.json").read_text())
+    assert "school-17" in json.dumps(document, ensure_ascii=False)
