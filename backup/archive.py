@@ -83,6 +83,22 @@ def describe_decrypt_error(exc: Exception, what: str) -> str:
     return f"{what} повреждён или обрезан: расшифровка не прошла проверку подлинности."
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _well_formed(manifest: dict) -> bool:
+    """Members name only files beside the manifest and uploads by their hash: no paths elsewhere."""
+    try:
+        parts = manifest["database"]["parts"]
+        return (all(_PART.match(part["file"]) and isinstance(part["size"], int) and _SHA256.match(part["sha256"])
+                    for part in parts)
+                and bool(parts) and _SHA256.match(manifest["database"]["sha256"]) is not None
+                and all(_SHA256.match(member["sha256"]) and isinstance(member["path"], str)
+                        and isinstance(member["size"], int) for member in manifest["uploads"]))
+    except (KeyError, TypeError):
+        return False
+
+
 def read_manifest(path: Path, identity: x25519.Identity) -> dict:
     try:
         data = path.read_bytes()
@@ -100,6 +116,8 @@ def read_manifest(path: Path, identity: x25519.Identity) -> dict:
         raise BackupError(f"Файл копии {path.name} не является копией «Окей, школы».") from None
     if not isinstance(manifest, dict) or manifest.get("kind") != "okey-backup":
         raise BackupError(f"Файл копии {path.name} не является копией «Окей, школы».")
+    if not _well_formed(manifest):
+        raise BackupError(f"Файл копии {path.name} повреждён: список файлов копии неполон или неверен.")
     if manifest.get("format", 0) > FORMAT:
         raise BackupError(f"Копия {path.name} сделана более новой версией программы (формат "
                           f"{manifest.get('format')}). Обновите программу.")
