@@ -256,7 +256,8 @@ def update(student: User, achievement: Achievement, competency_ids: list | None 
     if achievement.student_id != student.id:
         raise NotFound(N_("Достижение не найдено."))
     values = _clean(student, fields, today)
-    changed = any(_differs(achievement, name, value) for name, value in values.items())
+    # Leaving an achievement out of the PDF changes nothing a teacher confirmed.
+    changed = any(_differs(achievement, name, value) for name, value in values.items() if name != "in_document")
     links_changed = competency_ids is not None and (
         {str(c) for c in competency_ids} != {str(link.competency_id) for link in achievement.competency_links})
     with database.atomic():

@@ -81,6 +81,8 @@ def test_status_cycle_and_confirmed_edit_goes_back(people):
     # Saving the same values is not an edit; a real change sends it back.
     portfolio.update(student, a, title=a.title)
     assert a.status == "confirmed"
+    portfolio.update(student, a, in_document=False)  # leaving it out of the PDF is not an edit
+    assert Achievement.get_by_id(a.id).status == "confirmed"
     portfolio.update(student, a, result=entry("result", "winner"))
     stored = Achievement.get_by_id(a.id)
     assert stored.status == "submitted" and stored.reviewed_by_id is None
