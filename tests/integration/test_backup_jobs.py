@@ -265,3 +265,28 @@ def test_a_damaged_live_database_is_not_backed_up(school, tmp_path):
     assert not results[0].ok
     assert results[0].error.startswith("База данных сервера повреждена, копия не сделана")
     assert not list((tmp_path / "t").rglob("*.backup"))
+
+
+def test_a_crafted_manifest_cannot_point_outside_the_backup(school, tmp_path):
+    import json
+
+    import pyrage
+
+    from backup.atomic import write_atomic
+    from backup.errors import BackupError
+
+    result = run_backups(school, [str(tmp_path / "t")])[0]
+    identity = appliance_identity(school)
+    manifest = json.loads(pyrage.decrypt(result.path.read_bytes(), [identity]))
+    # Anyone holding the public key can encrypt a manifest; it still may not name other files.
+    for field, value in (("file", "../../../etc/shadow"), ("sha256", "../" * 21 + "x")):
+        crafted = json.loads(json.dumps(manifest))
+        crafted["database"]["parts"][0][field] = value
+        write_atomic(result.path, pyrage.encrypt(json.dumps(crafted).encode(), [identity.to_public()]))
+        try:
+            restore_files(result.path, identity, tmp_path / f"r-{field}")
+        except BackupError as exc:
+            assert "список файлов копии неполон или неверен" in str(exc)
+        else:
+            raise AssertionError(f"a manifest with {field}={value!r} was accepted")
+        assert not (tmp_path / f"r-{field}" / "okey.db").exists()
