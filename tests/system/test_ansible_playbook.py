@@ -105,6 +105,7 @@ BAD_VARIABLES = [
     ({"base_timezone": "Moscow time"}, "base_timezone"),
     ({"vault_district_key": "okey-district-1:not-a-key"}, "district_key"),
     ({"backup_time": "2:30"}, "backup_time"),
+    ({"okey_app_port": 80}, "segment_portal_port"),
 ]
 
 
@@ -307,7 +308,7 @@ def check_settings(root: Path) -> None:
     settings = load_settings(config, environ={})
     assert settings.school.name == "МБОУ «Средняя школа № 17»"
     assert settings.school.code == "school-17"
-    assert settings.server.port == 80
+    assert settings.server.port == 8080 and settings.segment.portal_port == 80
     assert settings.segment.interface == "wlan0" and settings.segment.ssid == "Школа-17"
     assert settings.segment.address == "10.77.0.1/22"
     assert settings.backup.targets == ["backups", "usb:OKEY-BACKUP", "district:/mnt/okey-district"]
