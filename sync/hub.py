@@ -224,6 +224,28 @@ def validate_line(number: int, line: object, scope: str, seq_from: int, seq_to: 
     return table, op, row_id, seq, row
 
 
+_COLUMNS = ("school_id", "tbl", "row_id", "data", "seq", "ledger", "updated_at")
+
+
+def _upsert_sql(values: str) -> str:
+    """INSERT … ON CONFLICT DO UPDATE, which SQLite and PostgreSQL both understand."""
+    names = ", ".join(f'"{name}"' for name in _COLUMNS)
+    update = ", ".join(f'"{name}" = excluded."{name}"' for name in _COLUMNS[3:])
+    return (f'INSERT INTO "{HubRow._meta.table_name}" ({names}) VALUES {values} '
+            f'ON CONFLICT ("school_id", "tbl", "row_id") DO UPDATE SET {update}')
+
+
+def _write_rows(rows: list[tuple]) -> None:
+    """One statement for the batch: building it through the ORM cost more than writing it."""
+    cursor = database.cursor()
+    if is_sqlite(database):
+        cursor.executemany(_upsert_sql("(" + ", ".join("?" * len(_COLUMNS)) + ")"), rows)
+    else:
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, _upsert_sql("%s"), rows, page_size=len(rows))
+
+
 class _Applier:
     """pyrage's writer: gunzips, splits lines, validates and applies rows in batches."""
 
@@ -303,19 +325,15 @@ class _Applier:
             if op == "delete":
                 deletes.setdefault(table, []).append(row_id)
             else:
-                upserts.append({"school": self.school.id, "table": table, "row_id": row_id,
-                                "data": json.dumps(row, ensure_ascii=False, separators=(",", ":")),
-                                "seq": seq, "ledger": self.ledger.id, "updated_at": self.now})
+                upserts.append((self.school.id, table, row_id, json.dumps(row, ensure_ascii=False, separators=(",", ":")),
+                                seq, self.ledger.id, self.now))
         self.pending.clear()
         self.pending_bytes = 0
         for table, ids in deletes.items():
             HubRow.delete().where((HubRow.school == self.school.id) & (HubRow.table == table)
                                   & HubRow.row_id.in_(ids)).execute()
         if upserts:
-            (HubRow.insert_many(upserts)
-             .on_conflict(conflict_target=[HubRow.school, HubRow.table, HubRow.row_id],
-                          preserve=[HubRow.data, HubRow.seq, HubRow.ledger, HubRow.updated_at])
-             .execute())
+            _write_rows(upserts)
 
 
 class Hub:

@@ -49,7 +49,8 @@ def _charts(rows: list[hub_service.SchoolRow]) -> dict[str, chart_builder.Chart]
     return {
         "shares": chart_builder.share_chart(
             _("Доля победителей и призёров по школам"),
-            [(row.school.name, 100 * row.indicators.get("winners_share", 0)) for row in rows], TARGET_SHARE),
+            [(row.school.name, 100 * row.indicators.get("winners_share", 0), row.school.code or row.school.name[:12])
+             for row in rows], TARGET_SHARE),
         "levels": chart_builder.bar_chart(_("Достижения по уровням"), by_rank(totals.by_level)),
         "results": chart_builder.bar_chart(_("Достижения по результатам"), by_rank(totals.by_result),
                                            color="#2e8b57"),
