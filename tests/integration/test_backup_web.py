@@ -44,3 +44,16 @@ def test_the_warning_goes_once_every_target_has_a_fresh_copy_and_returns_when_it
 def test_only_the_administrator_sees_backups(school, client):
     login(client, "teacher1")
     assert client.get("/admin/backups").status_code == 403
+
+
+def test_the_backup_card_in_english(school, client, tmp_path):
+    from tests.conftest import post_form
+
+    school.backup.targets = [str(tmp_path / "copies"), "usb:OKEY-BACKUP"]
+    run_backups(school)
+    login(client, "admin")
+    post_form(client, "/language", {"lang": "en", "next": "/admin/backups"}, page="/admin/backups")
+    page = client.get("/admin/backups").get_data(as_text=True)
+    assert "Last good backup" in page and "USB drive «OKEY-BACKUP»" in page
+    assert f"Directory {tmp_path / 'copies'}" in page and "min ago" in page and "Next backup:" in page
+    assert "Резервные копии" not in page
