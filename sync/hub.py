@@ -100,7 +100,7 @@ def enroll(data: bytes, hub: keys.HubKeys, replace: bool = False) -> Enrolled:
                 key.public_key == body.get("previous_key")
                 and keys.verify(key.public_key, keys.unb64(document["endorsement"]), b"okey-enrolment\0" + raw)
                 for key in active)
-            if active and not endorsed and not replace:
+            if not endorsed and not replace:
                 raise SyncError(f"Школа «{school.name}» уже подключена с другим ключом, а новый ключ не заверен "
                                 "прежним. Если ключ школы утерян, проверьте файл и повторите с --replace.")
             for key in active:

@@ -240,3 +240,37 @@ def test_http_endpoint_accepts_a_bundle_and_answers_with_a_receipt(world):
     world.accept(type("Answer", (), {"receipt": response.get_data()})())
     with world.at_school():
         assert sync_state.acknowledged()[1] == result.seq_to
+
+
+def test_key_rotation_endorsed_by_the_old_key_and_replacement_after_revocation(world):
+    from sync.errors import SyncError
+    from sync.hub import enroll, enrolment_document
+
+    first = world.export("full")
+    with world.at_school():
+        from appliance.services.school import get_school
+
+        old, new = keys.rotate_school_key(world.school_settings.keys_dir)
+        school = get_school()
+        endorsed = enrolment_document(school.id.hex, school.name, school.code, new, world.hub_keys.district_key,
+                                      previous=old)
+        stranger = enrolment_document(school.id.hex, school.name, school.code, keys.new_signing_key(),
+                                      world.hub_keys.district_key)
+    with world.at_hub():
+        done = enroll(endorsed, world.hub_keys)
+        assert done.rotated and not done.created
+        with pytest.raises(SyncError, match="не заверен прежним"):
+            enroll(stranger, world.hub_keys)
+    # A bundle signed before the rotation still goes in; one signed with the new key too.
+    assert world.import_file(first.path).status == "applied"
+    world.accept(world.import_file(first.path))
+    _change_something(world, "После смены ключа")
+    second = world.export("full")
+    assert second.manifest["signer"] == keys.fingerprint(keys.public_raw(new))
+    assert world.import_file(second.path).status == "applied"
+
+    with world.at_hub():
+        revoke(world.school_id, reason="ключ утерян")
+        with pytest.raises(SyncError, match="не заверен прежним"):
+            enroll(stranger, world.hub_keys)
+        assert enroll(stranger, world.hub_keys, replace=True).rotated
