@@ -231,7 +231,7 @@ def _upsert_sql(values: str) -> str:
     """INSERT … ON CONFLICT DO UPDATE, which SQLite and PostgreSQL both understand."""
     names = ", ".join(f'"{name}"' for name in _COLUMNS)
     update = ", ".join(f'"{name}" = excluded."{name}"' for name in _COLUMNS[3:])
-    return (f'INSERT INTO "{HubRow._meta.table_name}" ({names}) VALUES {values} '
+    return (f'INSERT INTO "{HubRow._meta.table_name}" ({names}) VALUES {values} '  # nosec B608 - fixed names
             f'ON CONFLICT ("school_id", "tbl", "row_id") DO UPDATE SET {update}')
 
 
