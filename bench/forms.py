@@ -16,6 +16,8 @@ class Field:
     value: str = ""
     options: list[str] = field(default_factory=list)
     required: bool = False
+    low: str = ""  # the min and max attributes (dates, numbers)
+    high: str = ""
 
 
 @dataclass
@@ -67,7 +69,7 @@ class _Parser(HTMLParser):
                 self._form.fields.append(Field(a["name"], kind, value, [a.get("value", "on")], "required" in a))
                 return
             self._form.fields.append(Field(a["name"], kind, a.get("value", ""), [a.get("value", "on")],
-                                           "required" in a))
+                                           "required" in a, a.get("min", ""), a.get("max", "")))
         elif tag == "select" and a.get("name"):
             self._select = Field(a["name"], "select", "", [], "required" in a)
             self._form.fields.append(self._select)
@@ -124,7 +126,10 @@ def plausible(form: Form, rng: random.Random, photo: bytes) -> tuple[dict[str, s
             choices = [option for option in f.options if option]
             values[f.name] = f.value or (rng.choice(choices) if choices else "")
         elif f.kind == "date":
-            values[f.name] = (today - datetime.timedelta(days=rng.randint(1, 300))).isoformat()
+            latest = min(today, datetime.date.fromisoformat(f.high)) if f.high else today
+            earliest = max(latest - datetime.timedelta(days=300),
+                           datetime.date.fromisoformat(f.low) if f.low else datetime.date.min)
+            values[f.name] = (earliest + datetime.timedelta(days=rng.randint(0, (latest - earliest).days))).isoformat()
         elif f.kind == "number":
             values[f.name] = f.value or str(rng.randint(1, 5))
         elif f.kind in ("checkbox", "radio"):

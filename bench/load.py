@@ -36,6 +36,8 @@ STATUS: dict[str, collections.Counter] = collections.defaultdict(collections.Cou
 RETRY_AFTER_MISSING = collections.Counter()
 LOGGED_IN: list[float] = []
 GAVE_UP: list[str] = []
+REFUSALS: collections.Counter = collections.Counter()
+NOTICE = re.compile(r'class="[^"]*(?:error|notice)[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)')
 _logins = itertools.count()
 
 
@@ -122,6 +124,9 @@ class Writer(Student):
                 self._judge(response)
                 if response.status_code < 400:
                     response.failure(f"form refused: {response.status_code}")
+                if response.status_code != 503:
+                    found = NOTICE.search(response.text or "")
+                    REFUSALS[f"{response.status_code} {found.group(1).strip() if found else ''}"[:200]] += 1
         self.browse()
 
 
@@ -202,9 +207,8 @@ class _Answer:
 
 
 class BurstDevice(Device):
-    """Devices that join all at once (a class walking in) and probe every two seconds."""
-
-    wait_time = constant(2)
+    """Devices that join all at once (a class walking in): all probe in the same moment, then
+    every 30 s like the rest."""
 
     def first_probe_in(self) -> float:
         return PLAN["burst_at"]
@@ -262,7 +266,7 @@ def _figures(env: Environment, started: float) -> dict:
     for name, figures in out.items():
         figures["status"] = dict(STATUS.get(name, {}))
         figures["503_without_retry_after"] = RETRY_AFTER_MISSING.get(name, 0)
-    return {"requests": out, "logged_in": len(LOGGED_IN), "gave_up": len(GAVE_UP),
+    return {"requests": out, "logged_in": len(LOGGED_IN), "gave_up": len(GAVE_UP), "refusals": dict(REFUSALS),
             "last_login_s": (max(LOGGED_IN) - started) if LOGGED_IN else None}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Flask, Response, g, redirect, render_template, request
+from flask import Flask, Response, redirect, render_template, request
 
 from appliance.config import Settings
 from appliance.db import database
@@ -77,14 +77,14 @@ def create_captive_app(settings: Settings, plan: SegmentPlan | None = None, *, c
                             429, {"Retry-After": "10"}, content_type="text/plain; charset=utf-8")
         if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
             return too_large(None)
-        g.opened_db = database.is_closed()
         database.connect(reuse_if_open=True)
         return None
 
     @app.teardown_request
-    def close_connection(exc):
-        if g.get("opened_db") and not database.is_closed():
-            database.close()
+    def end_request(exc):
+        # The listener's threads keep their connections: opening SQLite costs more than a probe.
+        if not database.is_closed() and database.in_transaction():
+            database.rollback()
 
     @app.after_request
     def no_cache(response: Response) -> Response:

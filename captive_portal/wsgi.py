@@ -44,8 +44,11 @@ class SegmentListeners:
         self.app = app
         # Pupils upload evidence photos from their phones here: the portal's own limit applies.
         max_body = (settings.server.max_upload_mb + 1) * 1024 * 1024
+        # A class walking in means hundreds of phones connecting at once: waitress's default of
+        # 100 open connections would leave the rest waiting unanswered.
         self.http = create_server(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
-                                  ident="okey", max_request_body_size=max_body)
+                                  connection_limit=settings.server.connection_limit, ident="okey",
+                                  max_request_body_size=max_body)
         self.https = None
         if self.plan.tls:
             from cheroot.ssl.builtin import BuiltinSSLAdapter
