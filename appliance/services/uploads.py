@@ -15,6 +15,7 @@ import os
 import re
 import threading
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,14 +98,20 @@ def prepare(filename: str, data: bytes) -> Prepared:
 
 def _prepare_image(name: str, data: bytes) -> Prepared:
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe_format = probe.format
+        with warnings.catch_warnings():
+            # Pillow only warns between the limit and twice it: here that is a refusal too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
+            probe_format, (width, height) = probe.format, probe.size
             probe.verify()
         if probe_format not in _IMAGE_FORMATS:
             raise UnidentifiedImageError(probe_format)
+        if width * height > Image.MAX_IMAGE_PIXELS:
+            raise Image.DecompressionBombError(f"{width}x{height}")
         image = Image.open(io.BytesIO(data))
         image.load()
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(N_("Изображение «%(name)s» слишком большое по числу точек."), name=name) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadRefused(N_("Файл «%(name)s» не похож ни на фото, ни на PDF. Принимаются JPEG, PNG, WebP, "

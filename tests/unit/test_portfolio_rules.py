@@ -171,6 +171,11 @@ def test_uploads_checked_by_content(settings, people):
     assert big.value.status == 413
     with pytest.raises(uploads.UploadRefused, match="скрипты"):
         uploads.prepare("a.pdf", b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>")
+    # A small PNG that would unpack into 100 million pixels is refused before it is decoded.
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(bomb, "PNG")
+    with pytest.raises(uploads.UploadRefused, match="слишком большое"):
+        uploads.prepare("bomb.png", bomb.getvalue())
     assert uploads.safe_name("../../etc/passwd.jpg") == "passwd.jpg"
     assert uploads.safe_name("..\\..\\x.png") == "x.png"
     assert uploads.safe_name("../") == "файл"
