@@ -49,16 +49,24 @@ run: install
 	@echo
 	$(BIN)/okey serve --data $(DEMO_DIR) --port $(PORT)
 
+BANDIT := $(BIN)/bandit -q -c pyproject.toml -r appliance webui captive_portal sync backup
+
 test: install
 	$(BIN)/ruff check .
+	$(BANDIT)
 	$(BIN)/pytest
 
-bench: install
+# The load generator (locust) is needed by the benchmarks only.
+.stamps/bench-deps: setup.cfg | $(BIN)/okey
+	$(BIN)/pip install -q -e '.[test,bench]'
+	@mkdir -p .stamps && touch $@
+
+bench: install .stamps/bench-deps
 	$(BIN)/python -m bench
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -c pyproject.toml -r appliance webui captive_portal sync backup
+	$(BANDIT)
 
 clean:
 	rm -rf $(VENV) .stamps build *.egg-info var tests/artifacts .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ class SchoolSettings:
 
 @dataclass
 class ServerSettings:
-    host: str = "0.0.0.0"  # noqa: S104 - the portal serves the school LAN and the segment
+    host: str = "0.0.0.0"  # noqa: S104  # nosec B104 - the portal serves the school LAN and the segment
     port: int = 8080
     threads: int = 8
     # Open connections waitress keeps (phones hold theirs open between pages); beyond this,

@@ -75,8 +75,9 @@ def change_trigger_sql(table: str) -> list[str]:
                            ("DELETE", "OLD", "delete")):
         name = f"sync_{table}_{event.lower()}"
         statements.append(f'DROP TRIGGER IF EXISTS "{name}"')
+        # Table names come from the models, never from input.
         statements.append(
-            f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '
+            f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '  # nosec B608
             f"DELETE FROM sync_change WHERE tbl = '{table}' AND row_id = {ref}.id; "
             f"INSERT INTO sync_change (tbl, row_id, op, at) "
             f"VALUES ('{table}', {ref}.id, '{op}', strftime('%Y-%m-%d %H:%M:%S', 'now')); "

@@ -79,7 +79,7 @@ def _person(rng: random.Random, female: bool, surname: str | None = None) -> tup
 
 def create_demo_school(password: str | None = None, seed: int = 619) -> DemoSchool:
     """Fill an empty database with the demo school. Without a password, generate them."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - reproducible demo names, not secrets
     now = utcnow()
     with database.atomic():
         school = school_service.ensure_school(DEMO_SCHOOL, DEMO_CODE)
