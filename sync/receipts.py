@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from appliance.models.changes import instance_id
 from appliance.services import sync_state
 from sync import keys
 from sync.bundle import canonical
@@ -51,7 +52,8 @@ def accept_receipt(data: bytes, school_id: str) -> tuple[dict, bool]:
     if fields.get("school_id") != school_id:
         raise SyncError("Квитанция относится к другой школе: она не принята.")
     moved = False
-    if fields.get("status") in ACKNOWLEDGING:
+    # A receipt for the database this one was restored from acknowledges nothing here.
+    if fields.get("status") in ACKNOWLEDGING and fields.get("instance_id") == instance_id():
         moved = sync_state.acknowledge(fields["instance_id"], int(fields["seq_to"]),
                                        datetime.datetime.fromisoformat(fields["received_at"]),
                                        str(fields.get("scope", "")))

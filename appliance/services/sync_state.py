@@ -46,7 +46,8 @@ def acknowledge(instance: str, seq: int, at: datetime.datetime, scope: str = "")
         set_meta(_ACKED_SCOPE, scope)
     set_meta(_ACKED_INSTANCE, instance)
     set_meta(_ACKED_SEQ, str(seq))
-    set_pending([item for item in pending() if item["instance"] != instance or item["seq_to"] > seq])
+    # What this receipt covers, and bundles of an earlier database instance, need no receipt any more.
+    set_pending([item for item in pending() if item["instance"] == instance and item["seq_to"] > seq])
     return True
 
 

@@ -185,3 +185,14 @@ def test_restored_appliance_continues_with_a_complete_snapshot(world):
     assert ("achievement", lost.id.hex) not in rows
     assert ("user", student.id.hex) in rows
     assert world.hub_school().instance_id == result.manifest["instance_id"]
+
+
+def test_receipt_of_the_database_before_a_restore_acknowledges_nothing(world):
+    first = world.export("full")
+    outcome = world.import_file(first.path)
+    with world.at_school():
+        new_instance_id()
+    world.accept(outcome)
+    with world.at_school():
+        assert sync_state.acknowledged() == ("", 0)
+    assert world.export("full").manifest["base"]
