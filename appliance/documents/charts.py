@@ -66,7 +66,7 @@ def _base(kind, title: str, width: int = 440, height: int = 400, **options):
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:.1f}".replace(".", ",") if value % 1 else str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def _short(label: str, width: int = 18) -> str:
