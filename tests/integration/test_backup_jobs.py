@@ -290,3 +290,18 @@ def test_a_crafted_manifest_cannot_point_outside_the_backup(school, tmp_path):
         else:
             raise AssertionError(f"a manifest with {field}={value!r} was accepted")
         assert not (tmp_path / f"r-{field}" / "okey.db").exists()
+
+
+def test_the_log_tells_each_step_in_one_line(school, tmp_path, caplog):
+    import logging
+
+    school.backup.targets = [str(tmp_path / "t"), "usb:OKEY-NOT-PLUGGED"]
+    with caplog.at_level(logging.INFO, logger="okey.backup"):
+        nightly(school)
+    lines = [record.getMessage() for record in caplog.records if record.name == "okey.backup"]
+    assert all("\n" not in line for line in lines)
+    expected = ("backup: database copied", f"backup: {tmp_path / 't'}: written", f"backup: {tmp_path / 't'}: verified",
+                "backup: usb:OKEY-NOT-PLUGGED: failed: Флешка с меткой «OKEY-NOT-PLUGGED» не подключена.",
+                f"backup: {tmp_path / 't'}: restore test of")
+    for start in expected:
+        assert sum(line.startswith(start) for line in lines) == 1, (start, lines)
