@@ -50,11 +50,14 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
                       replace_existing=True, next_run_time=datetime.datetime.now(datetime.UTC))
     if settings.backup.enabled:
         from appliance.services.backups import parse_time
-        from backup.jobs import nightly
+        from backup.jobs import catch_up, nightly
 
         hour, minute = parse_time(settings.backup.time)
         scheduler.add_job(with_database(lambda: nightly(settings), "backup"), "cron", hour=hour, minute=minute,
                           id="backup", replace_existing=True)
+        scheduler.add_job(with_database(lambda: catch_up(settings), "backup-catch-up"), "interval", hours=1,
+                          next_run_time=datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=10),
+                          id="backup-catch-up", replace_existing=True)
     from sync.jobs import nightly as sync_nightly
     from sync.transport import sync_settings
 

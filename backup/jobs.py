@@ -212,3 +212,17 @@ def nightly(settings: Settings) -> None:
     for result in results:
         if result.ok and restore_test_due(settings, result.spec):
             run_restore_test(settings, result.spec, result.path)
+
+
+# A server switched off at night misses the nightly run; a copy is then made during the day.
+CATCH_UP_AFTER = datetime.timedelta(hours=26)
+
+
+def catch_up(settings: Settings) -> bool:
+    """Run the nightly job now if no backup has been attempted for more than a day; True if it ran."""
+    last = operations.latest(BACKUP)
+    if last is not None and utcnow() - last.started_at < CATCH_UP_AFTER:
+        return False
+    log.info("backup: no backup for more than a day, catching up now")
+    nightly(settings)
+    return True

@@ -305,3 +305,18 @@ def test_the_log_tells_each_step_in_one_line(school, tmp_path, caplog):
                 f"backup: {tmp_path / 't'}: restore test of")
     for start in expected:
         assert sum(line.startswith(start) for line in lines) == 1, (start, lines)
+
+
+def test_a_missed_night_is_caught_up_during_the_day_once(school, tmp_path):
+    from appliance.scheduler import build_scheduler
+    from backup.jobs import catch_up
+
+    school.backup.targets = [str(tmp_path / "t")]
+    assert catch_up(school)  # never backed up: now
+    assert not catch_up(school)  # one attempt in the last day is enough
+    day_and_a_half = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=36)
+    JobRun.update(started_at=day_and_a_half).where(JobRun.kind == backup_status.BACKUP).execute()
+    assert catch_up(school)
+    assert JobRun.select().where(JobRun.kind == backup_status.BACKUP, JobRun.ok == True).count() == 2  # noqa: E712
+    job = build_scheduler(school).get_job("backup-catch-up")
+    assert str(job.trigger) == "interval[1:00:00]"
