@@ -355,8 +355,7 @@ class Hub:
         except BundleRejected as exc:
             return self._reject(exc, manifest, school, source)
         except (OSError, pyrage.DecryptError) as exc:
-            if manifest is None:
-                raise
+            # age refuses a damaged or cut chunk; a dropped upload ends the stream early.
             why = ("Пакет повреждён или обрезан: расшифровка не прошла проверку целостности."
                    if "decrypt" in str(exc).lower() else f"Пакет не дочитан: {exc}.")
             return self._reject(BundleRejected(why), manifest, school, source)
@@ -420,7 +419,7 @@ class Hub:
 
     def _decide_and_apply(self, stream: BinaryIO, manifest: bundle.Manifest, school: HubSchool,
                           source: str) -> ImportOutcome:
-        with database.atomic():
+        with self._transaction():
             self._lock(school)
             school = HubSchool.get_by_id(school.id)
             decision = self._decide(manifest, school)
@@ -457,6 +456,10 @@ class Hub:
             outcome = self._answer(entry, manifest, school, 200, rows)
         self._release_held(school.id)
         return outcome
+
+    def _transaction(self):
+        # SQLite: take the write lock at once, so two uploads queue instead of deadlocking.
+        return database.atomic("IMMEDIATE") if is_sqlite(database) else database.atomic()
 
     def _lock(self, school: HubSchool) -> None:
         """One import per school at a time (SQLite serialises writers by itself)."""
