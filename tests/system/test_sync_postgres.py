@@ -4,12 +4,14 @@ scopes, a duplicate, a refusal, and the `okey hub` commands against it."""
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 
 import pytest
 
 from appliance.models.hub import HubRow
 from appliance.models.people import User
-from tests.conftest import DEMO_PASSWORD, run_okey
+from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, run_okey
 from tests.sync_fixtures import World, postgres_fixture  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.system
@@ -85,3 +87,19 @@ def test_hub_commands_on_postgres(postgres, tmp_path):
     assert "Применено строк: 0" in run_okey("hub", "import", str(newest), data_dir=hub).stdout
     listing = run_okey("hub", "schools", data_dir=hub).stdout
     assert "Снимок принят" in listing
+
+    # `okey serve` of a hub on PostgreSQL: the upload endpoint answers with a signed receipt.
+    server = LiveServer(hub, free_port())
+    server.start()
+    try:
+        request = urllib.request.Request(server.url + "/sync/bundle", data=newest.read_bytes(), method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        assert answer["receipt"]["status"] == "duplicate"
+        # The first bundle is older than what the hub holds now: a replay, refused.
+        request = urllib.request.Request(server.url + "/sync/bundle", data=bundle.read_bytes(), method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)  # noqa: S310 - the test's own loopback server
+        assert refused.value.code == 409 and "Повтор старого пакета" in json.loads(refused.value.read())["error"]
+    finally:
+        server.stop()
