@@ -55,8 +55,11 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def _load(plan: dict, work: Path, timeout: float) -> dict:
-    """Run one scenario in the locust process and read its figures."""
+def _load(plan: dict, work: Path, timeout: float, server=None) -> dict:
+    """Run one scenario in the locust process and read its figures (with the server's CPU time
+    per answered request when the server is given)."""
+    if server is not None:
+        plan["server_pid"] = server.process.pid
     plan_path = work / f"plan-{plan['scenario']}.json"
     plan["out"] = str(work / f"load-{plan['scenario']}.json")
     plan_path.write_text(json.dumps(plan, ensure_ascii=False))
@@ -101,7 +104,7 @@ def _row(name: str, figures: dict, key: str, load: str, ceiling: float | None, r
                p50=entry.get("p50_ms"), p95=entry.get("p95_ms"), p99=entry.get("p99_ms"),
                errors=entry.get("failures", 0), busy=busy,
                server_errors=sum(n for code, n in status.items() if code.startswith("5") and code != "503"),
-               rss_mb=rss, note=note, raw=figures)
+               rss_mb=rss, cpu_ms=figures.get("cpu_ms"), note=note, raw=figures)
 
 
 def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
@@ -115,7 +118,7 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
     if "ceiling" in selected:
         server = hello_server(free_port(), THREADS, work / "hello.log").start()
         try:
-            figures = _load({"scenario": "ceiling", "host": server.url, "users": 50, "duration": seconds}, work, 300)
+            figures = _load({"scenario": "ceiling", "host": server.url, "users": 50, "duration": seconds}, work, 300, server)
         finally:
             server.stop()
         rows.append(_row("1 ceiling: WSGI hello", figures, "hello", "50 connections", None, server.peak_rss_mb()))
@@ -138,14 +141,17 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
         if "browse" in selected:
             server.reset_peak()
             figures = _load({**base, "scenario": "browse", "users": 200, "spawn_rate": 50,
-                             "duration": seconds}, work, 300)
+                             "duration": seconds}, work, 300, server)
             rows.append(_row("2 browsing", figures, "page", "200 students", ceiling, server.peak_rss_mb(),
                              f"{len(pages)} pages: {' '.join(pages)}"))
+            if "chart" in figures["requests"]:
+                rows.append(_row("2 … charts on those pages", figures, "chart", "SVG pictures", ceiling,
+                                 server.peak_rss_mb()))
         if "storm" in selected:
             server.reset_peak()
             users, rate = (60, 10) if quick else (300, 5)
             figures = _load({**base, "scenario": "storm", "users": users, "spawn_rate": rate, "duration": 240,
-                             "students": students[200:]}, work, 300)
+                             "students": students[200:]}, work, 300, server)
             last = figures.get("last_login_s")
             rows.append(_row("3 login storm", figures, "login", f"{users} in {users // rate} s", None,
                              server.peak_rss_mb(), f"{figures['logged_in']}/{users} in, the last after "
@@ -156,21 +162,21 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
             photo.write_bytes(_photo())
             plan = {**base, "scenario": "writes", "writers": 50, "users": 150, "spawn_rate": 50,
                     "duration": seconds, "write": write, "photo": str(photo)}
-            figures = _load(plan, work, 300) if write else {"requests": {}}
+            figures = _load(plan, work, 300, server) if write else {"requests": {}}
             what = f"{write['action']} with a {photo.stat().st_size // 1024} KB photo" if write else "no form found"
             rows.append(_row("4 writes", figures, "write", "50 writing", None, server.peak_rss_mb(), what))
             rows.append(_row("4 … browsing meanwhile", figures, "page", "150 browsing", None, server.peak_rss_mb()))
         if "probes" in selected:
             server.reset_peak()
             quiet = _load({**base, "scenario": "browse_light", "users": 50, "spawn_rate": 50, "duration": seconds},
-                          work, 300)
+                          work, 300, server)
             rows.append(_row("5 portal alone", quiet, "page", "50 students, pauses 0.5–2 s", None,
                              server.peak_rss_mb()))
             server.reset_peak()
             figures = _load({**base, "scenario": "probes", "devices": 1000 if not quick else 200,
                              "burst": 300 if not quick else 50, "burst_at": seconds // 2, "users": 50,
                              "segment_host": f"http://127.0.0.1:{segment_port}",
-                             "duration": seconds + 15}, work, 300)
+                             "duration": seconds + 15}, work, 300, server)
             rows.append(_row("5 captive probes", figures, "probe", "1,000 phones / 30 s + 300 at once", None,
                              server.peak_rss_mb()))
             rows.append(_row("5 … portal meanwhile", figures, "page", "50 students", None, server.peak_rss_mb()))

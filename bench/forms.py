@@ -36,6 +36,7 @@ class _Parser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.links: list[str] = []
+        self.images: list[str] = []
         self.nav_links: list[str] = []
         self._nav_depth = 0
         self._form: Form | None = None
@@ -46,6 +47,8 @@ class _Parser(HTMLParser):
         a = {key: value or "" for key, value in attrs}
         if tag == "nav":
             self._nav_depth += 1
+        elif tag == "img" and a.get("src"):
+            self.images.append(a["src"])
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
             if self._nav_depth:
@@ -105,6 +108,12 @@ def parse(html: str) -> _Parser:
 
 def forms(html: str) -> list[Form]:
     return parse(html).forms
+
+
+def drawn_images(html: str) -> list[str]:
+    """Pictures the page draws on the server (charts); the browser fetches them with the page.
+    Static files are left out: the browser keeps those."""
+    return [src for src in parse(html).images if src.startswith("/") and not src.startswith("/static/")]
 
 
 def nav_links(html: str) -> list[str]:

@@ -23,6 +23,7 @@ import time  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
 import gevent  # noqa: E402
+import psutil  # noqa: E402
 from locust import FastHttpUser, User, between, constant, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 from locust.stats import StatsEntry  # noqa: E402
@@ -85,6 +86,11 @@ class Student(FastHttpUser):
         path = self.rng.choice(PLAN["pages"])
         with self.client.get(path, name=f"page {path}", catch_response=True) as response:
             self._judge(response)
+            html = response.text if response.status_code == 200 else ""
+        # Like a browser: the charts on the page are pictures of their own, drawn for each view.
+        for src in forms.drawn_images(html or ""):
+            with self.client.get(src, name="chart", catch_response=True) as picture:
+                self._judge(picture)
 
     def _judge(self, response) -> None:
         if response.status_code == 503 and response.headers.get("Retry-After"):
@@ -270,6 +276,14 @@ def _figures(env: Environment, started: float) -> dict:
             "last_login_s": (max(LOGGED_IN) - started) if LOGGED_IN else None}
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds the server under test has used (user and system), when its pid is known."""
+    if not PLAN.get("server_pid"):
+        return None
+    times = psutil.Process(PLAN["server_pid"]).cpu_times()
+    return times.user + times.system
+
+
 def _wait_for_logins(students: int, limit: float) -> None:
     deadline = time.monotonic() + limit
     while len(LOGGED_IN) + len(GAVE_UP) < students and time.monotonic() < deadline:
@@ -288,6 +302,7 @@ def main(path: str) -> None:
     total = sum(cls.fixed_count for cls in classes)
     runner.start(total, spawn_rate=PLAN.get("spawn_rate", total))
     students = sum(cls.fixed_count for cls in classes if issubclass(cls, Student))
+    cpu_before = _server_cpu()
     if PLAN["scenario"] == "storm":
         gevent.spawn_later(PLAN["duration"], runner.quit)
         _wait_for_logins(students, PLAN["duration"])
@@ -299,9 +314,13 @@ def main(path: str) -> None:
         STATUS.clear()
         RETRY_AFTER_MISSING.clear()
         started = time.monotonic()
+        cpu_before = _server_cpu()
         gevent.spawn_later(PLAN["duration"], runner.quit)
     runner.greenlet.join()
     result = _figures(env, started)
+    answered = sum(entry["requests"] for name, entry in result["requests"].items() if name != "page")
+    if cpu_before is not None and answered:
+        result["cpu_ms"] = (_server_cpu() - cpu_before) * 1000 / answered
     result["elapsed_s"] = time.monotonic() - started
     with open(PLAN["out"], "w", encoding="utf-8") as fh:
         json.dump(result, fh, ensure_ascii=False, indent=1)

@@ -5,6 +5,7 @@ graduation document; a parent's consent."""
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
@@ -13,6 +14,8 @@ from flask_login import current_user
 
 from appliance.documents.charts import STUDENT_CHARTS, student_charts
 from appliance.documents.portfolio_pdf import render_portfolio
+from appliance.models.changes import current_sequence
+from appliance.models.people import User
 from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
@@ -302,7 +305,14 @@ def chart(student_id: str, kind: str):
     student = access.student_for(_me(), student_id)
     if kind not in STUDENT_CHARTS:
         abort(404)
-    return svg_response(student_charts(student, only=(kind,))[kind].svg)
+    return svg_response(_chart_svg(student.id.hex, kind, current_sequence(), datetime.date.today()))
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_svg(student_id: str, kind: str, sequence: int, today: datetime.date) -> str:
+    """Drawing a chart costs more than a whole page; a picture is drawn again only after a
+    change anywhere in the school's data (the change sequence moved) or on a new day."""
+    return student_charts(User.get_by_id(student_id), today=today, only=(kind,))[kind].svg
 
 
 def svg_response(svg: str) -> Response:
