@@ -18,7 +18,6 @@ ACTIONS = {
     "account.activate": N_("Активация по коду"),
     "account.change_password": N_("Смена пароля"),
     "account.reset_password": N_("Сброс пароля администратором"),
-    "account.role": N_("Смена роли"),
     "users.import": N_("Импорт списков"),
     "cards.print": N_("Печать карточек входа"),
     "export": N_("Выгрузка данных"),
