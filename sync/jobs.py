@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import Settings
-from appliance.services import operations, sync_state
+from appliance.services import audit, operations, sync_state
 from appliance.services.school import get_school
 from sync import receipts
 from sync.errors import SyncError
@@ -61,6 +61,9 @@ def run_export(settings: Settings, out_dirs: list[Path] | None = None, scope: st
         operations.finish(run, False, error=exc.message)
         raise
     path = report.result.path
+    # Data leaving the building is a security event: the journal says what and how much.
+    audit.record("export", actor="sync", detail=f"district scope={report.result.manifest['scope']} "
+                 f"rows={report.result.rows} seq={report.result.seq_from}-{report.result.seq_to} {path.name}")
     for directory in out_dirs:
         report.copies.append(copy_to(path, directory))
     if send:

@@ -18,6 +18,10 @@ def test_district_storage_carries_bundles_there_and_receipts_back(world, tmp_pat
         report = run_export(world.school_settings)
         [copy] = [p for p in report.copies if p.parent == storage]
         assert any("Флешка «/nonexistent-okey-drive» не подключена" in p for p in report.problems)
+        from appliance.models.audit import AuditLog
+
+        entry = AuditLog.select().where(AuditLog.action == "export").get()
+        assert "district scope=analytics" in entry.detail and copy.name in entry.detail
         run = JobRun.select().order_by(JobRun.id.desc()).first()
         assert run.kind == sync_state.EXPORT_JOB and run.ok is False and "Флешка" in run.error
         assert len(sync_state.pending()) == 1
