@@ -217,6 +217,8 @@ def hub_init(ctx, data, database_url, name, login, password):
         if database_url:
             lines += ["[database]", f'url = "{database_url}"', ""]
         config.write_text("\n".join(lines), encoding="utf-8")
+    elif database_url and database_url not in config.read_text(encoding="utf-8"):
+        raise click.ClickException(f"В {config} уже есть настройки хаба: адрес базы меняют там, в разделе [database].")
     hub_keys = keys.create_hub_keys(settings.keys_dir)
     settings = _open(ctx, data, create=True)
     settings.secret_key()
