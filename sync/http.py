@@ -29,7 +29,14 @@ def upload() -> Response:
         hub_keys = keys.load_hub_keys(settings.keys_dir)
     except SyncError:
         return _error("Этот сервер не хаб района: пакеты выгрузки сюда не принимаются.", 404)
-    outcome = Hub(hub_keys, settings.data_dir).import_stream(request.stream, source=request.remote_addr or "")
+    hub = Hub(hub_keys, settings.data_dir)
+    source = request.remote_addr or ""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        outcome = hub.refuse(f"Пакет больше {limit // (1024 * 1024)} МБ, которые принимает хаб: отвезите его "
+                             "на флешке (okey hub import) или увеличьте [server] max_upload_mb.", 413, source)
+    else:
+        outcome = hub.import_stream(request.stream, source=source)
     if outcome.receipt is None:
         return _error(outcome.message, outcome.http_status)
     return Response(outcome.receipt, status=outcome.http_status, mimetype="application/json")

@@ -360,6 +360,10 @@ class Hub:
                    if "decrypt" in str(exc).lower() else f"Пакет не дочитан: {exc}.")
             return self._reject(BundleRejected(why), manifest, school, source)
 
+    def refuse(self, message: str, status: int, source: str = "") -> ImportOutcome:
+        """Refuse an upload before reading it (too big), with a ledger entry like any other."""
+        return self._reject(BundleRejected(message, status), None, None, source)
+
     def import_file(self, path: Path) -> ImportOutcome:
         with open(path, "rb") as stream:
             return self.import_stream(stream, source=path.name)

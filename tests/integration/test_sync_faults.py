@@ -274,3 +274,18 @@ def test_key_rotation_endorsed_by_the_old_key_and_replacement_after_revocation(w
         with pytest.raises(SyncError, match="не заверен прежним"):
             enroll(stranger, world.hub_keys)
         assert enroll(stranger, world.hub_keys, replace=True).rotated
+
+
+def test_upload_bigger_than_the_hub_takes_is_refused_before_reading(world):
+    from appliance.server import build_wsgi_app
+
+    with world.at_hub():
+        app = build_wsgi_app(world.hub_settings)
+        app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+        response = app.test_client().post("/sync/bundle", data=b"\0" * (1024 * 1024 + 1),
+                                          headers={"Content-Type": "application/octet-stream"})
+    assert response.status_code == 413
+    answer = json.loads(response.get_data(as_text=True))
+    assert "больше 1 МБ" in answer["error"] and "okey hub import" in answer["error"]
+    entry = world.ledger()[-1]
+    assert entry.status == "rejected" and entry.message == answer["error"]
