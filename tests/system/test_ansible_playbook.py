@@ -271,6 +271,24 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
+@pytest.fixture(scope="session")
+def newer_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The same checkout with the next version number: what an upgrade installs."""
+    parts = __version__.split(".")
+    version = ".".join([*parts[:-1], str(int(parts[-1]) + 1)])
+    source = tmp_path_factory.mktemp("newer") / "okey"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "var", "tests", "bench", ".stamps", "deploy"))
+    init = source / "appliance" / "__init__.py"
+    init.write_text(init.read_text().replace(f'__version__ = "{__version__}"', f'__version__ = "{version}"'))
+    assert version in init.read_text()
+    out = source.parent / "wheel"
+    subprocess.run([str(BIN / "python"), "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+                   check=True, capture_output=True, timeout=600)
+    (found,) = out.glob(f"okey_school-{version}-*.whl")
+    return found, version
+
+
 def write_vault(tmp: Path, inventory: Path, secrets: dict[str, str]) -> list[str]:
     """Secrets the way the guide says: a vault file next to group_vars, encrypted."""
     password = tmp / "vault-pass"
@@ -287,7 +305,8 @@ def write_vault(tmp: Path, inventory: Path, secrets: dict[str, str]) -> list[str
 @pytest.mark.system
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, wheel: Path) -> None:
+def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, wheel: Path,
+                                         newer_wheel: tuple[Path, str]) -> None:
     inventory = example_inventory(tmp_path, debian_root)
     district_key = new_district_key()
     vault_args = write_vault(tmp_path, inventory, {
@@ -319,6 +338,20 @@ def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, whee
     assert second.returncode == 0, out2[-6000:]
     counts = recap(out2)
     assert counts["changed"] == 0 and counts["failed"] == 0, out2[-6000:]
+
+    # An upgrade is the same playbook with a newer wheel; the school's data stays.
+    (debian_root / "tmp/admin.csv").write_text("Роль;ФИО;Логин\nадминистратор;Петрова Анна Ивановна;petrova\n")
+    in_root(debian_root, "runuser", "-u", "okey", "--", "okey", "users", "import", "/tmp/admin.csv")
+    wheel_path, version = newer_wheel
+    upgrade = tmp_path / "upgrade.json"
+    upgrade.write_text(json.dumps({**json.loads(extra.read_text()), "okey_app_wheel": str(wheel_path)}))
+    third = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{upgrade}", *vault_args)
+    out3 = third.stdout + third.stderr
+    assert third.returncode == 0, out3[-6000:]
+    assert recap(out3)["changed"] > 0
+    assert in_root(debian_root, "okey", "--version").stdout.strip() == f"okey {version}"
+    kept = in_root(debian_root, "runuser", "-u", "okey", "--", "okey", "users", "reset-password", "petrova")
+    assert "Петрова Анна Ивановна" in kept.stdout
 
 
 def in_root(root: Path, *argv: str) -> subprocess.CompletedProcess:
