@@ -8,6 +8,7 @@ with the downloaded .deb files and pip's cache, so later runs only unpack and co
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -197,20 +198,26 @@ def remove_root(path: Path) -> None:
 
 def cached_root_tar() -> Path:
     """Make the debootstrap root once; later runs reuse the tar."""
-    if ROOT_TAR.exists():
-        return ROOT_TAR
     CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test runs at once build it once
+        if not ROOT_TAR.exists():
+            build_root_tar()
+    return ROOT_TAR
+
+
+def build_root_tar() -> None:
     build = CACHE / "bookworm-root.build"
     remove_root(build)
     try:
-        subprocess.run(["debootstrap", "--include=python3,python3-apt,ca-certificates", "bookworm", str(build),
-                        debian_mirror()], check=True, capture_output=True, timeout=1800)
+        made = subprocess.run(["debootstrap", "--include=python3,python3-apt,ca-certificates", "bookworm", str(build),
+                               debian_mirror()], capture_output=True, text=True, timeout=1800)
+        assert made.returncode == 0, (made.stdout + made.stderr)[-3000:]
         partial = ROOT_TAR.with_suffix(".tar.partial")
         subprocess.run(["tar", "-C", str(build), "--numeric-owner", "-cf", str(partial), "."], check=True, timeout=600)
         partial.rename(ROOT_TAR)
     finally:
         remove_root(build)
-    return ROOT_TAR
 
 
 def use_host_package_sources(root: Path) -> None:
