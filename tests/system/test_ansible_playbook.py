@@ -312,7 +312,7 @@ def write_vault(tmp: Path, inventory: Path, secrets: dict[str, str]) -> list[str
 @pytest.mark.system
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, wheel: Path,
+def test_converge_into_debian_root(tmp_path: Path, debian_root: Path, wheel: Path,
                                          newer_wheel: tuple[Path, str]) -> None:
     inventory = example_inventory(tmp_path, debian_root)
     district_key = new_district_key()
@@ -359,6 +359,21 @@ def test_converge_into_debian_root_twice(tmp_path: Path, debian_root: Path, whee
     assert in_root(debian_root, "okey", "--version").stdout.strip() == f"okey {version}"
     kept = in_root(debian_root, "runuser", "-u", "okey", "--", "okey", "users", "reset-password", "petrova")
     assert "Петрова Анна Ивановна" in kept.stdout
+
+    # Turning features off removes what they installed and leaves working settings.
+    off = tmp_path / "off.json"
+    off.write_text(json.dumps({**json.loads(upgrade.read_text()), "segment_enabled": False,
+                               "backup_enabled": False, "district_enabled": False}))
+    fourth = run_playbook(tmp_path, inventory / "hosts.yml", "-e", f"@{off}", *vault_args)
+    assert fourth.returncode == 0, (fourth.stdout + fourth.stderr)[-6000:]
+    settings = load_settings(debian_root / "etc/okey/okey.toml", environ={})
+    assert settings.segment.interface == "" and settings.backup.enabled is False and "sync" not in settings.extra
+    assert settings.school.code == "school-17"
+    for gone in ("etc/okey/segment", "etc/network/interfaces.d/okey-segment", "etc/okey/district.key",
+                 "etc/systemd/system/okey-segment-dnsmasq.service", "etc/systemd/system/okey.service.d/backup.conf",
+                 "etc/systemd/system/multi-user.target.wants/okey-segment-dnsmasq.service"):
+        assert not (debian_root / gone).exists(), gone
+    assert "okey-backup" not in (debian_root / "etc/fstab").read_text()
 
 
 def in_root(root: Path, *argv: str) -> subprocess.CompletedProcess:
