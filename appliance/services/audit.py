@@ -21,11 +21,14 @@ ACTIONS = {
     "users.import": N_("Импорт списков"),
     "cards.print": N_("Печать карточек входа"),
     "export": N_("Выгрузка данных"),
+    # Runs of background jobs: "<JobRun kind>.ok" and ".failed" (services/operations.py records them).
     "backup.ok": N_("Резервная копия сделана"),
     "backup.failed": N_("Резервная копия не сделана"),
+    "backup-restore-test.ok": N_("Пробное восстановление прошло"),
+    "backup-restore-test.failed": N_("Пробное восстановление не прошло"),
+    "sync-export.ok": N_("Выгрузка в район сделана"),
+    "sync-export.failed": N_("Выгрузка в район не сделана"),
     "backup.restore": N_("Восстановление из резервной копии"),
-    "restore_test.ok": N_("Пробное восстановление прошло"),
-    "restore_test.failed": N_("Пробное восстановление не прошло"),
 }
 
 
