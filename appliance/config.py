@@ -38,6 +38,10 @@ class ServerSettings:
     # Open connections waitress keeps (phones hold theirs open between pages); beyond this,
     # new ones wait unanswered. Idle ones are cheap: they cost no thread.
     connection_limit: int = 1000
+    # Processes answering requests. Python runs one process on one core at a time: set this to
+    # the number of cores (2 on a small server) to use them all. Background jobs, the Wi-Fi
+    # segment and the announcement stay in the first process.
+    workers: int = 1
     # The address printed on login cards and in QR codes.
     public_url: str = "http://okey.local:8080"
     announce: bool = True

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import resource
 import signal
+import socket
 import sys
+import threading
+import time
 
 from waitress.server import create_server
 
@@ -55,17 +60,51 @@ def _allow_open_files(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
+def _fork_worker(app, listener: socket.socket, options: dict) -> int:
+    """A process that answers requests on the shared socket until told to stop; returns its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    status, parent = 0, os.getppid()
+    try:
+        server = create_server(app, sockets=[listener], **options)
+        signal.signal(signal.SIGTERM, lambda signum, frame: server.close())
+
+        def follow_parent() -> None:
+            # The first process was killed outright: do not go on serving alone.
+            while os.getppid() == parent:
+                time.sleep(1)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=follow_parent, daemon=True).start()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the first process, which stops us
+        with contextlib.suppress(OSError):  # the socket closed by the signal handler
+            server.run()
+    except BaseException:
+        log.exception("worker process failed")
+        status = 1
+    finally:
+        os._exit(status)
+
+
 def run(settings: Settings) -> None:
     configure_logging()
     app = build_wsgi_app(settings)
-    segment = build_segment_server(settings, app) if settings.segment.interface else None
     _allow_open_files(settings.server.connection_limit + 200)
-    server = create_server(app, host=settings.server.host, port=settings.server.port,
-                           threads=settings.server.threads, ident="okey",
-                           connection_limit=settings.server.connection_limit,
-                           # Flask refuses bodies over the upload limit with a Russian page (it reads
-                           # Content-Length first); waitress cuts off only the absurd ones.
-                           max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)
+    options = dict(threads=settings.server.threads, ident="okey", connection_limit=settings.server.connection_limit,
+                   # Flask refuses bodies over the upload limit with a Russian page (it reads
+                   # Content-Length first); waitress cuts off only the absurd ones.
+                   max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)
+    workers: list[int] = []
+    if settings.server.workers > 1:
+        # One listening socket shared by several processes; the kernel hands each connection
+        # to one of them. Forked before any thread or database connection exists.
+        listener = socket.create_server((settings.server.host, settings.server.port), backlog=1024)
+        workers = [_fork_worker(app, listener, options) for _ in range(settings.server.workers - 1)]
+        server = create_server(app, sockets=[listener], **options)
+    else:
+        server = create_server(app, host=settings.server.host, port=settings.server.port, **options)
+    segment = build_segment_server(settings, app) if settings.segment.interface else None
     scheduler = build_scheduler(settings)
     announcer = None
     if settings.server.announce:
@@ -80,6 +119,9 @@ def run(settings: Settings) -> None:
         server.close()
         if segment:
             segment.close()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -103,4 +145,7 @@ def run(settings: Settings) -> None:
         if announcer:
             announcer.stop()
         scheduler.shutdown(wait=False)
+        for pid in workers:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
         log.info("stopped")

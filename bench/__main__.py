@@ -183,7 +183,23 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
         rows.append(Row(scenario="6 server memory after all", load="okey serve", rss_mb=server.peak_rss_mb()))
     finally:
         server.stop()
+    if "browse" in selected:
+        rows += _browse_with_workers(work, env, base, seconds, ceiling)
     return rows
+
+
+def _browse_with_workers(work: Path, env: dict, base: dict, seconds: int, ceiling: float | None) -> list[Row]:
+    """Browsing again with two worker processes (server.workers = 2): both cores for the portal."""
+    port = free_port()
+    env = {**env, "OKEY_SERVER__WORKERS": "2", "OKEY_SEGMENT__INTERFACE": ""}
+    server = okey_server(work / "school", port, env, work / "okey-serve-2.log").start()
+    try:
+        figures = _load({**base, "host": server.url, "scenario": "browse", "users": 200, "spawn_rate": 50,
+                         "duration": seconds}, work, 300, server)
+        return [_row("2 browsing, 2 processes", figures, "page", "200 students", ceiling, server.peak_rss_mb(),
+                     "server.workers = 2")]
+    finally:
+        server.stop()
 
 
 def _settings(data_dir: Path):

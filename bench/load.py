@@ -280,8 +280,8 @@ def _server_cpu() -> float | None:
     """CPU seconds the server under test has used (user and system), when its pid is known."""
     if not PLAN.get("server_pid"):
         return None
-    times = psutil.Process(PLAN["server_pid"]).cpu_times()
-    return times.user + times.system
+    server = psutil.Process(PLAN["server_pid"])
+    return sum(t.user + t.system for t in (p.cpu_times() for p in (server, *server.children())))
 
 
 def _wait_for_logins(students: int, limit: float) -> None:

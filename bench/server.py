@@ -61,9 +61,11 @@ class ServerProcess:
         proc = psutil.Process(self.process.pid)
         while not self._stop.is_set():
             try:
-                self._peak = max(self._peak, proc.memory_info().rss)
+                # With several worker processes, the memory of all of them.
+                rss = sum(p.memory_info().rss for p in (proc, *proc.children()))
             except psutil.Error:
                 return
+            self._peak = max(self._peak, rss)
             time.sleep(0.1)
 
     def reset_peak(self) -> None:
