@@ -98,11 +98,17 @@ def achievements_of(student: User, filters: Filters | None = None, only_confirme
     if filters.status in STATUS_TITLES:
         query = query.where(Achievement.status == filters.status)
     found = list(query.order_by(Achievement.date.desc(), Achievement.created_at.desc()))
+    for a in found:
+        a.student = student
+    return _attach_related(found)
+
+
+def _attach_related(found: list[Achievement]) -> list[Achievement]:
+    """Attach the list entries and teachers of these achievements (two queries in all)."""
     entries = {entry.id: entry for entry in CatalogEntry.select()}
     people_ids = {a.teacher_id for a in found} | {a.reviewed_by_id for a in found}
     people = {u.id: u for u in User.select().where(User.id.in_([i for i in people_ids if i]))}
     for a in found:
-        a.student = student
         for name in ("kind", "direction", "level", "result", "teacher_role"):
             if getattr(a, name + "_id") in entries:
                 setattr(a, name, entries[getattr(a, name + "_id")])
@@ -434,12 +440,12 @@ def review_queue(teacher: User) -> list[Achievement]:
            .where((TeacherAssignment.teacher == teacher) & TeacherAssignment.is_class_teacher))
     in_led = Student.select(Student.user).where(Student.class_group.in_(led))
     Pupil = User.alias()
-    return list(Achievement.select(Achievement, Pupil).join(Pupil, on=(Achievement.student == Pupil.id),
-                                                            attr="student")
-                .where((Achievement.status == "submitted")
-                       & ((Achievement.teacher == teacher) | Achievement.student.in_(in_led))
-                       & (Pupil.school == teacher.school))
-                .order_by(Achievement.submitted_at))
+    return _attach_related(list(
+        Achievement.select(Achievement, Pupil).join(Pupil, on=(Achievement.student == Pupil.id), attr="student")
+        .where((Achievement.status == "submitted")
+               & ((Achievement.teacher == teacher) | Achievement.student.in_(in_led))
+               & (Pupil.school == teacher.school))
+        .order_by(Achievement.submitted_at)))
 
 
 def class_overview(group: ClassGroup) -> list[tuple[User, Counts]]:
