@@ -6,58 +6,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import Progress
 
 from appliance import __version__
-from appliance.config import ConfigError, Settings, load_settings
-from appliance.db import UnsafeSQLiteError, database, open_database
-
-console = Console()
-# Progress bars go to stderr, so output can be piped.
-progress_console = Console(stderr=True)
-
-
-class AppContext:
-    """Settings resolved lazily, so `--data` given after a subcommand is honoured."""
-
-    def __init__(self, config: str | None):
-        self.config = config
-
-    def settings(self, data: str | None) -> Settings:
-        try:
-            return load_settings(self.config, data)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-
-
-def data_option(func):
-    return click.option("--data", "data", type=click.Path(file_okay=False), default=None,
-                        help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")(func)
-
-
-def open_data(ctx: click.Context, data: str | None, create: bool = False) -> Settings:
-    """Settings for the command, with the database opened and up to date."""
-    from appliance import migrations
-
-    settings = ctx.find_object(AppContext).settings(data)
-    if not create and not settings.database.url and not settings.db_path.exists():
-        raise click.ClickException(
-            f"В каталоге {settings.data_dir} нет базы данных. Сначала выполните: okey init --data {settings.data_dir}")
-    settings.ensure_dirs()
-    try:
-        open_database(settings)
-    except UnsafeSQLiteError as exc:
-        raise click.ClickException(str(exc)) from None
-    database.connect(reuse_if_open=True)
-    try:
-        applied = migrations.migrate()
-    except migrations.SchemaTooNewError as exc:
-        raise click.ClickException(str(exc)) from None
-    if applied:
-        console.print(f"Схема базы данных обновлена до версии {applied[-1]}.")
-    ctx.call_on_close(database.close)
-    return settings
+from appliance.clitools import AppContext, console, data_option, open_data, progress_console
+from appliance.config import Settings
+from appliance.db import database
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

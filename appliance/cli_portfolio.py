@@ -6,38 +6,15 @@ import re
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from appliance.config import Settings
+from appliance.clitools import console, data_option, open_data, progress_console
 from appliance.models.people import User
-
-console = Console()
-progress_console = Console(stderr=True)
-# Defined here, not imported from appliance.cli: `python -m appliance.cli` runs the wiring as
-# __main__, and importing it back would load a second copy of it.
-data_option = click.option("--data", "data", type=click.Path(file_okay=False), default=None,
-                           help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")
 
 
 @click.group()
 def portfolio() -> None:
     """Портфолио учеников: итоговый документ в PDF."""
-
-
-def _open(ctx: click.Context, data: str | None) -> Settings:
-    from appliance import migrations
-    from appliance.db import database, open_database
-
-    settings = ctx.find_root().obj.settings(data)
-    if not settings.db_path.exists():
-        raise click.ClickException(f"В каталоге {settings.data_dir} нет базы данных. "
-                                   f"Сначала выполните: okey init --data {settings.data_dir}")
-    open_database(settings)
-    database.connect(reuse_if_open=True)
-    migrations.migrate()
-    ctx.call_on_close(database.close)
-    return settings
 
 
 def _file_name(student: User) -> str:
@@ -60,7 +37,7 @@ def portfolio_pdf(ctx, data, login, class_name, out):
 
     if bool(login) == bool(class_name):
         raise click.UsageError("Укажите ровно одно: --student ЛОГИН или --class КЛАСС.")
-    _open(ctx, data)
+    open_data(ctx, data)
     if login:
         student = User.get_or_none((User.login == login) & (User.role == "student"))
         if student is None:

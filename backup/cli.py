@@ -7,18 +7,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from appliance.config import Settings
+from appliance.clitools import console, data_option, open_data, progress_console, settings_for
 from backup.errors import BackupError
 
-console = Console(soft_wrap=True)  # long paths and messages stay on one line for grep
-progress_console = Console(stderr=True)
-
-data_option = click.option("--data", "data", type=click.Path(file_okay=False), default=None,
-                           help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")
 key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
                           help="Файл с ключом с листа восстановления (по умолчанию ключ этого сервера).")
 
@@ -38,31 +32,6 @@ class BarReporter:
     def advance(self, amount: int) -> None:
         if self.task is not None:
             self.progress.advance(self.task, amount)
-
-
-def _settings(ctx: click.Context, data: str | None) -> Settings:
-    # The root context object resolves the settings (the --config option of `okey`).
-    return ctx.find_root().obj.settings(data)
-
-
-def _open(ctx: click.Context, data: str | None) -> Settings:
-    """Settings with the database opened and up to date, as every `okey` command does."""
-    from appliance import migrations
-    from appliance.db import UnsafeSQLiteError, database, open_database
-
-    settings = _settings(ctx, data)
-    if not settings.db_path.exists():
-        raise click.ClickException(f"В каталоге {settings.data_dir} нет базы данных. "
-                                   f"Сначала выполните: okey init --data {settings.data_dir}")
-    settings.ensure_dirs()
-    try:
-        open_database(settings)
-        database.connect(reuse_if_open=True)
-        migrations.migrate()
-    except (UnsafeSQLiteError, migrations.SchemaTooNewError) as exc:
-        raise click.ClickException(str(exc)) from None
-    ctx.call_on_close(database.close)
-    return settings
 
 
 def _school_id() -> str | None:
@@ -98,7 +67,7 @@ def run(ctx: click.Context, data: str | None, targets: tuple[str, ...]) -> None:
     from backup import jobs
     from backup.targets import human_size
 
-    settings = _open(ctx, data)
+    settings = open_data(ctx, data)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns, console=progress_console, transient=True) as progress:
@@ -126,10 +95,10 @@ def verify(ctx: click.Context, file: str, data: str | None, key_file: str | None
     from backup.targets import human_size
     from backup.verify import restore_test, verify_backup
 
-    settings = _settings(ctx, data)
+    settings = settings_for(ctx, data)
     school_id = None
     if settings.db_path.exists():
-        _open(ctx, data)
+        open_data(ctx, data)
         school_id = _school_id()
     try:
         identity = _identity(settings, key_file)
@@ -160,9 +129,9 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
     from backup.keys import key_path
     from backup.verify import restore_files
 
-    settings = _settings(ctx, data)
+    settings = settings_for(ctx, data)
     try:
-        identity = _identity(settings, key_file, fallback=_settings(ctx, None))
+        identity = _identity(settings, key_file, fallback=settings_for(ctx, None))
         with progress_console.status("Восстанавливаю и проверяю…"):
             manifest = restore_files(Path(file), identity, settings.data_dir, force)
     except BackupError as exc:
@@ -170,7 +139,7 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
     settings.ensure_dirs()
     if not key_path(settings).exists():
         write_private_file(key_path(settings), f"{identity}\n")
-    _open(ctx, data)
+    open_data(ctx, data)
     instance = new_instance_id()
     school = manifest.get("school", {})
     audit.record("backup.restore", actor="okey", detail=f"{file}; копия от {manifest['created_at']}")
@@ -190,9 +159,9 @@ def list_backups(ctx: click.Context, data: str | None, key_file: str | None, tar
     from backup import archive
     from backup.targets import human_size, locate, parse_target
 
-    settings = _settings(ctx, data)
+    settings = settings_for(ctx, data)
     if settings.db_path.exists():
-        _open(ctx, data)
+        open_data(ctx, data)
     try:
         identity = _identity(settings, key_file)
     except BackupError as exc:
@@ -232,7 +201,7 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
     from appliance.services.school import get_school
     from backup.keys import appliance_identity
 
-    settings = _open(ctx, data)
+    settings = open_data(ctx, data)
     try:
         identity = appliance_identity(settings)
     except BackupError as exc:

@@ -6,44 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
+from appliance.clitools import console, data_option, open_data, settings_for
 from sync.errors import SyncError
-
-console = Console(soft_wrap=True)
-
-
-def _data_option(func):
-    return click.option("--data", "data", type=click.Path(file_okay=False), default=None,
-                        help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")(func)
-
-
-def _settings(ctx: click.Context, data: str | None):
-    # The root object, not its class: `python -m appliance.cli` loads that module twice.
-    return ctx.find_root().obj.settings(data)
-
-
-def _open(ctx: click.Context, data: str | None, create: bool = False):
-    """Settings with the database (SQLite, or the hub's PostgreSQL) opened and migrated."""
-    from appliance import migrations
-    from appliance.db import UnsafeSQLiteError, database, open_database
-
-    settings = _settings(ctx, data)
-    if not create and not settings.database.url and not settings.db_path.exists():
-        raise click.ClickException(f"В каталоге {settings.data_dir} нет базы данных. "
-                                   f"Сначала выполните: okey init --data {settings.data_dir}")
-    settings.ensure_dirs()
-    try:
-        open_database(settings)
-    except UnsafeSQLiteError as exc:
-        raise click.ClickException(str(exc)) from None
-    database.connect(reuse_if_open=True)
-    try:
-        migrations.migrate()
-    except migrations.SchemaTooNewError as exc:
-        raise click.ClickException(str(exc)) from None
-    ctx.call_on_close(database.close)
-    return settings
 
 
 def _fail(exc: SyncError):
@@ -57,7 +22,7 @@ def sync_group():
 
 
 @sync_group.command("enroll")
-@_data_option
+@data_option
 @click.option("--district-key", "district_key", required=True, help="Ключ района (okey hub district-key).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Куда записать файл подключения (по умолчанию <данные>/sync/enrolment-<код>.json).")
@@ -70,7 +35,7 @@ def sync_enroll(ctx, data, district_key, out):
     from sync.hub import enrolment_document
     from sync.transport import sync_settings
 
-    settings = _open(ctx, data)
+    settings = open_data(ctx, data)
     try:
         district = keys.parse_district_key(district_key)
         signer = keys.school_signing_key(settings.keys_dir)
@@ -90,7 +55,7 @@ def sync_enroll(ctx, data, district_key, out):
 
 
 @sync_group.command("export")
-@_data_option
+@data_option
 @click.option("--out", "out", type=click.Path(file_okay=False), multiple=True,
               help="Папка, куда положить копию пакета (можно несколько раз).")
 @click.option("--scope", type=click.Choice(["analytics", "full"]), default=None,
@@ -101,7 +66,7 @@ def sync_export(ctx, data, out, scope, no_send):
     """Выгрузить изменения с последнего подтверждённого районом снимка."""
     from sync.jobs import run_export
 
-    settings = _open(ctx, data)
+    settings = open_data(ctx, data)
     try:
         report = run_export(settings, [Path(o) for o in out], scope, send=not no_send)
     except SyncError as exc:
@@ -120,7 +85,7 @@ def sync_export(ctx, data, out, scope, no_send):
 
 
 @sync_group.command("receipt")
-@_data_option
+@data_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.pass_context
 def sync_receipt(ctx, data, files):
@@ -128,7 +93,7 @@ def sync_receipt(ctx, data, files):
     from appliance.services.school import get_school
     from sync.receipts import accept_receipt
 
-    _open(ctx, data)
+    open_data(ctx, data)
     school_id = get_school().id.hex
     for name in files:
         try:
@@ -140,7 +105,7 @@ def sync_receipt(ctx, data, files):
 
 
 @sync_group.command("keys")
-@_data_option
+@data_option
 @click.option("--rotate", is_flag=True, help="Сменить ключ подписи школы (новый заверяется прежним).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Куда записать файл подключения.")
 @click.pass_context
@@ -152,7 +117,7 @@ def sync_keys(ctx, data, rotate, out):
     from sync.hub import enrolment_document
     from sync.transport import sync_settings
 
-    settings = _open(ctx, data)
+    settings = open_data(ctx, data)
     text = sync_state.district_key()
     if not text:
         raise click.ClickException("Школа не подключена к району: выполните «okey sync enroll --district-key КЛЮЧ».")
@@ -185,16 +150,16 @@ def hub():
 def _open_hub(ctx: click.Context, data: str | None):
     from sync import keys
 
-    settings = _settings(ctx, data)
+    settings = settings_for(ctx, data)
     try:
         hub_keys = keys.load_hub_keys(settings.keys_dir)
     except SyncError as exc:
         _fail(exc)
-    return _open(ctx, data, create=True), hub_keys
+    return open_data(ctx, data, create=True), hub_keys
 
 
 @hub.command("init")
-@_data_option
+@data_option
 @click.option("--database-url", default="", help="PostgreSQL: postgresql://пользователь@сервер/база "
                                                  "(по умолчанию SQLite в каталоге данных).")
 @click.option("--name", default="Районный отдел образования", show_default=True, help="Название хаба.")
@@ -208,7 +173,7 @@ def hub_init(ctx, data, database_url, name, login, password):
     from appliance.services import accounts
     from sync import keys
 
-    settings = _settings(ctx, data)
+    settings = settings_for(ctx, data)
     ensure_private_dir(settings.data_dir)
     config = settings.data_dir / "okey.toml"
     if not config.exists():
@@ -220,7 +185,7 @@ def hub_init(ctx, data, database_url, name, login, password):
     elif database_url and database_url not in config.read_text(encoding="utf-8"):
         raise click.ClickException(f"В {config} уже есть настройки хаба: адрес базы меняют там, в разделе [database].")
     hub_keys = keys.create_hub_keys(settings.keys_dir)
-    settings = _open(ctx, data, create=True)
+    settings = open_data(ctx, data, create=True)
     settings.secret_key()
     user = User.get_or_none(User.login == login)
     if user is None:
@@ -236,7 +201,7 @@ def hub_init(ctx, data, database_url, name, login, password):
 
 
 @hub.command("district-key")
-@_data_option
+@data_option
 @click.option("--qr", type=click.Path(dir_okay=False), default=None, help="Записать QR-код ключа в SVG-файл.")
 @click.option("--rotate", is_flag=True, help="Сменить ключ шифрования района (старые пакеты по-прежнему читаются).")
 @click.pass_context
@@ -248,7 +213,7 @@ def hub_district_key(ctx, data, qr, rotate):
 
     from sync import keys
 
-    settings = _settings(ctx, data)
+    settings = settings_for(ctx, data)
     try:
         hub_keys = keys.rotate_hub_key(settings.keys_dir) if rotate else keys.load_hub_keys(settings.keys_dir)
     except SyncError as exc:
@@ -272,7 +237,7 @@ def hub_district_key(ctx, data, qr, rotate):
 
 
 @hub.command("enroll")
-@_data_option
+@data_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--replace", is_flag=True, help="Заменить ключ школы, даже если новый не заверен прежним.")
 @click.pass_context
@@ -294,7 +259,7 @@ def hub_enroll(ctx, data, file, replace):
 
 
 @hub.command("import")
-@_data_option
+@data_option
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--receipts", "receipts_dir", type=click.Path(file_okay=False), default=None,
               help="Куда класть квитанции (по умолчанию рядом с пакетом).")
@@ -324,7 +289,7 @@ def hub_import(ctx, data, bundles, receipts_dir):
 
 
 @hub.command("revoke")
-@_data_option
+@data_option
 @click.argument("school")
 @click.option("--key", "fingerprint", default=None, help="Отпечаток ключа (по умолчанию все действующие ключи).")
 @click.option("--reason", default="", help="Причина (для журнала).")
@@ -343,7 +308,7 @@ def hub_revoke(ctx, data, school, fingerprint, reason):
 
 
 @hub.command("schools")
-@_data_option
+@data_option
 @click.pass_context
 def hub_schools(ctx, data):
     """Школы хаба: последний снимок и состояние."""

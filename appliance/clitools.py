@@ -1,0 +1,64 @@
+"""What every `okey` command shares: the settings, the --data option, opening the database.
+
+Feature packages (backup, sync, captive_portal) build their command groups on these; the
+wiring in appliance/cli.py puts the groups together. Kept apart from appliance/cli.py so that
+`python -m appliance.cli`, which runs that module as __main__, never loads it twice.
+"""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from appliance import migrations
+from appliance.config import ConfigError, Settings, load_settings
+from appliance.db import UnsafeSQLiteError, database, open_database
+
+console = Console(soft_wrap=True)  # long paths and messages stay on one line for grep
+# Progress bars go to stderr, so output can be piped.
+progress_console = Console(stderr=True)
+
+
+class AppContext:
+    """Settings resolved lazily, so `--data` given after a subcommand is honoured."""
+
+    def __init__(self, config: str | None):
+        self.config = config
+
+    def settings(self, data: str | None) -> Settings:
+        try:
+            return load_settings(self.config, data)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def data_option(func):
+    return click.option("--data", "data", type=click.Path(file_okay=False), default=None,
+                        help="Каталог данных (по умолчанию из настроек, /var/lib/okey).")(func)
+
+
+def settings_for(ctx: click.Context, data: str | None) -> Settings:
+    """The settings of this run of `okey` (its --config), with the command's --data."""
+    return ctx.find_object(AppContext).settings(data)
+
+
+def open_data(ctx: click.Context, data: str | None, create: bool = False) -> Settings:
+    """Settings for the command, with the database (SQLite or a hub's PostgreSQL) open and up to date."""
+    settings = settings_for(ctx, data)
+    if not create and not settings.database.url and not settings.db_path.exists():
+        raise click.ClickException(
+            f"В каталоге {settings.data_dir} нет базы данных. Сначала выполните: okey init --data {settings.data_dir}")
+    settings.ensure_dirs()
+    try:
+        open_database(settings)
+    except UnsafeSQLiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    database.connect(reuse_if_open=True)
+    try:
+        applied = migrations.migrate()
+    except migrations.SchemaTooNewError as exc:
+        raise click.ClickException(str(exc)) from None
+    if applied:
+        console.print(f"Схема базы данных обновлена до версии {applied[-1]}.")
+    ctx.call_on_close(database.close)
+    return settings
