@@ -124,6 +124,28 @@ class BackupSettings:
 
 
 @dataclass
+class RecommendationSettings:
+    """Weights of the transparent rules that suggest events and competencies to work on."""
+
+    interest: int = 3  # the event's direction matches the student's career-guidance interests
+    achievement: int = 2  # the student already has achievements in that direction
+    gap: int = 2  # the event develops a competency the student rates low
+    deadline: int = 1  # registration closes soon
+    class_event: int = 1  # the event is published for the student's class
+    soon_days: int = 14  # "soon" for the deadline rule, in days
+    low_self_score: int = 2  # self-assessment at or below this counts as a gap
+    limit: int = 8  # suggestions shown at most
+
+
+@dataclass
+class HubSettings:
+    """The district hub's pages."""
+
+    # A school with no snapshot for longer than this is listed as silent.
+    silent_days: int = 3
+
+
+@dataclass
 class Settings:
     data_dir: Path = Path("/var/lib/okey")
     school: SchoolSettings = field(default_factory=SchoolSettings)
@@ -132,6 +154,8 @@ class Settings:
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    recommendations: RecommendationSettings = field(default_factory=RecommendationSettings)
+    hub: HubSettings = field(default_factory=HubSettings)
     extra: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
@@ -188,6 +212,8 @@ _SECTIONS = {
     "segment": SegmentSettings,
     "database": DatabaseSettings,
     "backup": BackupSettings,
+    "recommendations": RecommendationSettings,
+    "hub": HubSettings,
 }
 
 

@@ -18,15 +18,8 @@ bp = Blueprint("district", __name__, url_prefix="/district")
 TARGET_SHARE = 25.0  # the share of winners and prize-winners the region aims at (seed 004)
 
 
-def _silent_days() -> int:
-    try:
-        return int(g.settings.extra.get("hub", {}).get("silent_days", hub_service.DEFAULT_SILENT_DAYS))
-    except (TypeError, ValueError):
-        return hub_service.DEFAULT_SILENT_DAYS
-
-
 def _rows() -> list[hub_service.SchoolRow]:
-    return hub_service.schools(_silent_days())
+    return hub_service.schools(g.settings.hub.silent_days)
 
 
 @bp.get("/")
@@ -34,7 +27,7 @@ def _rows() -> list[hub_service.SchoolRow]:
 def home():
     rows = _rows()
     return render_template("district/home.html", rows=rows, totals=hub_service.totals(rows),
-                           silent=[row for row in rows if row.silent], silent_days=_silent_days(), text_of=text_of)
+                           silent=[row for row in rows if row.silent], silent_days=g.settings.hub.silent_days, text_of=text_of)
 
 
 def _charts(rows: list[hub_service.SchoolRow]) -> dict[str, chart_builder.Chart]:

@@ -20,10 +20,6 @@ from webui.trajectory_common import today
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
 
 
-def _weights() -> recommendations.Weights:
-    return recommendations.Weights.from_settings(g.settings.extra.get("recommendations", {}))
-
-
 @bp.get("/")
 @role_required("student")
 def index():
@@ -31,7 +27,7 @@ def index():
     questionnaires = guidance.available(g.settings.data_dir)
     return render_template("guidance/index.html", questionnaires=questionnaires, latest=guidance.latest(me),
                            history=guidance.history(me), titles={q.code: q.title for q in questionnaires},
-                           suggestions=recommendations.recommend(me, today(), g.settings.data_dir, _weights()),
+                           suggestions=recommendations.recommend(me, today(), g.settings.data_dir, g.settings.recommendations),
                            level_names=cal.LEVEL_NAMES)
 
 

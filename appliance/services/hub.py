@@ -23,7 +23,6 @@ from appliance.models.hub import HELD, REJECTED, HubLedger, HubRow, HubSchool
 # The portfolio's ranks: 3 = regional level, 4 = prize-winner (5 = winner).
 REGIONAL_RANK = 3
 PRIZE_RANK = 4
-DEFAULT_SILENT_DAYS = 3
 
 
 def _rows(school_id: str, table: str) -> list[dict]:
@@ -90,7 +89,7 @@ class SchoolRow:
     status_text: Message
 
 
-def schools(silent_after_days: int = DEFAULT_SILENT_DAYS, now: datetime.datetime | None = None) -> list[SchoolRow]:
+def schools(silent_after_days: int = 3, now: datetime.datetime | None = None) -> list[SchoolRow]:
     """Every enrolled school with its last snapshot, status and indicators."""
     now = now or utcnow()
     held = Counter(entry.school_id for entry in HubLedger.select(HubLedger.school)

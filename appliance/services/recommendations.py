@@ -14,12 +14,12 @@ and a plain reason («потому что …»). The school tunes the weights i
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.config import RecommendationSettings
 from appliance.models.calendar import LEVELS, Event
 from appliance.models.people import User
 from appliance.services import calendar as cal
@@ -31,29 +31,6 @@ from appliance.services.questionnaires import Questionnaire
 ACHIEVEMENT_DIRECTIONS = {"science": ("science",), "tech": ("engineering", "math_it"), "arts": ("arts",),
                           "sport": ("sport",), "social": ("social",), "humanities": ("humanities",),
                           "career": ("career",)}
-
-
-@dataclass
-class Weights:
-    interest: int = 3
-    achievement: int = 2
-    gap: int = 2
-    deadline: int = 1
-    class_event: int = 1
-    soon_days: int = 14
-    low_self_score: int = 2
-    limit: int = 8
-
-    @classmethod
-    def from_settings(cls, extra: dict) -> Weights:
-        values = {}
-        for item in dataclasses.fields(cls):
-            if item.name in (extra or {}):
-                try:
-                    values[item.name] = int(extra[item.name])
-                except (TypeError, ValueError):
-                    continue
-        return cls(**values)
 
 
 @dataclass
@@ -112,7 +89,7 @@ def _achievement_directions(student: User) -> dict[str, tuple[str, int]]:
     return best
 
 
-def _gaps(student: User, weights: Weights) -> list[Suggestion]:
+def _gaps(student: User, weights: RecommendationSettings) -> list[Suggestion]:
     from appliance.services import competencies
 
     try:
@@ -133,9 +110,9 @@ def _gaps(student: User, weights: Weights) -> list[Suggestion]:
     return suggestions
 
 
-def recommend(student: User, today: datetime.date, data_dir: Path, weights: Weights | None = None) -> list[Suggestion]:
+def recommend(student: User, today: datetime.date, data_dir: Path, weights: RecommendationSettings | None = None) -> list[Suggestion]:
     """Upcoming events and competencies to work on, best first, each with its reasons."""
-    weights = weights or Weights()
+    weights = weights or RecommendationSettings()
     interest_by_direction: dict[str, str] = {}
     for interest in interests(student, data_dir):
         interest_by_direction.setdefault(interest.direction, interest.reason)

@@ -1,6 +1,9 @@
 """The recommendation rules: interests, achievements a level higher, competency gaps,
 deadlines and class events, with weights from the settings and a reason for each."""
 
+import pytest
+
+from appliance.config import ConfigError, RecommendationSettings, load_settings
 from appliance.models.portfolio import Achievement, CatalogEntry
 from appliance.services import calendar as cal
 from appliance.services import catalogs, competencies, guidance, recommendations
@@ -23,7 +26,7 @@ def test_interest_rule(small_school, tmp_path):
     assert [x.event for x in found] == [science]
     assert found[0].reason.startswith("Потому что по тесту «Мои интересы")
     assert "«Исследовательский (мыслитель)» (40 из 40)" in found[0].reason
-    assert found[0].score == recommendations.Weights().interest
+    assert found[0].score == RecommendationSettings().interest
 
 
 def test_planned_past_and_closed_registration_are_left_out(small_school, tmp_path):
@@ -70,10 +73,14 @@ def test_deadline_and_class_boost_and_weights_from_settings(small_school, tmp_pa
     assert found[0].score == 3 + 1 + 1
     assert "это событие для твоего класса" in found[0].reason and "регистрация открыта до" in found[0].reason
     # The school reads and tunes the rules: without the interest weight these events drop to boosts only.
-    weights = recommendations.Weights.from_settings({"interest": "0", "limit": "1", "unknown": 5, "deadline": "x"})
+    config = tmp_path / "okey.toml"
+    config.write_text("[recommendations]\ninterest = 0\nlimit = 1\n")
+    weights = load_settings(config, environ={}).recommendations
     assert (weights.interest, weights.limit, weights.deadline) == (0, 1, 1)
     assert recommendations.recommend(s.anna, s.today, tmp_path, weights) == []
-    weights = recommendations.Weights.from_settings({"interest": 10, "limit": 1})
+    with pytest.raises(ConfigError, match="целое число"):
+        load_settings(config, environ={"OKEY_RECOMMENDATIONS__DEADLINE": "x"})
+    weights = load_settings(config, environ={"OKEY_RECOMMENDATIONS__INTEREST": "10"}).recommendations
     top = recommendations.recommend(s.anna, s.today, tmp_path, weights)
     assert len(top) == 1 and top[0].score == 12
 
