@@ -177,8 +177,10 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
                              "burst": 300 if not quick else 50, "burst_at": seconds // 2, "users": 50,
                              "segment_host": f"http://127.0.0.1:{segment_port}",
                              "duration": seconds + 15}, work, 300, server)
-            rows.append(_row("5 captive probes", figures, "probe", "1,000 phones / 30 s + 300 at once", None,
+            rows.append(_row("5 captive probes", figures, "probe", "1,000 phones, each every 30 s", None,
                              server.peak_rss_mb()))
+            rows.append(_row("5 … a class joining", figures, "probe, class joining", "300 phones at once, then / 30 s",
+                             None, server.peak_rss_mb()))
             rows.append(_row("5 … portal meanwhile", figures, "page", "50 students", None, server.peak_rss_mb()))
         rows.append(Row(scenario="6 server memory after all", load="okey serve", rss_mb=server.peak_rss_mb()))
     finally:

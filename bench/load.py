@@ -159,8 +159,8 @@ class StormStudent(Student):
 
 
 class Device(User):
-    """A phone on the open Wi-Fi, with its own address in 127.0.0.0/8: a connectivity probe every
-    30 s (Android or Apple kind). Half of them accepted the rules when they joined."""
+    """A phone on the open Wi-Fi, with its own address in 127.0.0.0/8: it joins at some moment of
+    the first 30 s, then probes every 30 s (Android or Apple kind)."""
 
     abstract = True
     wait_time = constant(30)
@@ -171,9 +171,9 @@ class Device(User):
         number = next(self._numbers) + self.offset
         self.address = f"127.1.{number // 250}.{number % 250 + 2}"
         self.port = int(PLAN["segment_host"].rsplit(":", 1)[1])
-        if number % 2:
-            self.call("POST", "/wifi/accept", "accept", "captive.apple.com")
         gevent.sleep(self.first_probe_in())
+        if number % 2 and self.accepts:
+            self.call("POST", "/wifi/accept", "accept", "captive.apple.com")
 
     def first_probe_in(self) -> float:
         return random.uniform(0, 30)  # devices do not probe in step
@@ -201,10 +201,13 @@ class Device(User):
             request_type=method, name=name, response_time=(time.perf_counter() - started) * 1000,
             response_length=length, response=_Answer(code), exception=exception, context={})
 
+    probe_name = "probe"
+    accepts = True  # half of the phones press «Открыть портал» when they join
+
     @task
     def probe(self) -> None:
         host, path = random.choice(self.PROBES)
-        self.call("GET", path, "probe", host)
+        self.call("GET", path, self.probe_name, host)
 
 
 class _Answer:
@@ -215,6 +218,10 @@ class _Answer:
 class BurstDevice(Device):
     """Devices that join all at once (a class walking in): all probe in the same moment, then
     every 30 s like the rest."""
+
+    probe_name = "probe, class joining"
+    accepts = False
+    _numbers = itertools.count(1)  # addresses after the phones' (offset), none shared with them
 
     def first_probe_in(self) -> float:
         return PLAN["burst_at"]

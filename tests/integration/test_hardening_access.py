@@ -10,6 +10,7 @@ one is made or found in `_victim_objects`), VALUES gives arguments that name no 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -108,7 +109,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
     from appliance.models.trajectory import Goal, Milestone, Task
     from appliance.services import uploads
 
-    today = __import__("datetime").date.today()
+    today = datetime.date.today()
     achievement = (Achievement.select().where((Achievement.student == victim) & (Achievement.status == "submitted"))
                    .first() or Achievement.create(student=victim, title="Олимпиада", date=today, status="submitted"))
     # A photographed diploma with its preview, so that both the file and the preview open.
