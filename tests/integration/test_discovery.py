@@ -1,6 +1,7 @@
 """The appliance announces itself with zeroconf and stops announcing when it stops."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from zeroconf import IPVersion, Zeroconf
 
@@ -14,6 +15,14 @@ def test_instance_name_fits_dns_sd():
 
 
 def test_announced_on_the_lan_then_withdrawn():
+    # Zeroconf's blocking calls refuse to run where an asyncio loop is running (the session's
+    # Playwright keeps one in the main thread), so the scenario runs in a thread of its own, as
+    # the server's announcer does.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_announce_and_withdraw).result()
+
+
+def _announce_and_withdraw():
     info = build_service_info("Школа № 619", 8080, "okey", ["127.0.0.1"])
     announcer = Announcer(info, interfaces=["127.0.0.1"])
     listener = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
