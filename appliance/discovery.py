@@ -16,9 +16,13 @@ SERVICE_TYPE = "_http._tcp.local."
 def instance_name(school_name: str) -> str:
     # DNS-SD instance names are UTF-8 up to 63 bytes.
     name = f"Окей, школа — {school_name}"
-    while len(name.encode()) > 63:
+    if len(name.encode()) <= 63:
+        return name
+    while len((name + "…").encode()) > 63:
         name = name[:-1]
-    return name.rstrip()
+    # Cut at a word boundary where one is near, so the name does not end mid-word.
+    head, _, _ = name.rpartition(" ")
+    return (head if len(head) > 20 else name).rstrip(" ,—") + "…"
 
 
 def local_addresses() -> list[str]:

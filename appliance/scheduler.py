@@ -22,7 +22,8 @@ def with_database(job: Callable[[], object], name: str) -> Callable[[], None]:
                 job()
         except Exception:  # a failing job must not stop the scheduler; the log tells
             log.exception("job %s failed", name)
-    run.__name__ = name
+    # apscheduler names jobs by the function's qualified name: make the log say which job ran.
+    run.__name__ = run.__qualname__ = name
     return run
 
 
