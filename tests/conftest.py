@@ -176,6 +176,15 @@ def phone(chromium):
     context.close()
 
 
+def browser_login(page, base_url: str, user: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form in the browser, as a person does."""
+    page.goto(f"{base_url}/login")
+    page.fill("#login", user)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

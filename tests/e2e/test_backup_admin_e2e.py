@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, LiveServer, free_port, run_okey, screenshot
+from tests.conftest import LiveServer, browser_login, free_port, run_okey, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -19,10 +19,7 @@ def test_backups_page_after_a_good_and_a_failed_target(demo_data_dir, tmp_path, 
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/login")
-        page.fill("#login", "admin")
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("main button[type=submit]")
+        browser_login(page, server.url, "admin")
         page.wait_for_url(f"{server.url}/admin/")
         card = page.locator("#backups")
         assert "Флешка с меткой «OKEY-BACKUP-E2E» не подключена." in card.inner_text()
@@ -46,10 +43,7 @@ def test_a_restored_data_directory_is_a_working_portal(demo_data_dir, tmp_path, 
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/login")
-        page.fill("#login", "admin")
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("main button[type=submit]")
+        browser_login(page, server.url, "admin")
         page.wait_for_url(f"{server.url}/admin/")
         assert "демонстрация" in page.locator("h1").inner_text()
         assert "9В" in page.locator("main").inner_text()

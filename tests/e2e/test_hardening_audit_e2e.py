@@ -8,24 +8,17 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, screenshot
+from tests.conftest import DEMO_PASSWORD, browser_login, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page, url: str, login: str, password: str) -> None:
-    page.goto(url + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_the_administrator_reads_the_security_log(live_server, chromium):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page = context.new_page()
-    _log_in(page, live_server.url, "student1", "not-the-password")
+    browser_login(page, live_server.url, "student1", "not-the-password")
     assert "Неверный логин или пароль" in page.content()
-    _log_in(page, live_server.url, "admin", DEMO_PASSWORD)
+    browser_login(page, live_server.url, "admin", DEMO_PASSWORD)
     page.goto(live_server.url + "/admin/audit")
     text = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
     assert "Журнал безопасности" in text and "Неудачный вход" in text and "student1" in text
@@ -41,7 +34,7 @@ def test_the_administrator_reads_the_security_log(live_server, chromium):
 def test_logout_in_the_browser_ends_a_copied_cookie(live_server, chromium):
     context = chromium.new_context(locale="ru-RU")
     page = context.new_page()
-    _log_in(page, live_server.url, "student1", DEMO_PASSWORD)
+    browser_login(page, live_server.url, "student1", DEMO_PASSWORD)
     cookie = next(c for c in context.cookies() if c["name"] == "okey_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
 

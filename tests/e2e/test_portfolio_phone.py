@@ -8,19 +8,11 @@ import subprocess
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import DEMO_PASSWORD, screenshot
+from tests.conftest import browser_login, screenshot
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "Городская олимпиада по информатике «Петербургский турнир»"
-
-
-def log_in(page, url: str, login: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#login", login)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def log_out(page) -> None:
@@ -41,7 +33,7 @@ def test_achievement_from_phone_to_pdf(live_server, phone, tmp_path):
     photo = tmp_path / "diplom.jpg"
     diploma_photo(photo)
 
-    log_in(page, live_server.url, "student1")
+    browser_login(page, live_server.url, "student1")
     page.goto(f"{live_server.url}/portfolio/new")
     page.fill("#title", TITLE)
     page.select_option("#kind", label="Олимпиада")
@@ -63,7 +55,7 @@ def test_achievement_from_phone_to_pdf(live_server, phone, tmp_path):
     screenshot(page, "portfolio_phone_2_submitted")
     log_out(page)
 
-    log_in(page, live_server.url, "teacher1")
+    browser_login(page, live_server.url, "teacher1")
     page.goto(f"{live_server.url}/review/")
     page.click(f"text={TITLE}")
     page.wait_for_load_state()
@@ -75,7 +67,7 @@ def test_achievement_from_phone_to_pdf(live_server, phone, tmp_path):
     assert TITLE not in page.locator("main table").inner_text()
     log_out(page)
 
-    log_in(page, live_server.url, "student1")
+    browser_login(page, live_server.url, "student1")
     page.goto(f"{live_server.url}/portfolio/me")
     page.wait_for_load_state()
     radar = page.locator("figure.chart img").first
@@ -99,7 +91,7 @@ def test_admin_indicators_and_teacher_bulk_confirm_on_a_laptop(live_server, chro
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page = context.new_page()
     try:
-        log_in(page, live_server.url, "teacher1")
+        browser_login(page, live_server.url, "teacher1")
         page.goto(f"{live_server.url}/review/")
         waiting = page.locator("input[name=ids]").count()
         assert waiting >= 2
@@ -114,7 +106,7 @@ def test_admin_indicators_and_teacher_bulk_confirm_on_a_laptop(live_server, chro
         assert "Мой вклад в достижения учеников" in page.content()
         log_out(page)
 
-        log_in(page, live_server.url, "admin")
+        browser_login(page, live_server.url, "admin")
         page.goto(f"{live_server.url}/indicators/")
         images = page.locator("figure.chart img")
         assert images.count() == 6

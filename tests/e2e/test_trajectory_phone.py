@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from appliance.services.questionnaires import SHIPPED, load_all
-from tests.conftest import DEMO_PASSWORD, screenshot
+from tests.conftest import browser_login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -17,10 +17,7 @@ def _fits(page) -> None:
 
 def test_student_takes_riasec_accepts_a_suggestion_and_plans_it(live_server, phone):
     page = phone
-    page.goto(f"{live_server.url}/login")
-    page.fill("#login", "student1")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
+    browser_login(page, live_server.url, "student1")
     page.wait_for_url(f"{live_server.url}/student/")
 
     # The server caught up on reminders at start: one is due before the olympiad's registration closes.
