@@ -25,19 +25,29 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture
-def settings(tmp_path):
-    settings = load_settings(data_dir=tmp_path / "data", environ={})
+def data_dir_settings(data_dir: Path):
+    """Settings for a data directory of a test, created, with nothing from the environment."""
+    settings = load_settings(data_dir=data_dir, environ={})
     settings.ensure_dirs()
     return settings
+
+
+def open_migrated(settings) -> None:
+    """Open the data directory's database, migrated to the newest schema."""
+    open_database(settings)
+    database.connect(reuse_if_open=True)
+    migrations.migrate()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return data_dir_settings(tmp_path / "data")
 
 
 @pytest.fixture
 def db(settings):
     """An empty, migrated database in a temporary data directory."""
-    open_database(settings)
-    database.connect(reuse_if_open=True)
-    migrations.migrate()
+    open_migrated(settings)
     yield database
     if not database.is_closed():
         database.close()

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from appliance import migrations
-from appliance.config import load_settings
-from appliance.db import database, open_database
+from appliance.db import database
 from appliance.models.changes import SyncChange
 from appliance.models.people import ClassGroup, ParentLink, Student, TeacherAssignment, User
 from appliance.services import accounts
 from appliance.services import school as school_service
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, data_dir_settings, login, open_migrated
 
 PASSWORD = "matrix-pass-2026"
 
@@ -68,11 +66,8 @@ def world(tmp_path_factory):
     from appliance.services.demo import create_demo_school
     from webui import create_app
 
-    settings = load_settings(data_dir=tmp_path_factory.mktemp("matrix") / "data", environ={})
-    settings.ensure_dirs()
-    open_database(settings)
-    database.connect(reuse_if_open=True)
-    migrations.migrate()
+    settings = data_dir_settings(tmp_path_factory.mktemp("matrix") / "data")
+    open_migrated(settings)
     create_demo_school(PASSWORD)
     victim = User.get(User.login == "student1")
     victim_class = school_service.class_of(victim)

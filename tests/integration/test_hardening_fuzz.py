@@ -15,14 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appliance import migrations
-from appliance.config import load_settings
-from appliance.db import database, open_database
+from appliance.db import database
 from appliance.models.changes import SyncChange
 from appliance.models.people import School, User
 from appliance.services.errors import ServiceError
 from bench import forms
-from tests.conftest import DEMO_PASSWORD, login
+from tests.conftest import DEMO_PASSWORD, data_dir_settings, login, open_migrated
 
 ROLES = ("student1", "teacher1", "parent1", "admin")
 # Logging out or changing one's own password would end the session the test is using.
@@ -61,11 +59,8 @@ def site(tmp_path_factory):
     from appliance.services.demo import create_demo_school
     from webui import create_app
 
-    settings_ = load_settings(data_dir=tmp_path_factory.mktemp("fuzz") / "data", environ={})
-    settings_.ensure_dirs()
-    open_database(settings_)
-    database.connect(reuse_if_open=True)
-    migrations.migrate()
+    settings_ = data_dir_settings(tmp_path_factory.mktemp("fuzz") / "data")
+    open_migrated(settings_)
     create_demo_school(DEMO_PASSWORD)
     app = create_app(settings_, testing=True)
     found = {}
