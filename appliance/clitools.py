@@ -7,16 +7,22 @@ wiring in appliance/cli.py puts the groups together. Kept apart from appliance/c
 
 from __future__ import annotations
 
+import datetime
+from pathlib import Path
+
 import click
 from rich.console import Console
 
 from appliance import migrations
 from appliance.config import ConfigError, Settings, load_settings
-from appliance.db import UnsafeSQLiteError, database, open_database
+from appliance.db import UnsafeSQLiteError, copy_sqlite, database, is_sqlite, open_database
+from appliance.services.shipped import install_shipped_data
 
 console = Console(soft_wrap=True)  # long paths and messages stay on one line for grep
 # Progress bars go to stderr, so output can be piped.
 progress_console = Console(stderr=True)
+# Copies of the database taken before schema upgrades, kept in state/before-upgrade/.
+KEEP_BEFORE_UPGRADE = 3
 
 
 class AppContext:
@@ -55,10 +61,32 @@ def open_data(ctx: click.Context, data: str | None, create: bool = False) -> Set
         raise click.ClickException(str(exc)) from None
     database.connect(reuse_if_open=True)
     try:
-        applied = migrations.migrate()
-    except migrations.SchemaTooNewError as exc:
+        applied = upgrade_schema(settings)
+    except (migrations.SchemaTooNewError, migrations.MigrationError) as exc:
         raise click.ClickException(str(exc)) from None
+    if applied or create:
+        install_shipped_data()
     if applied:
         console.print(f"Схема базы данных обновлена до версии {applied[-1]}.")
     ctx.call_on_close(database.close)
     return settings
+
+
+def upgrade_schema(settings: Settings) -> list[int]:
+    """Apply the pending migrations; an existing SQLite database is first copied aside, whole."""
+    pending = migrations.pending()
+    if pending and migrations.current_version() > 0 and is_sqlite():
+        copy = before_upgrade_copy(settings, migrations.current_version())
+        console.print(f"Перед обновлением схемы база данных сохранена: {copy}")
+    return migrations.migrate()
+
+
+def before_upgrade_copy(settings: Settings, version: int) -> Path:
+    """Copy the database aside before an upgrade; keep the newest KEEP_BEFORE_UPGRADE copies."""
+    folder = settings.state_dir / "before-upgrade"
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    copy = folder / f"okey-schema-{version:04d}-{stamp}.db"
+    copy_sqlite(settings.db_path, copy)
+    for old in sorted(folder.glob("okey-schema-*.db"))[:-KEEP_BEFORE_UPGRADE]:
+        old.unlink()
+    return copy

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import os
 import uuid
 from pathlib import Path
 
 import apsw
-from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase
+from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.apsw_ext import APSWDatabase
 
 database = DatabaseProxy()
@@ -102,6 +103,33 @@ def open_database(settings) -> object:
     if settings.database.url.startswith(("postgres://", "postgresql://")):
         return open_postgres(settings.database.url)
     return open_sqlite(settings.db_path, settings.security.allow_unsafe_sqlite)
+
+
+def copy_sqlite(source: Path, dest: Path) -> None:
+    """A consistent copy of an SQLite database into one self-contained file, flushed to disk.
+
+    The online backup API copies inside one read transaction, so writers may go on meanwhile.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    partial = dest.with_name(dest.name + ".partial")
+    partial.unlink(missing_ok=True)
+    reader, writer = apsw.Connection(str(source), flags=apsw.SQLITE_OPEN_READONLY), apsw.Connection(str(partial))
+    try:
+        with writer.backup("main", reader, "main") as step:
+            step.step(-1)
+        writer.execute("PRAGMA journal_mode=DELETE").fetchall()
+    finally:
+        writer.close()
+        reader.close()
+    os.chmod(partial, 0o640)
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(partial, dest)
+
+
+def is_sqlite(db=database) -> bool:
+    """True on the appliance's SQLite, False on a hub's PostgreSQL."""
+    return isinstance(getattr(db, "obj", db), SqliteDatabase)
 
 
 def is_busy_error(exc: BaseException) -> bool:

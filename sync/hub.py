@@ -23,8 +23,8 @@ from typing import BinaryIO
 
 import pyrage
 
-from appliance.db import database
-from appliance.migrations import is_sqlite, latest_version
+from appliance.db import database, is_sqlite
+from appliance.migrations import latest_version
 from appliance.models.base import utcnow
 from appliance.models.hub import APPLIED, DUPLICATE, HELD, REJECTED, HubLedger, HubReceipt, HubRow, HubSchool, HubSchoolKey
 from appliance.services.hub import recompute_indicators

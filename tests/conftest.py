@@ -33,10 +33,13 @@ def data_dir_settings(data_dir: Path):
 
 
 def open_migrated(settings) -> None:
-    """Open the data directory's database, migrated to the newest schema."""
+    """Open the data directory's database, migrated to the newest schema, with the shipped data (as okey init)."""
+    from appliance.services.shipped import install_shipped_data
+
     open_database(settings)
     database.connect(reuse_if_open=True)
     migrations.migrate()
+    install_shipped_data()
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 Every insert and update of a syncable table writes one row into `sync_change` (the
 latest change of that row replaces older ones), and every delete leaves a tombstone
-there. SQLite triggers do it, so no write path can forget it; the sequence is the
-row id of `sync_change`, which only grows.
+there. SQLite triggers do it, so no write path can forget it; the migration that creates
+a syncable table creates its triggers (appliance/migrations/schema.py). The sequence is
+the row id of `sync_change`, which only grows.
 """
 
 from __future__ import annotations
@@ -66,21 +67,3 @@ def new_instance_id() -> str:
 def current_sequence() -> int:
     last = SyncChange.select(SyncChange.seq).order_by(SyncChange.seq.desc()).first()
     return last.seq if last else 0
-
-
-def change_trigger_sql(table: str) -> list[str]:
-    """SQLite triggers that record inserts, updates and deletes of `table` in sync_change."""
-    statements = []
-    for event, ref, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"),
-                           ("DELETE", "OLD", "delete")):
-        name = f"sync_{table}_{event.lower()}"
-        statements.append(f'DROP TRIGGER IF EXISTS "{name}"')
-        # Table names come from the models, never from input.
-        statements.append(
-            f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '  # nosec B608
-            f"DELETE FROM sync_change WHERE tbl = '{table}' AND row_id = {ref}.id; "
-            f"INSERT INTO sync_change (tbl, row_id, op, at) "
-            f"VALUES ('{table}', {ref}.id, '{op}', strftime('%Y-%m-%d %H:%M:%S', 'now')); "
-            f"END"
-        )
-    return statements

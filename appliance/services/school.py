@@ -10,6 +10,7 @@ from peewee import fn
 from appliance.i18n import N_
 from appliance.models.people import ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.services.errors import NotFound, ServiceError
+from appliance.services.shipped import install_shipped_data
 
 _CLASS_NAME = re.compile(r"^\s*(\d{1,2})\s*[-–\s]?\s*([А-ЯЁа-яё])?\s*$")
 
@@ -22,6 +23,7 @@ def get_school() -> School:
 
 
 def ensure_school(name: str, code: str, timezone: str = "Europe/Moscow") -> School:
+    install_shipped_data()
     school = School.get_or_none(School.code == code)
     if school is None:
         school = School.create(name=name, code=code, timezone=timezone)
