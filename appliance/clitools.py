@@ -84,7 +84,7 @@ def upgrade_schema(settings: Settings) -> list[int]:
 def before_upgrade_copy(settings: Settings, version: int) -> Path:
     """Copy the database aside before an upgrade; keep the newest KEEP_BEFORE_UPGRADE copies."""
     folder = settings.state_dir / "before-upgrade"
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     copy = folder / f"okey-schema-{version:04d}-{stamp}.db"
     copy_sqlite(settings.db_path, copy)
     for old in sorted(folder.glob("okey-schema-*.db"))[:-KEEP_BEFORE_UPGRADE]:
