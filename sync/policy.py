@@ -4,7 +4,9 @@ One `TablePolicy` per syncable table says which columns the **analytics** scope 
 (an allow-list: anything not named stays at the school), which column names the student
 whose parents' consent governs the row, and which columns never leave (secrets). The
 **full** scope carries every column but the secrets. A table without a policy is not
-exported at all, so a new table is private until someone adds its line here.
+exported at all, so a new table is private until someone adds its line here — and says so:
+every syncable table has either a policy in `POLICIES` or a line in `STAYS_IN_SCHOOL` with the
+reason it never leaves (a unit test holds every `SyncModel` table to exactly one of the two).
 
 In the analytics scope every id (the row's own and every reference) is replaced by a keyed
 hash, the same for the same id, so the hub can still join rows but cannot name anyone.
@@ -85,6 +87,37 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("task", ("student", "due_on", "status", "goal"), student="student"),
 )
 
+
+# Syncable tables that are never exported, in any scope, and why. The district receives the
+# indicators (achievements, competencies, goals) and the minimum of personal data that
+# joins them (152-ФЗ); these tables are the school's own working state or private to a person.
+STAYS_IN_SCHOOL: dict[str, str] = {
+    # Calendar
+    "event": "the school's own calendar: titles, places and links are free text, and no district "
+             "indicator counts events",
+    "event_class": "which classes an event is shown to; it follows its event, which stays",
+    "planned_event": "a student's personal plan of events; no district indicator uses it",
+    "reminder": "a user's reminders before their own deadlines, with free-text titles; only the "
+                "server that sends them needs them",
+    "notification": "portal messages to one user (free-text title and body, read or not): the "
+                    "working state of the school's pages",
+    "feed_token": "the hash of a user's calendar-feed secret: a credential never leaves the school",
+    # Career guidance
+    "attempt": "a minor's career-guidance answers and scores: sensitive personal data seen only by "
+               "the student and, when shared, the class teacher",
+    "attempt_comment": "a teacher's free-text comment on a student's guidance result",
+    # Trajectory
+    "goal_comment": "a class teacher's free-text word on a student's goal",
+    "goal_competency": "which competencies a personal goal aims at; the goal itself is exported, and "
+                       "no district indicator uses the link",
+    "goal_event": "links a goal to a calendar event, and events stay at the school",
+    # Surveys
+    "survey": "the school's own surveys: the questions are a file at the school and the results "
+              "are read there (counts and CSV)",
+    "survey_response": "answers, free text included, often anonymous; rows with their time stamps "
+                       "beside the participation list could tie an answer to a person",
+    "survey_participation": "who has answered a survey, kept only so that nobody answers twice",
+}
 
 @dataclass(frozen=True)
 class Column:
