@@ -3,6 +3,8 @@ whether each syncable table still records its changes."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import shutil
 from pathlib import Path
 
@@ -112,3 +114,19 @@ def copy_release(database: Path, data_dir: Path) -> Path:
     target = data_dir / "okey.db"
     shutil.copyfile(database, target)
     return target
+
+
+def live_models(base: type | None = None) -> list[type]:
+    """Every live model below `base` (default: every table), after importing each module of appliance.models."""
+    import appliance.models as package
+    from appliance.models.base import BaseModel, SyncModel
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    found, pending = [], list((base or BaseModel).__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model is not SyncModel:
+            found.append(model)
+    return found

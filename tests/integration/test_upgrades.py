@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import pkgutil
 import signal
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from tests.upgrade_fixtures import (
     connect,
     copy_release,
     feed_problems,
+    live_models,
     row_keys,
     schema_of,
     synced_tables,
@@ -81,23 +81,12 @@ def test_every_release_upgrades_to_the_schema_of_a_fresh_install(release, fresh_
 
 def test_the_change_feed_records_every_syncable_table_after_an_upgrade(release, fresh_db):
     run_okey("init", data_dir=release.parent)
-    live = {model._meta.table_name for model in _all_subclasses(SyncModel)}
+    live = {model._meta.table_name for model in live_models(SyncModel)}
     # Every syncable model has its triggers, on a fresh database and on an upgraded one alike.
     assert synced_tables(fresh_db) == live
     assert synced_tables(release) == live
     problems = [problem for table in sorted(live) for problem in feed_problems(release, table)]
     assert problems == []
-
-
-def _all_subclasses(cls) -> list[type]:
-    import appliance.models as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
-    found = []
-    for sub in cls.__subclasses__():
-        found += [sub, *_all_subclasses(sub)]
-    return found
 
 
 # -- the recipe: a new migration that adds a column ---------------------------------------------

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import importlib
 import json
-import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 
-import appliance.models
 from appliance import config
 from appliance.models.base import SyncModel
 from sync.policy import POLICIES, STAYS_IN_SCHOOL
 from sync.transport import SyncSettings
+from tests.upgrade_fixtures import live_models
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_DOC = ROOT / "docs" / "settings.md"
@@ -27,15 +25,7 @@ SETTINGS_DOC = ROOT / "docs" / "settings.md"
 
 def sync_tables() -> dict[str, str]:
     """Table → model of every SyncModel subclass, after importing every module in appliance.models."""
-    for info in pkgutil.iter_modules(appliance.models.__path__):
-        importlib.import_module(f"appliance.models.{info.name}")
-    found: dict[str, str] = {}
-    pending = list(SyncModel.__subclasses__())
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        found[model._meta.table_name] = f"{model.__module__}.{model.__qualname__}"
-    return found
+    return {model._meta.table_name: f"{model.__module__}.{model.__qualname__}" for model in live_models(SyncModel)}
 
 
 def decision_problems(tables: dict[str, str], policy_tables: list[str], stays: dict[str, str]) -> list[str]:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib
-import pkgutil
 from pathlib import Path
 
 import pytest
-from peewee import Model
 
 from appliance import migrations
 from appliance.db import database, open_sqlite
-from appliance.models.base import SyncModel
-from tests.upgrade_fixtures import FIXTURES, schema_of
+from tests.upgrade_fixtures import FIXTURES, live_models, schema_of
 
 MIGRATIONS = Path(migrations.__file__).parent
 # What a migration may import: peewee, playhouse, the migrations' own toolkit and the standard library.
@@ -53,19 +49,6 @@ def test_a_landed_migration_is_never_edited():
 def test_every_migration_says_what_it_adds_in_russian():
     for number, module in migrations.available():
         assert any("а" <= ch <= "я" for ch in migrations.title(module).lower()), f"migration {number}"
-
-
-def live_models() -> list[type[Model]]:
-    import appliance.models as package
-
-    found = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Model) and value.__module__ == module.__name__ \
-                    and value not in (SyncModel,) and value._meta.table_name != "base_model":
-                found[value._meta.table_name] = value
-    return list(found.values())
 
 
 def test_the_live_models_describe_the_schema_the_migrations_build(tmp_path):
