@@ -71,10 +71,10 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
         if not database.is_closed() and database.in_transaction():
             database.rollback()
 
-    from webui import activities, admin, guidance, health, home, parent, student, surveys, teacher
+    from webui import admin, guidance, health, home, parent, student, surveys, teacher, trajectory
     from webui import calendar as calendar_pages
 
-    for module in (health, auth, home, student, teacher, parent, admin, activities, calendar_pages, guidance,
+    for module in (health, auth, home, student, teacher, parent, admin, trajectory, calendar_pages, guidance,
                    surveys):
         app.register_blueprint(module.bp)
 

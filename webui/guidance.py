@@ -14,8 +14,8 @@ from appliance.services import calendar as cal
 from appliance.services import guidance, recommendations
 from appliance.services.errors import ServiceError
 from webui.auth import role_required
+from webui.dates import school_today
 from webui.messages import text_of
-from webui.trajectory_common import today
 
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
 
@@ -27,7 +27,7 @@ def index():
     questionnaires = guidance.available(g.settings.data_dir)
     return render_template("guidance/index.html", questionnaires=questionnaires, latest=guidance.latest(me),
                            history=guidance.history(me), titles={q.code: q.title for q in questionnaires},
-                           suggestions=recommendations.recommend(me, today(), g.settings.data_dir, g.settings.recommendations),
+                           suggestions=recommendations.recommend(me, school_today(), g.settings.data_dir, g.settings.recommendations),
                            level_names=cal.LEVEL_NAMES)
 
 

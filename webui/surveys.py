@@ -14,8 +14,8 @@ from appliance.models.surveys import AUDIENCES
 from appliance.services import surveys
 from appliance.services.errors import ServiceError
 from webui.auth import role_required
+from webui.dates import school_today
 from webui.messages import text_of
-from webui.trajectory_common import today
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 STAFF = ("admin", "teacher")
@@ -27,8 +27,8 @@ def index():
     if current_user.role in STAFF:
         return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
                                definitions=surveys.definitions(g.settings.data_dir), audiences=AUDIENCES,
-                               today=today(), values={}, error=None)
-    return render_template("surveys/index.html", open=surveys.open_for(current_user.model, today()))
+                               today=school_today(), values={}, error=None)
+    return render_template("surveys/index.html", open=surveys.open_for(current_user.model, school_today()))
 
 
 @bp.post("/")
@@ -39,7 +39,7 @@ def create():
     except ServiceError as exc:
         return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
                                definitions=surveys.definitions(g.settings.data_dir), audiences=AUDIENCES,
-                               today=today(), values=request.form, error=text_of(exc.message)), exc.status
+                               today=school_today(), values=request.form, error=text_of(exc.message)), exc.status
     flash(_("Опрос запущен."), "success")
     return redirect(url_for("surveys.index"))
 
@@ -53,7 +53,7 @@ def answer(survey_id: str):
     error, status = None, 200
     if request.method == "POST":
         try:
-            surveys.answer(current_user.model, survey_id, g.settings.data_dir, request.form, today())
+            surveys.answer(current_user.model, survey_id, g.settings.data_dir, request.form, school_today())
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status
         else:
