@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from appliance import __version__
 from appliance.config import Settings
 from appliance.db import database, open_database
+from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -88,6 +89,7 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     app.register_blueprint(district.bp)
 
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(STUDENT=STUDENT, TEACHER=TEACHER, PARENT=PARENT, ADMIN=ADMIN, DISTRICT=DISTRICT)
     from webui import nav
 
     app.context_processor(nav.context)

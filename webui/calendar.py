@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from appliance.i18n import N_
 from appliance.models.calendar import LEVELS
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.services import calendar as cal
 from appliance.services import calendar_ics, reminders
 from appliance.services import school as school_service
@@ -22,7 +23,7 @@ from webui.forms import form_dict
 from webui.messages import text_of
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-STAFF = ("teacher", "admin")
+STAFF = (TEACHER, ADMIN)
 PAGE = 50
 
 
@@ -41,9 +42,9 @@ def _shift_month(year: int, month: int, delta: int) -> str:
 
 
 @bp.get("/")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def month():
-    if current_user.role == "parent":
+    if current_user.role == PARENT:
         return redirect(url_for("calendar.events"))
     year, month_ = _month_arg()
     weeks = cal.month_weeks(year, month_)
@@ -55,7 +56,7 @@ def month():
 
 
 @bp.get("/week")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def week():
     try:
         day = datetime.date.fromisoformat(request.args.get("d", ""))
@@ -70,12 +71,12 @@ def week():
 
 
 @bp.get("/events")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def events():
     level, direction = request.args.get("level", ""), request.args.get("direction", "")
     shown = _page() * PAGE
     found = cal.upcoming(current_user.model, school_today(), level, direction, limit=shown + 1)
-    planned = cal.planned_ids(current_user.model) if current_user.role == "student" else set()
+    planned = cal.planned_ids(current_user.model) if current_user.role == STUDENT else set()
     return render_template("calendar/events.html", events=found[:shown], more=len(found) > shown,
                            next_page=_page() + 1, planned=planned, level=level, direction=direction,
                            levels=LEVELS, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
@@ -91,17 +92,17 @@ def _page() -> int:
 
 
 @bp.get("/event/<event_id>")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def event(event_id: str):
     found = cal.visible_event(current_user.model, event_id)
-    planned = current_user.role == "student" and found.id in cal.planned_ids(current_user.model)
+    planned = current_user.role == STUDENT and found.id in cal.planned_ids(current_user.model)
     return render_template("calendar/event.html", event=found, planned=planned, level_names=cal.LEVEL_NAMES,
                            directions=cal.DIRECTIONS, kind_names=cal.KIND_NAMES, classes=cal.event_classes(found),
                            today=school_today())
 
 
 @bp.post("/event/<event_id>/plan")
-@role_required("student")
+@role_required(STUDENT)
 def plan(event_id: str):
     found = cal.plan_event(current_user.model, event_id, reminders.clamp_days(request.form.get("remind_days", 3)))
     flash(_("Событие в твоём плане. Напомним заранее."), "success")
@@ -112,7 +113,7 @@ def plan(event_id: str):
 
 
 @bp.post("/event/<event_id>/unplan")
-@role_required("student")
+@role_required(STUDENT)
 def unplan(event_id: str):
     cal.unplan_event(current_user.model, event_id)
     flash(_("Событие убрано из плана."), "info")
@@ -122,13 +123,13 @@ def unplan(event_id: str):
 # -- notifications ------------------------------------------------------------------------------
 
 @bp.get("/notifications")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def notifications():
     return render_template("calendar/notifications.html", notes=reminders.notifications(current_user.model))
 
 
 @bp.post("/notifications/read")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def read_notifications():
     reminders.mark_all_read(current_user.model)
     return redirect(url_for("calendar.notifications"))
@@ -137,13 +138,13 @@ def read_notifications():
 # -- the secret feed -------------------------------------------------------------------------------
 
 @bp.get("/feed")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def feed_page():
     return render_template("calendar/feed.html", feed_token=cal.active_feed(current_user.model), token=None)
 
 
 @bp.post("/feed")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def new_feed():
     token = cal.issue_feed_token(current_user.model)
     url = url_for("calendar.feed", token=token, _external=True)
@@ -152,7 +153,7 @@ def new_feed():
 
 
 @bp.post("/feed/revoke")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def revoke_feed():
     cal.revoke_feed_tokens(current_user.model)
     flash(_("Ссылка отозвана: календарь по ней больше не откроется."), "info")

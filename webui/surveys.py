@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import trajectory_charts
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.models.surveys import AUDIENCES
 from appliance.services import surveys
 from appliance.services.errors import ServiceError
@@ -18,11 +19,11 @@ from webui.dates import school_today
 from webui.messages import text_of
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
-STAFF = ("admin", "teacher")
+STAFF = (ADMIN, TEACHER)
 
 
 @bp.get("/")
-@role_required("student", "parent", "admin", "teacher")
+@role_required(STUDENT, PARENT, ADMIN, TEACHER)
 def index():
     if current_user.role in STAFF:
         return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
@@ -32,7 +33,7 @@ def index():
 
 
 @bp.post("/")
-@role_required("admin")
+@role_required(ADMIN)
 def create():
     try:
         surveys.create(current_user.school, current_user.model, g.settings.data_dir, request.form)
@@ -45,7 +46,7 @@ def create():
 
 
 @bp.route("/<survey_id>", methods=["GET", "POST"])
-@role_required("student", "parent")
+@role_required(STUDENT, PARENT)
 def answer(survey_id: str):
     survey = surveys.get(current_user.school, survey_id)
     definition = surveys.definition(g.settings.data_dir, survey.questionnaire)

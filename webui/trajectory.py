@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from appliance.models.people import STUDENT, TEACHER
 from appliance.services import access, guidance, reminders, trajectory
 from appliance.services import calendar as cal
 from appliance.services import school as school_service
@@ -30,7 +31,7 @@ def _competencies() -> list:
 
 
 @bp.get("/")
-@role_required("student")
+@role_required(STUDENT)
 def index():
     me = current_user.model
     return render_template("trajectory/index.html", tasks=trajectory.tasks_of(me),
@@ -41,7 +42,7 @@ def index():
 
 
 @bp.post("/tasks")
-@role_required("student")
+@role_required(STUDENT)
 def add_task():
     try:
         trajectory.add_task(current_user.model, form_dict(), school_today())
@@ -61,14 +62,14 @@ def _index_with_error(message: str, status: int):
 
 
 @bp.post("/task/<task_id>/status")
-@role_required("student")
+@role_required(STUDENT)
 def task_status(task_id: str):
     trajectory.set_task_status(current_user.model, task_id, request.form.get("status", ""))
     return redirect(url_for("trajectory.index") + "#tasks")
 
 
 @bp.post("/task/<task_id>/delete")
-@role_required("student")
+@role_required(STUDENT)
 def delete_task(task_id: str):
     trajectory.delete_task(current_user.model, task_id)
     flash(_("Задача удалена."), "info")
@@ -84,7 +85,7 @@ def _goal_form(goal=None, values=None, error=None, status=200, origin="scratch",
 
 
 @bp.get("/goal/new")
-@role_required("student")
+@role_required(STUDENT)
 def new_goal():
     me = current_user.model
     values: dict = {"remind_days": "3"}
@@ -106,7 +107,7 @@ def new_goal():
 
 
 @bp.post("/goal/new")
-@role_required("student")
+@role_required(STUDENT)
 def create_goal():
     data = form_dict()
     try:
@@ -122,7 +123,7 @@ def create_goal():
 
 
 @bp.route("/goal/<goal_id>/edit", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def edit_goal(goal_id: str):
     goal = trajectory.own_goal(current_user.model, goal_id)
     if request.method == "POST":
@@ -149,13 +150,13 @@ def _goal_page(goal, error=None, status=200, close_error=None, form=None):
 
 
 @bp.get("/goal/<goal_id>")
-@role_required("student")
+@role_required(STUDENT)
 def goal(goal_id: str):
     return _goal_page(trajectory.own_goal(current_user.model, goal_id))
 
 
 @bp.post("/goal/<goal_id>/milestones")
-@role_required("student")
+@role_required(STUDENT)
 def add_milestone(goal_id: str):
     try:
         trajectory.add_milestone(current_user.model, goal_id, request.form, school_today())
@@ -167,21 +168,21 @@ def add_milestone(goal_id: str):
 
 
 @bp.post("/milestone/<milestone_id>/toggle")
-@role_required("student")
+@role_required(STUDENT)
 def toggle_milestone(milestone_id: str):
     milestone = trajectory.toggle_milestone(current_user.model, milestone_id)
     return redirect(url_for("trajectory.goal", goal_id=milestone.goal.id.hex))
 
 
 @bp.post("/milestone/<milestone_id>/delete")
-@role_required("student")
+@role_required(STUDENT)
 def delete_milestone(milestone_id: str):
     goal = trajectory.delete_milestone(current_user.model, milestone_id)
     return redirect(url_for("trajectory.goal", goal_id=goal.id.hex))
 
 
 @bp.post("/goal/<goal_id>/close")
-@role_required("student")
+@role_required(STUDENT)
 def close_goal(goal_id: str):
     try:
         goal, achievement = trajectory.close_goal(
@@ -202,7 +203,7 @@ def close_goal(goal_id: str):
 # -- the class teacher ---------------------------------------------------------------------------
 
 @bp.get("/class/")
-@role_required("teacher")
+@role_required(TEACHER)
 def class_overview():
     me = current_user.model
     groups = [group for group, leads in school_service.teacher_classes(me) if leads]
@@ -214,7 +215,7 @@ def class_overview():
 
 
 @bp.get("/student/<student_id>")
-@role_required("teacher")
+@role_required(TEACHER)
 def student_trajectory(student_id: str):
     student = access.student_for(current_user.model, student_id)
     if not access.is_class_teacher_of(current_user.model, student):
@@ -224,7 +225,7 @@ def student_trajectory(student_id: str):
 
 
 @bp.post("/goal/<goal_id>/comment")
-@role_required("teacher")
+@role_required(TEACHER)
 def comment_goal(goal_id: str):
     comment = trajectory.comment_goal(current_user.model, goal_id, request.form.get("text", ""))
     flash(_("Комментарий сохранён."), "success")

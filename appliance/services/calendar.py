@@ -18,7 +18,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, LEVELS, Event, EventClass, FeedToken, PlannedEvent
-from appliance.models.people import ClassGroup, ParentLink, School, Student, User
+from appliance.models.people import PARENT, STUDENT, ClassGroup, ParentLink, School, Student, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import reminders
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
@@ -212,8 +212,8 @@ def visible_query(user: User):
     """Events this user may see: staff see all of the school; a student sees events for
     everyone and those published to their class, a parent those of their children's classes."""
     query = Event.select().where((Event.school == user.school) & Event.published)
-    if user.role in ("student", "parent"):
-        if user.role == "student":
+    if user.role in (STUDENT, PARENT):
+        if user.role == STUDENT:
             students = Student.select(Student.class_group).where(Student.user == user)
         else:
             students = (Student.select(Student.class_group)
@@ -248,7 +248,7 @@ def upcoming(user: User, today: datetime.date, level: str = "", direction: str =
 
 def plan_event(student: User, event_id: str, remind_days: int = 3) -> PlannedEvent:
     event = visible_event(student, event_id)
-    if student.role != "student":
+    if student.role != STUDENT:
         raise ServiceError(N_("Добавлять события в план могут ученики."), status=403)
     with database.atomic():
         planned, created = PlannedEvent.get_or_create(student=student, event=event,
@@ -308,7 +308,7 @@ class Item:
 def personal_items(user: User, start: datetime.date, end: datetime.date) -> list[Item]:
     """Everything on the user's calendar between start and end inclusive, by day."""
     items: list[Item] = []
-    if user.role == "student":
+    if user.role == STUDENT:
         events = (Event.select().join(PlannedEvent, on=(PlannedEvent.event == Event.id))
                   .where((PlannedEvent.student == user) & (Event.starts_on <= end) & (Event.ends_on >= start)))
     else:
@@ -319,7 +319,7 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
             items.append(Item(day, "event", event.title, f"/calendar/event/{event.id.hex}",
                               event.start_time if day == event.starts_on else "", event.level))
             day += datetime.timedelta(days=1)
-    if user.role == "student":
+    if user.role == STUDENT:
         for goal in Goal.select().where((Goal.student == user) & Goal.deadline.between(start, end)
                                         & (Goal.status != "dropped")):
             items.append(Item(goal.deadline, "goal", goal.title, f"/activities/goal/{goal.id.hex}",

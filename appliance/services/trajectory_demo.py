@@ -10,7 +10,7 @@ import random
 
 from appliance.models.competencies import Competency
 from appliance.models.guidance import Attempt
-from appliance.models.people import School, User
+from appliance.models.people import PARENT, STUDENT, School, User
 from appliance.models.surveys import Survey, SurveyParticipation, SurveyResponse
 from appliance.services import calendar as cal
 from appliance.services import guidance, reminders, trajectory
@@ -162,13 +162,13 @@ def _survey(school: School, admin: User, rng: random.Random, today: datetime.dat
                            closes_on=today + datetime.timedelta(days=30), created_by=admin)
     remarks = ("Хочется напоминаний в телефоне", "Удобно смотреть календарь олимпиад", "",
                "Добавьте тёмную тему", "Спасибо, всё понятно", "")
-    people = list(User.select().where((User.school == school) & User.role.in_(("student", "parent"))
+    people = list(User.select().where((User.school == school) & User.role.in_((STUDENT, PARENT))
                                       & User.password_hash.is_null(False) & (User.login != "student1")
                                       & (User.login != "parent1")).order_by(User.login).limit(30))
     for person in people:
         answers: dict[str, object] = {}
         for question in questionnaire.questions:
-            if person.role not in question.get("for", ("student", "parent")):
+            if person.role not in question.get("for", (STUDENT, PARENT)):
                 continue
             if question["type"] == "scale":
                 answers[question["id"]] = rng.choices((2, 3, 4, 5), weights=(1, 3, 5, 4))[0]
