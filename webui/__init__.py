@@ -54,11 +54,12 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from webui import auth, errors, security
+    from webui import auth, errors, links, security
 
     auth.init_login(app)
     errors.register(app)
     security.register(app)
+    links.register(app)
 
     @app.before_request
     def open_connection():

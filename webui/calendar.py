@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.i18n import N_
-from appliance.models.calendar import LEVELS
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
+from appliance.models.vocabulary import LEVELS
 from appliance.services import calendar as cal
 from appliance.services import calendar_ics, reminders
 from appliance.services import school as school_service
