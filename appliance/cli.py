@@ -12,6 +12,7 @@ from appliance import __version__
 from appliance.clitools import AppContext, console, data_option, open_data, progress_console
 from appliance.config import Settings
 from appliance.db import database
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,7 +111,7 @@ def users():
 @users.command("import")
 @data_option
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--role", type=click.Choice(["student", "teacher", "parent", "admin"]), default=None,
+@click.option("--role", type=click.Choice([STUDENT, TEACHER, PARENT, ADMIN]), default=None,
               help="Роль для всех строк, если в файле нет колонки «Роль».")
 @click.pass_context
 def users_import(ctx, data, csv_file, role):
@@ -158,7 +159,7 @@ def users_reset_password(ctx, data, login):
 @cli.command()
 @data_option
 @click.option("--class", "class_name", default=None, help="Класс, например 7Б (по умолчанию все классы).")
-@click.option("--role", type=click.Choice(["student", "parent", "teacher"]), default="student",
+@click.option("--role", type=click.Choice([STUDENT, PARENT, TEACHER]), default=STUDENT,
               show_default=True, help="Для кого карточки.")
 @click.option("--reissue", is_flag=True, help="Выдать новые коды и тем, кто уже активировал вход.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Куда записать PDF.")

@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from appliance.clitools import console, data_option, open_data, progress_console
-from appliance.models.people import User
+from appliance.models.people import STUDENT, User
 
 
 @click.group()
@@ -39,7 +39,7 @@ def portfolio_pdf(ctx, data, login, class_name, out):
         raise click.UsageError("Укажите ровно одно: --student ЛОГИН или --class КЛАСС.")
     open_data(ctx, data)
     if login:
-        student = User.get_or_none((User.login == login) & (User.role == "student"))
+        student = User.get_or_none((User.login == login) & (User.role == STUDENT))
         if student is None:
             raise click.ClickException(f"Ученика с логином «{login}» нет.")
         target = Path(out)

@@ -28,10 +28,10 @@ REQUESTS = 150
 def _top_up(rng: random.Random, today: datetime.date) -> dict[str, int]:
     """More events up to EVENTS, and goals, milestones and tasks for every student."""
     from appliance.models.base import utcnow
-    from appliance.models.calendar import LEVELS, Event, EventClass
+    from appliance.models.calendar import Event, EventClass
     from appliance.models.people import ClassGroup, User
     from appliance.models.trajectory import Goal, Milestone, Task
-    from appliance.services.calendar import DIRECTIONS
+    from appliance.models.vocabulary import DIRECTIONS, LEVELS
 
     now = utcnow()
     school_id = User.get(User.login == "admin").school_id

@@ -169,7 +169,7 @@ def _open_hub(ctx: click.Context, data: str | None):
 def hub_init(ctx, data, database_url, name, login, password):
     """Создать хаб района: ключи, база, учётная запись сотрудника района."""
     from appliance.config import ensure_private_dir
-    from appliance.models.people import User
+    from appliance.models.people import DISTRICT, User
     from appliance.services import accounts
     from sync import keys
 
@@ -189,7 +189,7 @@ def hub_init(ctx, data, database_url, name, login, password):
     settings.secret_key()
     user = User.get_or_none(User.login == login)
     if user is None:
-        user = User.create(role="district", login=login, full_name=name, last_name=name)
+        user = User.create(role=DISTRICT, login=login, full_name=name, last_name=name)
         if password:
             accounts.set_password(user, password)
             console.print(f"Вход в хаб: {login}, пароль задан.")

@@ -28,6 +28,7 @@ from appliance.db import database
 from appliance.migrations import current_version
 from appliance.models.base import utcnow
 from appliance.models.changes import current_sequence, instance_id
+from appliance.models.people import STUDENT
 from appliance.services import sync_state
 from appliance.services.school import get_school
 from sync import bundle, keys
@@ -100,7 +101,7 @@ class _Rows:
             column = spec.column(student).name
             result = {}
             for row_id, row in rows.items():
-                if spec.table == "user" and row.get("role") != "student":
+                if spec.table == "user" and row.get("role") != STUDENT:
                     result[row_id] = None
                 else:
                     result[row_id] = str(row[column]) if row.get(column) is not None else None

@@ -34,6 +34,7 @@ from peewee import (
 )
 
 from appliance.models.base import SyncModel
+from appliance.models.people import STUDENT, TEACHER
 
 # Model modules whose tables may be exported (a module not installed is simply absent).
 MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
@@ -61,7 +62,7 @@ class TablePolicy:
 POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("school", ("name", "code", "timezone")),
     TablePolicy("class_group", ("school", "name", "grade", "letter")),
-    TablePolicy("user", ("school", "role", "active"), student="id", analytics_roles=("student", "teacher"),
+    TablePolicy("user", ("school", "role", "active"), student="id", analytics_roles=(STUDENT, TEACHER),
                 secret=("password_hash", "activation_code_hash", "activation_expires_at", "session_epoch",
                         "last_login_at")),
     TablePolicy("student", ("user", "class_group", "start_year"), student="user"),

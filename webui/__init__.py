@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from appliance import __version__
 from appliance.config import Settings
 from appliance.db import database, open_database
+from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -53,11 +54,12 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from webui import auth, errors, security
+    from webui import auth, errors, links, security
 
     auth.init_login(app)
     errors.register(app)
     security.register(app)
+    links.register(app)
 
     @app.before_request
     def open_connection():
@@ -71,10 +73,10 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
         if not database.is_closed() and database.in_transaction():
             database.rollback()
 
-    from webui import activities, admin, guidance, health, home, parent, student, surveys, teacher
+    from webui import admin, guidance, health, home, parent, student, surveys, teacher, trajectory
     from webui import calendar as calendar_pages
 
-    for module in (health, auth, home, student, teacher, parent, admin, activities, calendar_pages, guidance,
+    for module in (health, auth, home, student, teacher, parent, admin, trajectory, calendar_pages, guidance,
                    surveys):
         app.register_blueprint(module.bp)
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     app.register_blueprint(district.bp)
 
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(STUDENT=STUDENT, TEACHER=TEACHER, PARENT=PARENT, ADMIN=ADMIN, DISTRICT=DISTRICT)
     from webui import nav
 
     app.context_processor(nav.context)

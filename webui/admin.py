@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from appliance.documents import cards as cards_doc
 from appliance.i18n import N_
-from appliance.models.people import User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
 from appliance.services import accounts, audit, roster, sync_state
 from appliance.services import backups as backup_service
 from appliance.services import cards as cards_service
@@ -24,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/")
-@role_required("admin")
+@role_required(ADMIN)
 def home():
     school = current_user.school
     return render_template("admin/home.html", school=school, counts=school_service.role_counts(school),
@@ -35,15 +35,15 @@ def home():
 
 
 @bp.get("/users")
-@role_required("admin")
+@role_required(ADMIN)
 def users():
     text, role = request.args.get("q", "").strip(), request.args.get("role", "")
-    found = school_service.search_users(current_user.school, text, role if role in ("student", "teacher", "parent", "admin") else "")
+    found = school_service.search_users(current_user.school, text, role if role in (STUDENT, TEACHER, PARENT, ADMIN) else "")
     return render_template("admin/users.html", users=found, q=text, role=role)
 
 
 @bp.post("/users/<user_id>/reset")
-@role_required("admin")
+@role_required(ADMIN)
 def reset_password(user_id: str):
     try:
         user = User.get_or_none((User.id == user_id) & (User.school == current_user.school))
@@ -58,7 +58,7 @@ def reset_password(user_id: str):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required("admin")
+@role_required(ADMIN)
 def import_users():
     result, error, rows, status = None, None, [], 200
     if request.method == "POST":
@@ -79,12 +79,12 @@ def import_users():
 
 
 @bp.post("/cards")
-@role_required("admin")
+@role_required(ADMIN)
 def cards():
     class_name = request.form.get("class_name") or None
-    role = request.form.get("role", "student")
-    if role not in ("student", "parent", "teacher"):
-        role = "student"
+    role = request.form.get("role", STUDENT)
+    if role not in (STUDENT, PARENT, TEACHER):
+        role = STUDENT
     issued = cards_service.issue_cards(class_name, role, request.form.get("reissue") == "1",
                                        g.settings.security.activation_days)
     if not issued.cards:
@@ -99,7 +99,7 @@ def cards():
 
 
 @bp.get("/audit")
-@role_required("admin")
+@role_required(ADMIN)
 def audit_log():
     action = request.args.get("action", "")
     return render_template("admin/audit.html", entries=audit.recent(300, action or None), action=action,
@@ -112,7 +112,7 @@ OS_NAMES = {"android": "Android", "apple": "iOS, iPadOS, macOS", "windows": "Win
 
 
 @bp.get("/segment")
-@role_required("admin")
+@role_required(ADMIN)
 def segment():
     """The open Wi-Fi segment: leases now, devices that opened the portal, probes by OS."""
     status = segment_service.segment_status(g.settings)
@@ -130,7 +130,7 @@ def backup_helpers() -> dict:
 
 
 @bp.get("/backups")
-@role_required("admin")
+@role_required(ADMIN)
 def backups():
     """Backups: the state of every target and the recent runs."""
     return render_template("admin/backups.html", backups=backup_service.backup_status(g.settings),

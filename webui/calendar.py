@@ -11,17 +11,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.i18n import N_
-from appliance.models.calendar import LEVELS
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
+from appliance.models.vocabulary import LEVELS
 from appliance.services import calendar as cal
 from appliance.services import calendar_ics, reminders
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
+from webui.dates import school_today
+from webui.forms import form_dict
 from webui.messages import text_of
-from webui.trajectory_common import form_dict, today
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-STAFF = ("teacher", "admin")
+STAFF = (TEACHER, ADMIN)
 PAGE = 50
 
 
@@ -30,7 +32,7 @@ def _month_arg() -> tuple[int, int]:
     try:
         day = datetime.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
-        day = today()
+        day = school_today()
     return day.year, day.month
 
 
@@ -40,45 +42,45 @@ def _shift_month(year: int, month: int, delta: int) -> str:
 
 
 @bp.get("/")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def month():
-    if current_user.role == "parent":
+    if current_user.role == PARENT:
         return redirect(url_for("calendar.events"))
     year, month_ = _month_arg()
     weeks = cal.month_weeks(year, month_)
     items = cal.personal_items(current_user.model, weeks[0][0], weeks[-1][-1])
     return render_template("calendar/month.html", weeks=weeks, days=cal.by_day(items), month=month_, year=year,
-                           first=datetime.date(year, month_, 1), today=today(),
+                           first=datetime.date(year, month_, 1), today=school_today(),
                            prev=_shift_month(year, month_, -1), next=_shift_month(year, month_, 1),
                            items=[i for i in items if i.day.month == month_])
 
 
 @bp.get("/week")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def week():
     try:
         day = datetime.date.fromisoformat(request.args.get("d", ""))
     except ValueError:
-        day = today()
+        day = school_today()
     start = day - datetime.timedelta(days=day.weekday())
     days = [start + datetime.timedelta(days=n) for n in range(7)]
     items = cal.by_day(cal.personal_items(current_user.model, days[0], days[-1]))
-    return render_template("calendar/week.html", days=days, items=items, today=today(),
+    return render_template("calendar/week.html", days=days, items=items, today=school_today(),
                            prev=(start - datetime.timedelta(days=7)).isoformat(),
                            next=(start + datetime.timedelta(days=7)).isoformat())
 
 
 @bp.get("/events")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def events():
     level, direction = request.args.get("level", ""), request.args.get("direction", "")
     shown = _page() * PAGE
-    found = cal.upcoming(current_user.model, today(), level, direction, limit=shown + 1)
-    planned = cal.planned_ids(current_user.model) if current_user.role == "student" else set()
+    found = cal.upcoming(current_user.model, school_today(), level, direction, limit=shown + 1)
+    planned = cal.planned_ids(current_user.model) if current_user.role == STUDENT else set()
     return render_template("calendar/events.html", events=found[:shown], more=len(found) > shown,
                            next_page=_page() + 1, planned=planned, level=level, direction=direction,
                            levels=LEVELS, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
-                           kind_names=cal.KIND_NAMES, today=today())
+                           kind_names=cal.KIND_NAMES, today=school_today())
 
 
 def _page() -> int:
@@ -90,28 +92,28 @@ def _page() -> int:
 
 
 @bp.get("/event/<event_id>")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def event(event_id: str):
     found = cal.visible_event(current_user.model, event_id)
-    planned = current_user.role == "student" and found.id in cal.planned_ids(current_user.model)
+    planned = current_user.role == STUDENT and found.id in cal.planned_ids(current_user.model)
     return render_template("calendar/event.html", event=found, planned=planned, level_names=cal.LEVEL_NAMES,
                            directions=cal.DIRECTIONS, kind_names=cal.KIND_NAMES, classes=cal.event_classes(found),
-                           today=today())
+                           today=school_today())
 
 
 @bp.post("/event/<event_id>/plan")
-@role_required("student")
+@role_required(STUDENT)
 def plan(event_id: str):
     found = cal.plan_event(current_user.model, event_id, reminders.clamp_days(request.form.get("remind_days", 3)))
     flash(_("Событие в твоём плане. Напомним заранее."), "success")
     if request.form.get("then") == "goal":
-        return redirect(url_for("activities.new_goal", event=found.event.id.hex,
+        return redirect(url_for("trajectory.new_goal", event=found.event.id.hex,
                                 reason=request.form.get("reason", "")))
     return redirect(url_for("calendar.event", event_id=event_id))
 
 
 @bp.post("/event/<event_id>/unplan")
-@role_required("student")
+@role_required(STUDENT)
 def unplan(event_id: str):
     cal.unplan_event(current_user.model, event_id)
     flash(_("Событие убрано из плана."), "info")
@@ -121,13 +123,13 @@ def unplan(event_id: str):
 # -- notifications ------------------------------------------------------------------------------
 
 @bp.get("/notifications")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def notifications():
     return render_template("calendar/notifications.html", notes=reminders.notifications(current_user.model))
 
 
 @bp.post("/notifications/read")
-@role_required("student", "teacher", "admin", "parent")
+@role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def read_notifications():
     reminders.mark_all_read(current_user.model)
     return redirect(url_for("calendar.notifications"))
@@ -136,13 +138,13 @@ def read_notifications():
 # -- the secret feed -------------------------------------------------------------------------------
 
 @bp.get("/feed")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def feed_page():
     return render_template("calendar/feed.html", feed_token=cal.active_feed(current_user.model), token=None)
 
 
 @bp.post("/feed")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def new_feed():
     token = cal.issue_feed_token(current_user.model)
     url = url_for("calendar.feed", token=token, _external=True)
@@ -151,7 +153,7 @@ def new_feed():
 
 
 @bp.post("/feed/revoke")
-@role_required("student", "teacher", "admin")
+@role_required(STUDENT, TEACHER, ADMIN)
 def revoke_feed():
     cal.revoke_feed_tokens(current_user.model)
     flash(_("Ссылка отозвана: календарь по ней больше не откроется."), "info")
@@ -161,7 +163,7 @@ def revoke_feed():
 @bp.get("/feed/<token>.ics")
 def feed(token: str):
     user = cal.user_for_feed(token)
-    body = calendar_ics.feed_ics(user, today() - datetime.timedelta(days=31))
+    body = calendar_ics.feed_ics(user, school_today() - datetime.timedelta(days=31))
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300",
                                                              "Content-Disposition": "inline; filename=okey.ics"})
 
@@ -180,7 +182,7 @@ def manage():
     show_past = request.args.get("past") == "1"
     found = cal.visible_query(current_user.model)
     if not show_past:
-        found = found.where(cal.Event.ends_on >= today())
+        found = found.where(cal.Event.ends_on >= school_today())
     shown = _page() * PAGE
     events = list(found.order_by(cal.Event.starts_on).limit(shown + 1))
     return render_template("calendar/manage.html", events=events[:shown], more=len(events) > shown,
@@ -258,7 +260,7 @@ def import_events():
 @bp.get("/manage/export.ics")
 @role_required(*STAFF)
 def export_events():
-    found = cal.visible_query(current_user.model).where(cal.Event.ends_on >= today() - datetime.timedelta(days=365))
+    found = cal.visible_query(current_user.model).where(cal.Event.ends_on >= school_today() - datetime.timedelta(days=365))
     body = calendar_ics.events_ics(found.order_by(cal.Event.starts_on), current_user.school,
                                    current_user.school.name)
     name = quote("events.ics")

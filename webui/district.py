@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, g, render_template
 from flask_babel import gettext as _
 
 from appliance.documents import charts as chart_builder
+from appliance.models.people import DISTRICT
 from appliance.services import hub as hub_service
 from webui.auth import role_required
 from webui.messages import text_of
@@ -23,7 +24,7 @@ def _rows() -> list[hub_service.SchoolRow]:
 
 
 @bp.get("/")
-@role_required("district")
+@role_required(DISTRICT)
 def home():
     rows = _rows()
     return render_template("district/home.html", rows=rows, totals=hub_service.totals(rows),
@@ -53,7 +54,7 @@ def _charts(rows: list[hub_service.SchoolRow]) -> dict[str, chart_builder.Chart]
 
 
 @bp.get("/indicators")
-@role_required("district")
+@role_required(DISTRICT)
 def indicators():
     rows = _rows()
     return render_template("district/indicators.html", rows=rows, totals=hub_service.totals(rows),
@@ -61,7 +62,7 @@ def indicators():
 
 
 @bp.get("/chart/<name>.svg")
-@role_required("district")
+@role_required(DISTRICT)
 def chart(name: str):
     built = _charts(_rows())
     if name not in built:
@@ -70,7 +71,7 @@ def chart(name: str):
 
 
 @bp.get("/indicators.csv")
-@role_required("district")
+@role_required(DISTRICT)
 def export_csv():
     response = Response(hub_service.indicators_csv(_rows()), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="district_indicators.csv"'
@@ -78,6 +79,6 @@ def export_csv():
 
 
 @bp.get("/ledger")
-@role_required("district")
+@role_required(DISTRICT)
 def ledger():
     return render_template("district/ledger.html", entries=hub_service.ledger(300))

@@ -10,29 +10,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import trajectory_charts
+from appliance.models.people import STUDENT, TEACHER
 from appliance.services import calendar as cal
 from appliance.services import guidance, recommendations
 from appliance.services.errors import ServiceError
 from webui.auth import role_required
+from webui.dates import school_today
 from webui.messages import text_of
-from webui.trajectory_common import today
 
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
 
 
 @bp.get("/")
-@role_required("student")
+@role_required(STUDENT)
 def index():
     me = current_user.model
     questionnaires = guidance.available(g.settings.data_dir)
     return render_template("guidance/index.html", questionnaires=questionnaires, latest=guidance.latest(me),
                            history=guidance.history(me), titles={q.code: q.title for q in questionnaires},
-                           suggestions=recommendations.recommend(me, today(), g.settings.data_dir, g.settings.recommendations),
+                           suggestions=recommendations.recommend(me, school_today(), g.settings.data_dir, g.settings.recommendations),
                            level_names=cal.LEVEL_NAMES)
 
 
 @bp.route("/take/<code>", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def take(code: str):
     questionnaire = guidance.questionnaire(g.settings.data_dir, code)
     error, status, answers = None, 200, {}
@@ -53,7 +54,7 @@ def _previous(attempt) -> object | None:
 
 
 @bp.get("/result/<attempt_id>")
-@role_required("student", "teacher")
+@role_required(STUDENT, TEACHER)
 def result(attempt_id: str):
     attempt = guidance.attempt_for(current_user.model, attempt_id)
     questionnaire = guidance.questionnaire(g.settings.data_dir, attempt.questionnaire)
@@ -63,7 +64,7 @@ def result(attempt_id: str):
 
 
 @bp.get("/result/<attempt_id>/chart.svg")
-@role_required("student", "teacher")
+@role_required(STUDENT, TEACHER)
 def chart(attempt_id: str):
     attempt = guidance.attempt_for(current_user.model, attempt_id)
     questionnaire = guidance.questionnaire(g.settings.data_dir, attempt.questionnaire)
@@ -85,7 +86,7 @@ def chart(attempt_id: str):
 
 
 @bp.post("/result/<attempt_id>/share")
-@role_required("student")
+@role_required(STUDENT)
 def share(attempt_id: str):
     shared = request.form.get("shared") == "1"
     guidance.set_shared(current_user.model, attempt_id, shared)
@@ -95,7 +96,7 @@ def share(attempt_id: str):
 
 
 @bp.post("/result/<attempt_id>/comment")
-@role_required("teacher")
+@role_required(TEACHER)
 def comment(attempt_id: str):
     guidance.comment(current_user.model, attempt_id, request.form.get("text", ""))
     flash(_("Комментарий сохранён."), "success")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
+from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+
 bp = Blueprint("home", __name__)
 
-HOMES = {"student": "student.home", "teacher": "teacher.home", "parent": "parent.home",
-         "admin": "admin.home", "district": "district.home"}
+HOMES = {STUDENT: "student.home", TEACHER: "teacher.home", PARENT: "parent.home",
+         ADMIN: "admin.home", DISTRICT: "district.home"}
 
 
 @bp.get("/")

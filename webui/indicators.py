@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import charts as chart_builder
-from appliance.models.people import ClassGroup
+from appliance.models.people import ADMIN, ClassGroup
 from appliance.services import catalogs, competencies, consent, indicators, terms
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
@@ -52,7 +52,7 @@ def _charts(found: indicators.Indicators) -> dict:
 
 
 @bp.get("/")
-@role_required("admin")
+@role_required(ADMIN)
 def home():
     year, group = _filters()
     found = indicators.school_indicators(_school(), year, group)
@@ -63,7 +63,7 @@ def home():
 
 
 @bp.get("/chart/<name>.svg")
-@role_required("admin")
+@role_required(ADMIN)
 def chart(name: str):
     year, group = _filters()
     built = _charts(indicators.school_indicators(_school(), year, group))
@@ -73,7 +73,7 @@ def chart(name: str):
 
 
 @bp.get("/indicators.csv")
-@role_required("admin")
+@role_required(ADMIN)
 def export_csv():
     year, group = _filters()
     response = Response(indicators.indicators_csv(indicators.school_indicators(_school(), year, group)),
@@ -83,7 +83,7 @@ def export_csv():
 
 
 @bp.route("/lists", methods=["GET", "POST"])
-@role_required("admin")
+@role_required(ADMIN)
 def lists():
     error, status = None, 200
     if request.method == "POST":
@@ -104,7 +104,7 @@ def lists():
 
 
 @bp.route("/frameworks", methods=["GET", "POST"])
-@role_required("admin")
+@role_required(ADMIN)
 def frameworks():
     error, rows, status = None, [], 200
     if request.method == "POST":
@@ -134,7 +134,7 @@ def frameworks():
 
 
 @bp.get("/consent")
-@role_required("admin")
+@role_required(ADMIN)
 def consent_register():
     missing = consent.students_without_consent(_school())
     return render_template("indicators/consent.html", missing=missing, text_version=consent.CONSENT_VERSION,
@@ -142,7 +142,7 @@ def consent_register():
 
 
 @bp.get("/consent.csv")
-@role_required("admin")
+@role_required(ADMIN)
 def consent_csv():
     import csv
     import io

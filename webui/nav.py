@@ -6,30 +6,32 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+
 MENU = {
-    "student": [("student.home", _l("Главная")), ("portfolio.achievements", _l("Достижения")),
+    STUDENT: [("student.home", _l("Главная")), ("portfolio.achievements", _l("Достижения")),
                 ("portfolio.competencies_page", _l("Компетенции")), ("portfolio.reflections", _l("Рефлексия")),
                 ("portfolio.hobbies", _l("Хобби")), ("portfolio.my_overview", _l("Портфолио")),
-                ("activities.index", _l("Активности")),
+                ("trajectory.index", _l("Активности")),
                 ("calendar.month", _l("Календарь")), ("guidance.index", _l("Профориентация")),
                 ("surveys.index", _l("Опросы"))],
-    "teacher": [("teacher.home", _l("Мои классы")), ("review.queue", _l("Проверка достижений")),
+    TEACHER: [("teacher.home", _l("Мои классы")), ("review.queue", _l("Проверка достижений")),
                 ("review.classes", _l("Портфолио классов")), ("review.contribution", _l("Мой вклад")),
-                ("activities.class_overview", _l("Траектории")),
+                ("trajectory.class_overview", _l("Траектории")),
                 ("calendar.month", _l("Календарь")), ("surveys.index", _l("Опросы"))],
-    "parent": [("parent.home", _l("Мои дети")), ("portfolio.family", _l("Портфолио и согласие")),
+    PARENT: [("parent.home", _l("Мои дети")), ("portfolio.family", _l("Портфолио и согласие")),
                ("calendar.events", _l("События")), ("surveys.index", _l("Опросы"))],
-    "admin": [("admin.home", _l("Школа")), ("admin.users", _l("Пользователи")),
+    ADMIN: [("admin.home", _l("Школа")), ("admin.users", _l("Пользователи")),
               ("indicators.home", _l("Показатели")), ("indicators.lists", _l("Списки портфолио")),
               ("indicators.frameworks", _l("Компетенции")), ("indicators.consent_register", _l("Согласия")),
               ("admin.import_users", _l("Импорт списков")), ("calendar.manage", _l("Календарь")),
               ("surveys.index", _l("Опросы"))],
-    "district": [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
+    DISTRICT: [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
                  ("district.ledger", _l("Журнал пакетов"))],
 }
 
-ROLE_NAMES = {"student": _l("Ученик"), "teacher": _l("Учитель"), "parent": _l("Родитель"),
-              "admin": _l("Администратор"), "district": _l("Район")}
+ROLE_NAMES = {STUDENT: _l("Ученик"), TEACHER: _l("Учитель"), PARENT: _l("Родитель"),
+              ADMIN: _l("Администратор"), DISTRICT: _l("Район")}
 
 
 def context() -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from appliance.models.people import PARENT
 from appliance.services import access
 from appliance.services import school as school_service
 from webui.auth import role_required
@@ -13,7 +14,7 @@ bp = Blueprint("parent", __name__, url_prefix="/parent")
 
 
 @bp.get("/")
-@role_required("parent")
+@role_required(PARENT)
 def home():
     children = []
     for child in school_service.children_of(current_user.model):
@@ -24,7 +25,7 @@ def home():
 
 
 @bp.get("/child/<student_id>")
-@role_required("parent")
+@role_required(PARENT)
 def child(student_id: str):
     student = access.student_for(current_user.model, student_id)
     group = school_service.class_of(student)

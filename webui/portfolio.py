@@ -15,7 +15,7 @@ from flask_login import current_user
 from appliance.documents.charts import STUDENT_CHARTS, student_charts
 from appliance.documents.portfolio_pdf import render_portfolio
 from appliance.models.changes import current_sequence
-from appliance.models.people import User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
 from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
@@ -83,7 +83,7 @@ def _form_context(achievement=None, values=None) -> dict:
 
 # -- the student's achievements ----------------------------------------------------------------
 @bp.get("/")
-@role_required("student")
+@role_required(STUDENT)
 def achievements():
     me = _me()
     year = request.args.get("year", "")
@@ -96,7 +96,7 @@ def achievements():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def new():
     if request.method == "GET":
         return render_template("portfolio/form.html", **_form_context())
@@ -113,7 +113,7 @@ def new():
 
 
 @bp.route("/a/<achievement_id>/edit", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def edit(achievement_id: str):
     achievement = portfolio.own(_me(), achievement_id)
     if request.method == "GET":
@@ -134,7 +134,7 @@ def edit(achievement_id: str):
 
 
 @bp.post("/a/<achievement_id>/submit")
-@role_required("student")
+@role_required(STUDENT)
 def submit(achievement_id: str):
     portfolio.submit(_me(), portfolio.own(_me(), achievement_id))
     flash(_("Достижение отправлено на проверку."), "success")
@@ -142,7 +142,7 @@ def submit(achievement_id: str):
 
 
 @bp.post("/a/<achievement_id>/delete")
-@role_required("student")
+@role_required(STUDENT)
 def delete(achievement_id: str):
     portfolio.delete(g.settings, _me(), portfolio.own(_me(), achievement_id))
     flash(_("Достижение удалено."), "success")
@@ -150,7 +150,7 @@ def delete(achievement_id: str):
 
 
 @bp.post("/evidence/<evidence_id>/delete")
-@role_required("student")
+@role_required(STUDENT)
 def delete_evidence(evidence_id: str):
     achievement = portfolio.remove_evidence(g.settings, _me(), evidence_id)
     flash(_("Файл удалён."), "success")
@@ -158,7 +158,7 @@ def delete_evidence(evidence_id: str):
 
 
 @bp.get("/a/<achievement_id>")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def detail(achievement_id: str):
     achievement = portfolio.visible(_me(), achievement_id)
     return render_template("portfolio/detail.html", a=achievement, evidence=portfolio.evidence_of(achievement),
@@ -169,7 +169,7 @@ def detail(achievement_id: str):
 
 
 @bp.get("/evidence/<evidence_id>")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def evidence_file(evidence_id: str):
     row = portfolio.visible_evidence(_me(), evidence_id)
     path = uploads.file_path(g.settings, row.sha256)
@@ -186,7 +186,7 @@ def evidence_file(evidence_id: str):
 
 
 @bp.get("/evidence/<evidence_id>/preview")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def evidence_preview(evidence_id: str):
     row = portfolio.visible_evidence(_me(), evidence_id)
     path = uploads.preview_path(g.settings, row.sha256)
@@ -200,7 +200,7 @@ def evidence_preview(evidence_id: str):
 
 # -- hobbies -----------------------------------------------------------------------------------
 @bp.route("/hobbies", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def hobbies():
     me = _me()
     error, status = None, 200
@@ -219,7 +219,7 @@ def hobbies():
 
 
 @bp.post("/hobbies/<hobby_id>/delete")
-@role_required("student")
+@role_required(STUDENT)
 def delete_hobby(hobby_id: str):
     portfolio.delete_hobby(_me(), hobby_id)
     flash(_("Увлечение удалено."), "success")
@@ -228,7 +228,7 @@ def delete_hobby(hobby_id: str):
 
 # -- competencies ------------------------------------------------------------------------------
 @bp.route("/competencies", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def competencies_page():
     me = _me()
     framework = competencies.active_framework()
@@ -252,7 +252,7 @@ def competencies_page():
 
 # -- reflection --------------------------------------------------------------------------------
 @bp.route("/reflection", methods=["GET", "POST"])
-@role_required("student")
+@role_required(STUDENT)
 def reflections():
     me = _me()
     error, status = None, 200
@@ -273,7 +273,7 @@ def reflections():
 
 
 @bp.post("/reflection/<reflection_id>/delete")
-@role_required("student")
+@role_required(STUDENT)
 def delete_reflection(reflection_id: str):
     reflection.delete(_me(), reflection_id)
     flash(_("Запись удалена."), "success")
@@ -282,17 +282,17 @@ def delete_reflection(reflection_id: str):
 
 # -- one student's portfolio, for everyone allowed ---------------------------------------------
 @bp.get("/me")
-@role_required("student")
+@role_required(STUDENT)
 def my_overview():
     return redirect(url_for("portfolio.overview", student_id=_me().id.hex))
 
 
 @bp.get("/student/<student_id>")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def overview(student_id: str):
     student = access.student_for(_me(), student_id)
     charts = student_charts(student)
-    link = consent.link_of(_me(), student) if _me().role == "parent" else None
+    link = consent.link_of(_me(), student) if _me().role == PARENT else None
     return render_template("portfolio/overview.html", student=student, group=school_service.class_of(student),
                            items=portfolio.achievements_of(student), counts=portfolio.counts(student),
                            hobbies=portfolio.hobbies_of(student), charts=charts, statuses=portfolio.STATUS_TITLES,
@@ -300,7 +300,7 @@ def overview(student_id: str):
 
 
 @bp.get("/student/<student_id>/chart/<kind>.svg")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def chart(student_id: str, kind: str):
     student = access.student_for(_me(), student_id)
     if kind not in STUDENT_CHARTS:
@@ -323,7 +323,7 @@ def svg_response(svg: str) -> Response:
 
 
 @bp.get("/student/<student_id>/portfolio.pdf")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def pdf(student_id: str):
     student = access.student_for(_me(), student_id)
     response = Response(render_portfolio(student), mimetype="application/pdf")
@@ -332,7 +332,7 @@ def pdf(student_id: str):
 
 
 @bp.get("/student/<student_id>/portfolio.json")
-@role_required("student", "teacher", "parent", "admin")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
 def json_export(student_id: str):
     student = access.student_for(_me(), student_id)
     body = json.dumps(document(student), ensure_ascii=False, indent=1)
@@ -347,14 +347,14 @@ def _attachment(name: str) -> str:
 
 # -- the parent's consent ----------------------------------------------------------------------
 @bp.get("/family")
-@role_required("parent")
+@role_required(PARENT)
 def family():
     children = [(child, consent.link_of(_me(), child)) for child in school_service.children_of(_me())]
     return render_template("portfolio/family.html", children=children)
 
 
 @bp.route("/student/<student_id>/consent", methods=["GET", "POST"])
-@role_required("parent")
+@role_required(PARENT)
 def consent_page(student_id: str):
     student = access.student_for(_me(), student_id)
     if request.method == "POST":

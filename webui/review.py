@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents.portfolio_pdf import render_contribution
+from appliance.models.people import TEACHER
 from appliance.services import indicators, portfolio, terms
 from appliance.services import school as school_service
 from webui.auth import role_required
@@ -20,14 +21,14 @@ def _me():
 
 
 @bp.get("/")
-@role_required("teacher")
+@role_required(TEACHER)
 def queue():
     items = portfolio.review_queue(_me())
     return render_template("review/queue.html", items=items, statuses=portfolio.STATUS_TITLES)
 
 
 @bp.post("/<achievement_id>/confirm")
-@role_required("teacher")
+@role_required(TEACHER)
 def confirm(achievement_id: str):
     achievement = portfolio.visible(_me(), achievement_id)
     portfolio.confirm(_me(), achievement, request.form.get("comment", ""))
@@ -36,7 +37,7 @@ def confirm(achievement_id: str):
 
 
 @bp.post("/<achievement_id>/return")
-@role_required("teacher")
+@role_required(TEACHER)
 def return_achievement(achievement_id: str):
     achievement = portfolio.visible(_me(), achievement_id)
     portfolio.return_to_student(_me(), achievement, request.form.get("comment", ""))
@@ -45,7 +46,7 @@ def return_achievement(achievement_id: str):
 
 
 @bp.post("/bulk")
-@role_required("teacher")
+@role_required(TEACHER)
 def bulk():
     done = portfolio.bulk_confirm(_me(), request.form.getlist("ids"))
     flash(_("Подтверждено достижений: %(n)d.", n=done), "success")
@@ -53,7 +54,7 @@ def bulk():
 
 
 @bp.get("/classes")
-@role_required("teacher")
+@role_required(TEACHER)
 def classes():
     groups = school_service.teacher_classes(_me())
     chosen = request.args.get("class", "")
@@ -68,7 +69,7 @@ def _year() -> int | None:
 
 
 @bp.get("/contribution")
-@role_required("teacher")
+@role_required(TEACHER)
 def contribution():
     found = indicators.contribution(_me(), _year())
     return render_template("review/contribution.html", found=found, year_label=terms.school_year_label,
@@ -76,7 +77,7 @@ def contribution():
 
 
 @bp.get("/contribution.<fmt>")
-@role_required("teacher")
+@role_required(TEACHER)
 def contribution_file(fmt: str):
     found = indicators.contribution(_me(), _year())
     if fmt == "csv":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from appliance.models.people import STUDENT
 from appliance.services import school as school_service
 from webui.auth import role_required
 
@@ -12,7 +13,7 @@ bp = Blueprint("student", __name__, url_prefix="/student")
 
 
 @bp.get("/")
-@role_required("student")
+@role_required(STUDENT)
 def home():
     me = current_user.model
     group = school_service.class_of(me)

@@ -10,42 +10,43 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import trajectory_charts
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.models.surveys import AUDIENCES
 from appliance.services import surveys
 from appliance.services.errors import ServiceError
 from webui.auth import role_required
+from webui.dates import school_today
 from webui.messages import text_of
-from webui.trajectory_common import today
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
-STAFF = ("admin", "teacher")
+STAFF = (ADMIN, TEACHER)
 
 
 @bp.get("/")
-@role_required("student", "parent", "admin", "teacher")
+@role_required(STUDENT, PARENT, ADMIN, TEACHER)
 def index():
     if current_user.role in STAFF:
         return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
                                definitions=surveys.definitions(g.settings.data_dir), audiences=AUDIENCES,
-                               today=today(), values={}, error=None)
-    return render_template("surveys/index.html", open=surveys.open_for(current_user.model, today()))
+                               today=school_today(), values={}, error=None)
+    return render_template("surveys/index.html", open=surveys.open_for(current_user.model, school_today()))
 
 
 @bp.post("/")
-@role_required("admin")
+@role_required(ADMIN)
 def create():
     try:
         surveys.create(current_user.school, current_user.model, g.settings.data_dir, request.form)
     except ServiceError as exc:
         return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
                                definitions=surveys.definitions(g.settings.data_dir), audiences=AUDIENCES,
-                               today=today(), values=request.form, error=text_of(exc.message)), exc.status
+                               today=school_today(), values=request.form, error=text_of(exc.message)), exc.status
     flash(_("Опрос запущен."), "success")
     return redirect(url_for("surveys.index"))
 
 
 @bp.route("/<survey_id>", methods=["GET", "POST"])
-@role_required("student", "parent")
+@role_required(STUDENT, PARENT)
 def answer(survey_id: str):
     survey = surveys.get(current_user.school, survey_id)
     definition = surveys.definition(g.settings.data_dir, survey.questionnaire)
@@ -53,7 +54,7 @@ def answer(survey_id: str):
     error, status = None, 200
     if request.method == "POST":
         try:
-            surveys.answer(current_user.model, survey_id, g.settings.data_dir, request.form, today())
+            surveys.answer(current_user.model, survey_id, g.settings.data_dir, request.form, school_today())
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from appliance.models.people import ClassGroup
+from appliance.models.people import TEACHER, ClassGroup
 from appliance.services import access
 from appliance.services import school as school_service
 from webui.auth import role_required
@@ -21,7 +21,7 @@ def _my_class(class_id: str) -> tuple[ClassGroup, bool]:
 
 
 @bp.get("/")
-@role_required("teacher")
+@role_required(TEACHER)
 def home():
     mine = school_service.teacher_classes(current_user.model)
     summaries = school_service.class_summaries(current_user.school, [group for group, _ in mine])
@@ -30,7 +30,7 @@ def home():
 
 
 @bp.get("/class/<class_id>")
-@role_required("teacher")
+@role_required(TEACHER)
 def class_page(class_id: str):
     group, leads = _my_class(class_id)
     students = school_service.students_of(group)
@@ -39,7 +39,7 @@ def class_page(class_id: str):
 
 
 @bp.get("/student/<student_id>")
-@role_required("teacher")
+@role_required(TEACHER)
 def student_page(student_id: str):
     student = access.student_for(current_user.model, student_id)
     return render_template("teacher/student.html", student=student, group=school_service.class_of(student),

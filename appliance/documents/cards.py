@@ -8,9 +8,10 @@ from urllib.parse import quote
 from appliance.config import Settings
 from appliance.documents.qr import qr_svg, wifi_payload
 from appliance.documents.render import render_pdf
+from appliance.models.people import PARENT, STUDENT, TEACHER
 from appliance.services.cards import IssuedCards
 
-ROLE_TITLES = {"student": "Ученик", "parent": "Родитель", "teacher": "Учитель"}
+ROLE_TITLES = {STUDENT: "Ученик", PARENT: "Родитель", TEACHER: "Учитель"}
 
 
 def activation_url(settings: Settings, code: str) -> str:

@@ -17,7 +17,6 @@ from peewee import (
 from appliance.models.base import SyncModel, utcnow
 from appliance.models.people import ClassGroup, School, User
 
-LEVELS = ("school", "municipal", "regional", "national", "international")
 KINDS = ("olympiad", "contest", "conference", "camp", "open_day", "other")
 
 
@@ -25,9 +24,9 @@ class Event(SyncModel):
     school = ForeignKeyField(School, backref="events", on_delete="CASCADE")
     title = CharField(max_length=300)
     description = TextField(default="")
-    level = CharField(max_length=16, index=True)
+    level = CharField(max_length=16, index=True)  # a code of appliance.models.vocabulary
     kind = CharField(max_length=16, default="other")
-    direction = CharField(max_length=64, default="", index=True)
+    direction = CharField(max_length=64, default="", index=True)  # likewise, or ""
     # Dates in the school's time zone; an event without a start time lasts whole days.
     starts_on = DateField(index=True)
     ends_on = DateField()

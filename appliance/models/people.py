@@ -13,7 +13,13 @@ from peewee import (
 
 from appliance.models.base import BaseModel, SyncModel, utcnow
 
-ROLES = ("student", "teacher", "parent", "admin", "district")
+# The roles of an account, as stored in `User.role`. Code names them by these constants only.
+STUDENT = "student"
+TEACHER = "teacher"
+PARENT = "parent"
+ADMIN = "admin"
+DISTRICT = "district"
+ROLES = (STUDENT, TEACHER, PARENT, ADMIN, DISTRICT)
 
 
 class School(SyncModel):

@@ -9,21 +9,21 @@ from __future__ import annotations
 import uuid
 
 from appliance.i18n import N_
-from appliance.models.people import ParentLink, Student, TeacherAssignment, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ParentLink, Student, TeacherAssignment, User
 from appliance.services.errors import Forbidden, NotFound
 
 
 def can_view_student(viewer: User, student: User) -> bool:
-    if student.role != "student":
+    if student.role != STUDENT:
         return False
-    if viewer.role == "admin":
+    if viewer.role == ADMIN:
         return viewer.school_id == student.school_id
-    if viewer.role == "student":
+    if viewer.role == STUDENT:
         return viewer.id == student.id
-    if viewer.role == "parent":
+    if viewer.role == PARENT:
         return ParentLink.select().where((ParentLink.parent == viewer)
                                          & (ParentLink.student == student)).exists()
-    if viewer.role == "teacher":
+    if viewer.role == TEACHER:
         return teaches_student(viewer, student)
     return False
 

@@ -17,19 +17,14 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
-from appliance.models.calendar import KINDS, LEVELS, Event, EventClass, FeedToken, PlannedEvent
-from appliance.models.people import ClassGroup, ParentLink, School, Student, User
+from appliance.models.calendar import KINDS, Event, EventClass, FeedToken, PlannedEvent
+from appliance.models.people import PARENT, STUDENT, ClassGroup, ParentLink, School, Student, User
 from appliance.models.trajectory import Goal, Milestone, Task
-from appliance.services import reminders
+from appliance.models.vocabulary import DIRECTIONS, LEVEL_NAMES, LEVELS
+from appliance.services import links, reminders
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
+from appliance.services.links import LinkTarget
 
-LEVEL_NAMES = {
-    "school": N_("школьный"),
-    "municipal": N_("муниципальный"),
-    "regional": N_("региональный"),
-    "national": N_("всероссийский"),
-    "international": N_("международный"),
-}
 KIND_NAMES = {
     "olympiad": N_("олимпиада"),
     "contest": N_("конкурс"),
@@ -37,17 +32,6 @@ KIND_NAMES = {
     "camp": N_("смена, лагерь"),
     "open_day": N_("день открытых дверей"),
     "other": N_("другое"),
-}
-DIRECTIONS = {
-    "science": N_("естественные науки"),
-    "math_it": N_("математика и информатика"),
-    "engineering": N_("техника и робототехника"),
-    "humanities": N_("гуманитарные науки и языки"),
-    "arts": N_("искусство и творчество"),
-    "social": N_("социальные проекты и волонтёрство"),
-    "business": N_("предпринимательство и лидерство"),
-    "sport": N_("спорт"),
-    "career": N_("профориентация"),
 }
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_SPAN_DAYS = 366
@@ -74,7 +58,7 @@ def _lookup(value: str, names: dict[str, str], extra: dict[str, str] | None = No
     if not folded:
         return None
     for code, name in names.items():
-        if folded in (code, name.replace("ё", "е")):
+        if folded in (code, name.lower().replace("ё", "е")):
             return code
     return (extra or {}).get(folded)
 
@@ -82,6 +66,12 @@ def _lookup(value: str, names: dict[str, str], extra: dict[str, str] | None = No
 LEVEL_WORDS = {"городской": "municipal", "районный": "municipal", "муниципальный": "municipal",
                "областной": "regional", "краевой": "regional", "всероссийский": "national",
                "федеральный": "national", "школа": "school", "международный": "international"}
+# The calendar's own direction list before it took the catalogue's: old tables still import.
+DIRECTION_WORDS = {"math_it": "tech", "engineering": "tech", "business": "social",
+                   "естественные науки": "science", "математика и информатика": "tech",
+                   "техника и робототехника": "tech", "гуманитарные науки и языки": "humanities",
+                   "искусство и творчество": "arts", "социальные проекты и волонтерство": "social",
+                   "предпринимательство и лидерство": "social"}
 KIND_WORDS = {"смена": "camp", "лагерь": "camp", "день открытых дверей": "open_day", "фестиваль": "contest",
               "соревнования": "contest", "чемпионат": "contest", "форум": "conference"}
 
@@ -114,7 +104,7 @@ def check_event(form: dict) -> EventInput:
     kind = _lookup(form.get("kind", ""), KIND_NAMES, KIND_WORDS) or "other"
     if kind not in KINDS:
         kind = "other"
-    direction = _lookup(form.get("direction", ""), DIRECTIONS) or ""
+    direction = _lookup(form.get("direction", ""), DIRECTIONS, DIRECTION_WORDS) or ""
     if (form.get("direction") or "").strip() and not direction:
         raise ServiceError(N_("Неизвестное направление «%(value)s»."), status=422, value=form.get("direction"))
     try:
@@ -212,8 +202,8 @@ def visible_query(user: User):
     """Events this user may see: staff see all of the school; a student sees events for
     everyone and those published to their class, a parent those of their children's classes."""
     query = Event.select().where((Event.school == user.school) & Event.published)
-    if user.role in ("student", "parent"):
-        if user.role == "student":
+    if user.role in (STUDENT, PARENT):
+        if user.role == STUDENT:
             students = Student.select(Student.class_group).where(Student.user == user)
         else:
             students = (Student.select(Student.class_group)
@@ -248,7 +238,7 @@ def upcoming(user: User, today: datetime.date, level: str = "", direction: str =
 
 def plan_event(student: User, event_id: str, remind_days: int = 3) -> PlannedEvent:
     event = visible_event(student, event_id)
-    if student.role != "student":
+    if student.role != STUDENT:
         raise ServiceError(N_("Добавлять события в план могут ученики."), status=403)
     with database.atomic():
         planned, created = PlannedEvent.get_or_create(student=student, event=event,
@@ -299,7 +289,7 @@ class Item:
     day: datetime.date
     kind: str  # event | goal | milestone | task
     title: str
-    link: str
+    link: LinkTarget  # what the entry opens; the web interface makes the address
     time: str = ""
     level: str = ""
     done: bool = False
@@ -308,7 +298,7 @@ class Item:
 def personal_items(user: User, start: datetime.date, end: datetime.date) -> list[Item]:
     """Everything on the user's calendar between start and end inclusive, by day."""
     items: list[Item] = []
-    if user.role == "student":
+    if user.role == STUDENT:
         events = (Event.select().join(PlannedEvent, on=(PlannedEvent.event == Event.id))
                   .where((PlannedEvent.student == user) & (Event.starts_on <= end) & (Event.ends_on >= start)))
     else:
@@ -316,21 +306,21 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
     for event in events:
         day = max(event.starts_on, start)
         while day <= min(event.ends_on, end):
-            items.append(Item(day, "event", event.title, f"/calendar/event/{event.id.hex}",
+            items.append(Item(day, "event", event.title, LinkTarget.of(links.EVENT, event.id),
                               event.start_time if day == event.starts_on else "", event.level))
             day += datetime.timedelta(days=1)
-    if user.role == "student":
+    if user.role == STUDENT:
         for goal in Goal.select().where((Goal.student == user) & Goal.deadline.between(start, end)
                                         & (Goal.status != "dropped")):
-            items.append(Item(goal.deadline, "goal", goal.title, f"/activities/goal/{goal.id.hex}",
+            items.append(Item(goal.deadline, "goal", goal.title, LinkTarget.of(links.GOAL, goal.id),
                               done=goal.status == "done"))
         for milestone in (Milestone.select(Milestone, Goal).join(Goal)
                           .where((Goal.student == user) & Milestone.due_on.between(start, end)
                                  & (Goal.status != "dropped"))):
             items.append(Item(milestone.due_on, "milestone", milestone.title,
-                              f"/activities/goal/{milestone.goal.id.hex}", done=milestone.done_at is not None))
+                              LinkTarget.of(links.GOAL, milestone.goal_id), done=milestone.done_at is not None))
         for task in Task.select().where((Task.student == user) & Task.due_on.between(start, end)):
-            items.append(Item(task.due_on, "task", task.title, "/activities/#tasks", done=task.status == "done"))
+            items.append(Item(task.due_on, "task", task.title, LinkTarget(links.TASKS), done=task.status == "done"))
     order = {"event": 0, "goal": 1, "milestone": 2, "task": 3}
     return sorted(items, key=lambda item: (item.day, order[item.kind], item.time, item.title))
 

@@ -15,7 +15,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.calendar import Event, EventClass, PlannedEvent
 from appliance.models.changes import SyncChange
-from appliance.models.people import School, User
+from appliance.models.people import STUDENT, School, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import calendar as cal
 from appliance.services.errors import ImportRejected, RowError, ServiceError
@@ -94,7 +94,7 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
     """A user's feed: a student's planned events, goal deadlines, milestones and open tasks;
     staff get the school's events. Only what has not ended before `since`."""
     school = user.school
-    if user.role != "student":
+    if user.role != STUDENT:
         # Staff feeds hold the whole school calendar and phones poll them often: build each
         # once per change of the events (an edit bumps updated_at, a deletion the count).
         key = (user.id, since)
@@ -109,14 +109,14 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
     tz = zoneinfo.ZoneInfo(school.timezone)
     stamp = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     feed = _calendar(f"Окей, школа — {user.short_name}")
-    if user.role == "student":
+    if user.role == STUDENT:
         events = (Event.select().join(PlannedEvent, on=(PlannedEvent.event == Event.id))
                   .where((PlannedEvent.student == user) & (Event.ends_on >= since)))
     else:
         events = cal.visible_query(user).where(Event.ends_on >= since)
     for event in events.order_by(Event.starts_on):
         feed.add_component(_event_component(event, tz, stamp))
-    if user.role == "student":
+    if user.role == STUDENT:
         for goal in Goal.select().where((Goal.student == user) & (Goal.status == "active") & (Goal.deadline >= since)):
             feed.add_component(_all_day(f"goal-{goal.id.hex}@okey", f"Срок цели: {goal.title}", goal.deadline,
                                         stamp, goal.measure))
@@ -129,7 +129,7 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
             feed.add_component(_all_day(f"task-{task.id.hex}@okey", f"Задача: {task.title}", task.due_on, stamp, ""))
     feed.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 asks
     body = feed.to_ical()
-    if user.role != "student":
+    if user.role != STUDENT:
         if len(_STAFF_FEEDS) > 500:
             _STAFF_FEEDS.clear()
         _STAFF_FEEDS[key] = (mark, body)

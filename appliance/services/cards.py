@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.people import ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.models.people import PARENT, STUDENT, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.services import accounts
 from appliance.services import school as school_service
 from appliance.services.errors import NotFound
@@ -28,10 +28,10 @@ class IssuedCards:
 def _candidates(school: School, role: str, group: ClassGroup | None):
     """(user, class name) pairs of the role, in the order cards are cut and handed out."""
     query = User.select(User, ClassGroup.name.alias("class_name"))
-    if role == "student":
+    if role == STUDENT:
         query = (query.join(Student, on=(Student.user == User.id))
                  .join(ClassGroup, on=(Student.class_group == ClassGroup.id)))
-    elif role == "parent":
+    elif role == PARENT:
         query = (query.join(ParentLink, on=(ParentLink.parent == User.id))
                  .join(Student, on=(Student.user == ParentLink.student))
                  .join(ClassGroup, on=(Student.class_group == ClassGroup.id)))
@@ -48,7 +48,7 @@ def _candidates(school: School, role: str, group: ClassGroup | None):
             yield user, user.class_name
 
 
-def issue_cards(class_name: str | None, role: str = "student", reissue: bool = False,
+def issue_cards(class_name: str | None, role: str = STUDENT, reissue: bool = False,
                 days: int = 30) -> IssuedCards:
     """New codes for the accounts that have not logged in yet (or for all, with reissue).
 

@@ -9,6 +9,7 @@ import re
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.portfolio import CATALOGS, Achievement, CatalogEntry, Hobby
+from appliance.models.vocabulary import DIRECTION_ENTRIES, LEVEL_ENTRIES
 from appliance.services.errors import Conflict, NotFound, ServiceError
 
 CATALOG_TITLES = {
@@ -19,16 +20,14 @@ CATALOG_TITLES = {
     "teacher_role": N_("Роли педагога"),
 }
 
-# (code, name, rank). Rank orders levels and results for the indicators.
+# (code, name, rank). Rank orders levels and results for the indicators. Levels and directions
+# are the vocabulary the calendar uses too (appliance.models.vocabulary).
 DEFAULTS: dict[str, list[tuple[str, str, int]]] = {
     "kind": [("olympiad", "Олимпиада", 0), ("contest", "Конкурс", 0), ("conference", "Конференция", 0),
              ("competition", "Соревнование", 0), ("project", "Проект", 0), ("research", "Исследование", 0),
              ("volunteering", "Волонтёрство", 0), ("creative", "Творческая работа", 0), ("other", "Другое", 0)],
-    "direction": [("science", "Наука", 0), ("tech", "Техника и IT", 0), ("arts", "Творчество", 0),
-                  ("sport", "Спорт", 0), ("social", "Общественная деятельность", 0),
-                  ("humanities", "Языки и гуманитарные науки", 0), ("career", "Профориентация", 0)],
-    "level": [("school", "Школьный", 1), ("municipal", "Муниципальный", 2), ("regional", "Региональный", 3),
-              ("national", "Всероссийский", 4), ("international", "Международный", 5)],
+    "direction": list(DIRECTION_ENTRIES),
+    "level": list(LEVEL_ENTRIES),
     "result": [("participant", "Участник", 1), ("laureate", "Лауреат", 2), ("diplomant", "Дипломант", 3),
                ("prize", "Призёр", 4), ("winner", "Победитель", 5)],
     "teacher_role": [("supervisor", "Руководитель", 0), ("mentor", "Наставник", 0), ("tutor", "Тьютор", 0),

@@ -12,7 +12,7 @@ from pathlib import Path
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
-from appliance.models.people import ClassGroup, ParentLink, School, Student, User
+from appliance.models.people import STUDENT, ClassGroup, ParentLink, School, Student, User
 from appliance.services import audit
 from appliance.services.errors import NotFound
 
@@ -77,7 +77,7 @@ def students_without_consent(school: School) -> list[tuple[User, ClassGroup | No
     consented = consented_student_ids(school)
     students = (User.select(User, Student, ClassGroup).join(Student, on=(Student.user == User.id))
                 .join(ClassGroup, on=(Student.class_group == ClassGroup.id))
-                .where((User.school == school) & (User.role == "student") & User.id.not_in(consented or [None]))
+                .where((User.school == school) & (User.role == STUDENT) & User.id.not_in(consented or [None]))
                 .order_by(ClassGroup.grade, ClassGroup.letter, User.last_name, User.first_name))
     parents: dict = {}
     Parent = User.alias()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from appliance.db import database
 from appliance.models.base import utcnow
-from appliance.models.people import School, Student, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, School, Student, User
 from appliance.services import accounts, portfolio_demo, trajectory_demo
 from appliance.services import school as school_service
 from appliance.services.names import make_login
@@ -106,10 +106,10 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
                 demo.pending_codes += 1
             return user
 
-        add("admin", "Воронцова", "Ирина", "Геннадьевна", login="admin")
+        add(ADMIN, "Воронцова", "Ирина", "Геннадьевна", login="admin")
         groups = {name: school_service.get_or_create_class(school, name) for name in CLASSES}
         for index, (last, first, middle, taught, leads, subject) in enumerate(TEACHERS):
-            teacher = add("teacher", last, first, middle, login="teacher1" if index == 0 else None)
+            teacher = add(TEACHER, last, first, middle, login="teacher1" if index == 0 else None)
             for name in taught:
                 school_service.assign_teacher(teacher, groups[name], name == leads, subject)
         year = now.year if now.month >= 9 else now.year - 1
@@ -121,11 +121,11 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
                 first_student = name == "7Б" and number == 0
                 # Most of the school has logged in already; a few still have their cards.
                 activated = first_student or rng.random() < 0.8
-                student = add("student", last, first, middle,
+                student = add(STUDENT, last, first, middle,
                               login="student1" if first_student else None, activated=activated)
                 Student.create(user=student, class_group=group, start_year=start_year)
                 mother = _person(rng, True, surname=last[:-1] if female and last.endswith("а") else last)
-                parent = add("parent", *mother, login="parent1" if first_student else None,
+                parent = add(PARENT, *mother, login="parent1" if first_student else None,
                              activated=first_student or rng.random() < 0.6)
                 link = school_service.link_parent(parent, student)
                 if activated and rng.random() < 0.85:

@@ -11,7 +11,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.guidance import Attempt, AttemptComment
-from appliance.models.people import User
+from appliance.models.people import STUDENT, TEACHER, User
 from appliance.services import access
 from appliance.services.errors import Forbidden, NotFound, ServiceError
 from appliance.services.questionnaires import Questionnaire, load_all
@@ -140,7 +140,7 @@ def _band(questionnaire: Questionnaire, value: int) -> dict:
 
 
 def take(student: User, questionnaire: Questionnaire, raw_answers: dict[str, object]) -> Attempt:
-    if student.role != "student":
+    if student.role != STUDENT:
         raise Forbidden(N_("Тесты по профориентации проходят ученики."))
     answers = check_answers(questionnaire, raw_answers)
     result = score(questionnaire, answers)
@@ -179,7 +179,7 @@ def attempt_for(viewer: User, attempt_id: str) -> Attempt:
     if attempt is not None:
         if viewer.id == attempt.student_id:
             return attempt
-        if attempt.shared and viewer.role == "teacher" and access.is_class_teacher_of(viewer, attempt.student):
+        if attempt.shared and viewer.role == TEACHER and access.is_class_teacher_of(viewer, attempt.student):
             return attempt
     raise NotFound(N_("Результат не найден."))
 
@@ -201,7 +201,7 @@ def shared_of(student: User) -> list[Attempt]:
 
 def comment(teacher: User, attempt_id: str, text: str) -> AttemptComment:
     attempt = attempt_for(teacher, attempt_id)
-    if teacher.role != "teacher":
+    if teacher.role != TEACHER:
         raise Forbidden(N_("Комментировать результат может классный руководитель."))
     text = (text or "").strip()
     if not text:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
 from appliance.models.hub import HELD, REJECTED, HubLedger, HubRow, HubSchool
+from appliance.models.people import STUDENT
 
 # The portfolio's ranks: 3 = regional level, 4 = prize-winner (5 = winner).
 REGIONAL_RANK = 3
@@ -37,7 +38,7 @@ def _ref(row: dict, name: str) -> str | None:
 
 def compute_indicators(school_id: str) -> dict:
     catalog = {row["id"]: row for row in _rows(school_id, "catalog_entry")}
-    students = {row["id"] for row in _rows(school_id, "user") if row.get("role") == "student"}
+    students = {row["id"] for row in _rows(school_id, "user") if row.get("role") == STUDENT}
     confirmed = [row for row in _rows(school_id, "achievement") if row.get("status") == "confirmed"]
 
     def entry(row: dict, name: str) -> dict:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from appliance.models.people import ClassGroup, School, Student, User
+from appliance.models.people import STUDENT, ClassGroup, School, Student, User
 from appliance.models.portfolio import Achievement, CatalogEntry
 from appliance.services import catalogs, terms
 
@@ -107,7 +107,7 @@ def _ordered(counter: Counter, order: list[str]) -> list[tuple[str, int]]:
 def school_indicators(school: School, school_year: int | None = None, class_group: ClassGroup | None = None,
                       top: int = 10) -> Indicators:
     students = User.select(User.id).join(Student, on=(Student.user == User.id)).where(
-        (User.school == school) & (User.role == "student"))
+        (User.school == school) & (User.role == STUDENT))
     if class_group is not None:
         students = students.where(Student.class_group == class_group)
     where = Achievement.student.in_(students)

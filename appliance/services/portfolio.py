@@ -18,7 +18,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
-from appliance.models.people import ClassGroup, Student, TeacherAssignment, User
+from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
 from appliance.services import access, audit, catalogs, competencies, terms, uploads
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -152,7 +152,7 @@ def teachers_for(student: User) -> list[User]:
     if profile and profile.class_group_id:
         own_class = {row.teacher_id for row in TeacherAssignment.select(TeacherAssignment.teacher)
                      .where(TeacherAssignment.class_group == profile.class_group_id)}
-    everyone = list(User.select().where((User.school == student.school) & (User.role == "teacher") & User.active)
+    everyone = list(User.select().where((User.school == student.school) & (User.role == TEACHER) & User.active)
                     .order_by(User.last_name, User.first_name))
     return sorted(everyone, key=lambda teacher: teacher.id not in own_class)
 
@@ -231,7 +231,7 @@ def _teacher(student: User, teacher_id) -> User | None:
     if teacher_id in (None, "", "none"):
         return None
     teacher = User.get_or_none(User.id == _uuid(teacher_id)) if _uuid(teacher_id) else None
-    if teacher is None or teacher.role != "teacher" or teacher.school_id != student.school_id or not teacher.active:
+    if teacher is None or teacher.role != TEACHER or teacher.school_id != student.school_id or not teacher.active:
         raise ServiceError(N_("Такого педагога в школе нет."), status=422)
     return teacher
 
@@ -240,7 +240,7 @@ def _teacher(student: User, teacher_id) -> User | None:
 def create_draft(student: User, competency_ids: list | None = None, today: datetime.date | None = None,
                  **fields) -> Achievement:
     """A new draft. Needs a title and a date; the lists may be filled in later, before submitting."""
-    if student.role != "student":
+    if student.role != STUDENT:
         raise Forbidden(N_("Достижения добавляет ученик."))
     fields.setdefault("date", today or datetime.date.today())
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -383,7 +383,7 @@ def visible_evidence(viewer: User, evidence_id) -> Evidence:
 
 # -- the teacher's review ----------------------------------------------------------------------
 def may_review(teacher: User, achievement: Achievement) -> bool:
-    if teacher.role != "teacher" or teacher.school_id != achievement.student.school_id:
+    if teacher.role != TEACHER or teacher.school_id != achievement.student.school_id:
         return False
     return achievement.teacher_id == teacher.id or access.is_class_teacher_of(teacher, achievement.student)
 
@@ -472,7 +472,7 @@ def hobbies_of(student: User) -> list[Hobby]:
 
 def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, description: str = "",
                since_year=None) -> Hobby:
-    if student.role != "student":
+    if student.role != STUDENT:
         raise Forbidden(N_("Хобби добавляет ученик."))
     title = " ".join(_text(title, 120, N_("Увлечение")).split())
     if not title:

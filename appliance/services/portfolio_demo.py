@@ -10,7 +10,7 @@ import random
 
 from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency, Competency, SelfAssessment
-from appliance.models.people import School, Student, TeacherAssignment, User
+from appliance.models.people import TEACHER, School, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Hobby, Reflection
 from appliance.services import competencies, terms
 from appliance.services.reflection import prompt_set_for
@@ -85,7 +85,7 @@ def _school_year_dates(rng: random.Random, first_year: int, today: datetime.date
 def add_demo_data(school: School, rng: random.Random, today: datetime.date | None = None) -> None:
     today = today or datetime.date.today()
     entries = {(e.catalog, e.code): e for e in CatalogEntry.select()}
-    teachers = list(User.select().where((User.school == school) & (User.role == "teacher")))
+    teachers = list(User.select().where((User.school == school) & (User.role == TEACHER)))
     subject_of = {a.teacher_id: a.subject for a in TeacherAssignment.select()}
     class_teacher = {a.class_group_id: a.teacher_id for a in TeacherAssignment.select().where(
         TeacherAssignment.is_class_teacher)}

@@ -20,17 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import RecommendationSettings
-from appliance.models.calendar import LEVELS, Event
+from appliance.models.calendar import Event
 from appliance.models.people import User
+from appliance.models.vocabulary import LEVELS
 from appliance.services import calendar as cal
 from appliance.services import guidance
 from appliance.services.errors import NotFound
 from appliance.services.questionnaires import Questionnaire
-
-# Achievement directions of the portfolio's list → event directions of the calendar.
-ACHIEVEMENT_DIRECTIONS = {"science": ("science",), "tech": ("engineering", "math_it"), "arts": ("arts",),
-                          "sport": ("sport",), "social": ("social",), "humanities": ("humanities",),
-                          "career": ("career",)}
 
 
 @dataclass
@@ -65,7 +61,8 @@ def interests(student: User, data_dir: Path) -> list[Interest]:
         result = guidance.score(questionnaire, json.loads(attempt.answers))
         strong = [s for s in result.scales if s.band_key == "high"] or result.scales[:1]
         for scale in strong[:2]:
-            for direction in questionnaire.scale(scale.code).get("directions", []):
+            for named in questionnaire.scale(scale.code).get("directions", []):
+                direction = cal.DIRECTION_WORDS.get(named, named)  # files written for the old direction list
                 strength = "ярко выражен" if scale.band_key == "high" else "сильнее других"
                 found.append(Interest(direction, f"по тесту «{questionnaire.title}» у тебя {strength} тип "
                                                  f"«{scale.name}» ({scale.score} из {scale.maximum})"))
@@ -83,9 +80,9 @@ def _achievement_directions(student: User) -> dict[str, tuple[str, int]]:
     for row in rows:
         level = codes.get(row.level_id)
         rank = LEVELS.index(level) if level in LEVELS else 0
-        for target in ACHIEVEMENT_DIRECTIONS.get(codes.get(row.direction_id, ""), ()):
-            if target not in best or rank > best[target][1]:
-                best[target] = (row.title, rank)
+        target = codes.get(row.direction_id, "")  # achievements and events share the direction codes
+        if target and (target not in best or rank > best[target][1]):
+            best[target] = (row.title, rank)
     return best
 
 

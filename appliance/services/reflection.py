@@ -11,7 +11,7 @@ import uuid
 
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.people import User
+from appliance.models.people import STUDENT, User
 from appliance.models.portfolio import Achievement, Reflection
 from appliance.services import school as school_service
 from appliance.services.errors import NotFound, ServiceError
@@ -101,7 +101,7 @@ def _own_achievement(student: User, achievement_id) -> Achievement | None:
 def save(student: User, answers: dict, achievement_id=None, in_document: bool = False,
          reflection_id=None) -> Reflection:
     """Create a reflection, or change the student's own one when `reflection_id` is given."""
-    if student.role != "student":
+    if student.role != STUDENT:
         raise ServiceError(N_("Рефлексию пишет ученик."), status=403)
     cleaned = _clean_answers(answers)
     achievement = _own_achievement(student, achievement_id)

@@ -17,6 +17,9 @@ from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.calendar import Notification, Reminder
 from appliance.models.people import User
+from appliance.models.trajectory import Milestone
+from appliance.services import links
+from appliance.services.links import LinkTarget
 
 KIND_TITLES = {
     "event": N_("Скоро событие"),
@@ -103,17 +106,21 @@ def send_due(today: datetime.date) -> int:
             reminder = Reminder.get_by_id(row.id)
             Notification.create(user=reminder.user_id, reminder=reminder,
                                 title=KIND_TITLES.get(reminder.kind, N_("Напоминание")),
-                                body=_body(reminder, today), link=_link(reminder))
+                                body=_body(reminder, today), link=str(_link(reminder)))
             sent += 1
     return sent
 
 
-def _link(reminder: Reminder) -> str:
+def _link(reminder: Reminder) -> LinkTarget:
+    """What the notification of a reminder opens: the event, the goal, or the task list."""
     if reminder.kind in ("event", "registration"):
-        return f"/calendar/event/{reminder.target_id.hex}"
-    if reminder.kind in ("goal", "milestone"):
-        return "/activities/"
-    return "/activities/#tasks"
+        return LinkTarget.of(links.EVENT, reminder.target_id)
+    if reminder.kind == "goal":
+        return LinkTarget.of(links.GOAL, reminder.target_id)
+    if reminder.kind == "milestone":
+        milestone = Milestone.get_or_none(Milestone.id == reminder.target_id)
+        return LinkTarget.of(links.GOAL, milestone.goal_id) if milestone else LinkTarget(links.TRAJECTORY)
+    return LinkTarget(links.TASKS)
 
 
 def notifications(user: User, limit: int = 50) -> list[Notification]:

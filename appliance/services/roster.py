@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.people import School, Student, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, School, Student, User
 from appliance.services import audit
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, RowError, ServiceError
@@ -23,10 +23,10 @@ from appliance.services.names import make_login, split_full_name
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 ROLE_WORDS = {
-    "student": ("ученик", "ученица", "учащийся", "обучающийся", "student"),
-    "teacher": ("учитель", "педагог", "преподаватель", "классный руководитель", "teacher"),
-    "parent": ("родитель", "мама", "папа", "законный представитель", "parent"),
-    "admin": ("администратор", "админ", "администрация", "admin"),
+    STUDENT: ("ученик", "ученица", "учащийся", "обучающийся", "student"),
+    TEACHER: ("учитель", "педагог", "преподаватель", "классный руководитель", "teacher"),
+    PARENT: ("родитель", "мама", "папа", "законный представитель", "parent"),
+    ADMIN: ("администратор", "админ", "администрация", "admin"),
 }
 COLUMN_WORDS = {
     "role": ("роль", "role", "кто"),
@@ -71,8 +71,8 @@ class _Row:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
 
     def key(self) -> tuple:
-        return (self.role, _fold(self.full_name), self.class_name if self.role == "student" else "",
-                _fold(self.child) if self.role == "parent" else "")
+        return (self.role, _fold(self.full_name), self.class_name if self.role == STUDENT else "",
+                _fold(self.child) if self.role == PARENT else "")
 
 
 def _fold(text: str) -> str:
@@ -200,16 +200,16 @@ def _parse_row(record, columns, default_role, line) -> tuple[_Row | None, RowErr
     class_name = ""
     if class_text:
         names = []
-        for piece in re.split(r"[,/]", class_text) if role == "teacher" else [class_text]:
+        for piece in re.split(r"[,/]", class_text) if role == TEACHER else [class_text]:
             try:
                 names.append(school_service.class_name(*school_service.parse_class_name(piece)))
             except ServiceError as exc:
                 return None, RowError(line, exc.message.template, **exc.message.params)
         class_name = ",".join(names)
-    if role in ("student", "parent") and not class_name:
+    if role in (STUDENT, PARENT) and not class_name:
         return None, RowError(line, N_("не указан класс."))
     child = _cell(record, columns, "child")
-    if role == "parent" and not child:
+    if role == PARENT and not child:
         return None, RowError(line, N_("для родителя не указан ребёнок (колонка «Ребёнок»)."))
     login = _cell(record, columns, "login").lower()
     if login and not _LOGIN_OK.match(login):
@@ -222,9 +222,9 @@ def _parse_row(record, columns, default_role, line) -> tuple[_Row | None, RowErr
 def _existing_user(row: _Row, school: School, created_students: dict) -> User | None:
     query = User.select().where((User.school == school) & (User.role == row.role))
     matches = [u for u in query.where(User.last_name == row.last_name) if _fold(u.full_name) == _fold(row.full_name)]
-    if row.role == "student":
+    if row.role == STUDENT:
         matches = [u for u in matches if (g := school_service.class_of(u)) and g.name == row.class_name]
-    if row.role == "parent":
+    if row.role == PARENT:
         child = _find_child(row, school, created_students)
         parents = {p.id for p, _ in school_service.parents_of(child)} if child else set()
         matches = [u for u in matches if u.id in parents]
@@ -235,7 +235,7 @@ def _find_child(row: _Row, school: School, created_students: dict) -> User | Non
     key = (_fold(row.child), row.class_name)
     if key in created_students:
         return created_students[key]
-    by_login = User.get_or_none((User.login == row.child.lower()) & (User.role == "student"))
+    by_login = User.get_or_none((User.login == row.child.lower()) & (User.role == STUDENT))
     if by_login:
         return by_login
     group = school_service.find_class(school, row.class_name)
@@ -257,7 +257,7 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
         pending_parents = []
         taken_logins = set()
         for row in rows:
-            if row.role == "parent":
+            if row.role == PARENT:
                 pending_parents.append(row)
                 continue
             user = _existing_user(row, school, students)
@@ -267,9 +267,9 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
                     continue
             else:
                 result.existing += 1
-            if row.role == "student":
+            if row.role == STUDENT:
                 students[(_fold(row.full_name), row.class_name)] = user
-            if row.role == "teacher" and row.class_name:
+            if row.role == TEACHER and row.class_name:
                 for name in row.class_name.split(","):
                     school_service.assign_teacher(user, _class(school, name, result), row.class_teacher)
         parents_in_file: dict[str, User] = {}
@@ -319,7 +319,7 @@ def _create_user(row: _Row, school: School, taken: set[str], result: ImportResul
     taken.add(login)
     user = User.create(school=school, role=row.role, login=login, full_name=row.full_name,
                        last_name=row.last_name, first_name=row.first_name, middle_name=row.middle_name)
-    if row.role == "student":
+    if row.role == STUDENT:
         Student.create(user=user, class_group=_class(school, row.class_name, result))
     result.created.append(user)
     return user

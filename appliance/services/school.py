@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from appliance.i18n import N_
-from appliance.models.people import ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.models.people import STUDENT, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.services.errors import NotFound, ServiceError
 from appliance.services.shipped import install_shipped_data
 
@@ -63,7 +63,7 @@ def classes(school: School) -> list[ClassGroup]:
 
 def students_of(group: ClassGroup) -> list[User]:
     return list(User.select().join(Student, on=(Student.user == User.id))
-                .where((Student.class_group == group) & (User.role == "student"))
+                .where((Student.class_group == group) & (User.role == STUDENT))
                 .order_by(User.last_name, User.first_name))
 
 
@@ -128,7 +128,7 @@ def class_summaries(school: School, only: list[ClassGroup] | None = None) -> lis
     # Three queries for the whole school, not three a class: the admin's home lists every class.
     students: dict = {group_id: [] for group_id in ids}
     for row in (User.select(User.id, User.password_hash, Student.class_group).join(Student, on=(Student.user == User.id))
-                .where(Student.class_group.in_(ids) & (User.role == "student")).tuples()):
+                .where(Student.class_group.in_(ids) & (User.role == STUDENT)).tuples()):
         students[row[2]].append(row)
     consented = {link.student_id for link in ParentLink.select(ParentLink.student)
                  .join(Student, on=(Student.user == ParentLink.student))

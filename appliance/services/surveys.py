@@ -14,12 +14,12 @@ from peewee import IntegrityError
 
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.people import School, User
+from appliance.models.people import PARENT, STUDENT, School, User
 from appliance.models.surveys import AUDIENCES, Survey, SurveyParticipation, SurveyResponse
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.questionnaires import Questionnaire, load_all
 
-ROLE_OF_AUDIENCE = {"students": ("student",), "parents": ("parent",), "both": ("student", "parent")}
+ROLE_OF_AUDIENCE = {"students": (STUDENT,), "parents": (PARENT,), "both": (STUDENT, PARENT)}
 MAX_TEXT = 2000
 
 
@@ -39,7 +39,7 @@ def definition(data_dir: Path, code: str) -> Questionnaire:
 
 
 def questions_for(questionnaire: Questionnaire, role: str) -> list[dict]:
-    return [q for q in questionnaire.questions if role in q.get("for", ("student", "parent"))]
+    return [q for q in questionnaire.questions if role in q.get("for", (STUDENT, PARENT))]
 
 
 def create(school: School, by: User, data_dir: Path, form: dict) -> Survey:
@@ -183,7 +183,7 @@ def results_csv(survey: Survey, data_dir: Path) -> str:
     query = SurveyResponse.select().where(SurveyResponse.survey == survey).order_by(SurveyResponse.created_at)
     for response in query:
         answers = json.loads(response.answers)
-        role = "ученик" if response.role == "student" else "родитель"
+        role = "ученик" if response.role == STUDENT else "родитель"
         who = [] if survey.anonymous else [response.respondent.full_name if response.respondent else ""]
         writer.writerow([role, *who, *(_cell(answers.get(q["id"], "")) for q in questionnaire.questions)])
     return out.getvalue()

@@ -11,7 +11,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.calendar import Event
-from appliance.models.people import User
+from appliance.models.people import STUDENT, TEACHER, User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
 from appliance.services import access, reminders
 from appliance.services.calendar import parse_date, visible_event
@@ -91,7 +91,7 @@ def smart_hints(goal: Goal | GoalInput) -> list[str]:
 
 def create_goal(student: User, form: dict, today: datetime.date, origin: str = "scratch",
                 origin_note: str = "", reflection_id=None) -> Goal:
-    if student.role != "student":
+    if student.role != STUDENT:
         raise Forbidden(N_("Цели ставит ученик."))
     data = check_goal(form, today)
     with database.atomic():
@@ -283,7 +283,7 @@ def open_next_steps(student: User, limit: int = 5) -> list:
 
 def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
     goal = goal_for(teacher, goal_id)
-    if teacher.role != "teacher" or not access.is_class_teacher_of(teacher, goal.student):
+    if teacher.role != TEACHER or not access.is_class_teacher_of(teacher, goal.student):
         raise Forbidden(N_("Комментировать цели может классный руководитель."))
     text = _text(text)
     if not text:
@@ -294,7 +294,7 @@ def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
 # -- tasks -------------------------------------------------------------------------------------------------
 
 def add_task(student: User, form: dict, today: datetime.date) -> Task:
-    if student.role != "student":
+    if student.role != STUDENT:
         raise Forbidden(N_("Задачи ведёт ученик."))
     title = " ".join(_text(form.get("title"), 300).split())
     if not title:

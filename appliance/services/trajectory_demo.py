@@ -10,7 +10,7 @@ import random
 
 from appliance.models.competencies import Competency
 from appliance.models.guidance import Attempt
-from appliance.models.people import School, User
+from appliance.models.people import PARENT, STUDENT, School, User
 from appliance.models.surveys import Survey, SurveyParticipation, SurveyResponse
 from appliance.services import calendar as cal
 from appliance.services import guidance, reminders, trajectory
@@ -19,15 +19,15 @@ from appliance.services.questionnaires import SHIPPED, load_all
 
 # (title, level, kind, direction, month, day, days long, registration closes N days before, place, url, classes)
 SCHOOL_YEAR = (
-    ("Школьный этап ВсОШ по математике", "school", "olympiad", "math_it", 10, 8, 1, 0, "Школа № 619, каб. 204", "", ()),
-    ("Турнир по робототехнике «РобоСтарт»", "school", "contest", "engineering", 12, 5, 1, 7, "Школа № 619, актовый зал", "", ()),
+    ("Школьный этап ВсОШ по математике", "school", "olympiad", "tech", 10, 8, 1, 0, "Школа № 619, каб. 204", "", ()),
+    ("Турнир по робототехнике «РобоСтарт»", "school", "contest", "tech", 12, 5, 1, 7, "Школа № 619, актовый зал", "", ()),
     ("Благотворительная ярмарка «Добрые руки»", "school", "other", "social", 12, 19, 1, 0, "Школа № 619, рекреация 1 этажа", "", ()),
     ("Спартакиада школьников: мини-футбол", "school", "contest", "sport", 1, 30, 1, 10, "Спортивный зал школы", "", ("5А", "7Б")),
     ("Конкурс чтецов «Живое слово»", "school", "contest", "humanities", 3, 12, 1, 7, "Школьная библиотека", "", ()),
     ("Фестиваль школьных театров", "school", "contest", "arts", 3, 27, 1, 14, "Актовый зал", "", ()),
     ("Неделя профориентации: встречи с выпускниками", "school", "other", "career", 4, 6, 5, 0, "Школа № 619", "", ("9В", "11А")),
     ("Муниципальный этап ВсОШ по литературе", "municipal", "olympiad", "humanities", 11, 30, 1, 0, "ГБОУ СОШ № 148", "", ()),
-    ("Муниципальный этап ВсОШ по информатике", "municipal", "olympiad", "math_it", 12, 3, 1, 0, "ЦДО «IT-куб»", "", ()),
+    ("Муниципальный этап ВсОШ по информатике", "municipal", "olympiad", "tech", 12, 3, 1, 0, "ЦДО «IT-куб»", "", ()),
     ("Районный слёт волонтёров", "municipal", "conference", "social", 12, 8, 1, 5, "Дом молодёжи района", "", ()),
     ("День открытых дверей колледжа информационных технологий", "municipal", "open_day", "career", 12, 12, 1, 0,
      "Колледж информационных технологий", "", ()),
@@ -35,12 +35,12 @@ SCHOOL_YEAR = (
      "Дворец детского творчества", "", ()),
     ("Городской фестиваль детского творчества «Звёздный путь»", "municipal", "contest", "arts", 2, 14, 2, 20,
      "Дворец творчества юных", "", ()),
-    ("Региональный этап ВсОШ по математике", "regional", "olympiad", "math_it", 1, 20, 2, 0, "Академическая гимназия", "", ()),
+    ("Региональный этап ВсОШ по математике", "regional", "olympiad", "tech", 1, 20, 2, 0, "Академическая гимназия", "", ()),
     ("Региональный этап ВсОШ по биологии", "regional", "olympiad", "science", 1, 27, 1, 0, "Эколого-биологический центр", "", ()),
-    ("Региональная олимпиада по робототехнике", "regional", "olympiad", "engineering", 2, 18, 1, 21, "Технопарк", "", ()),
+    ("Региональная олимпиада по робототехнике", "regional", "olympiad", "tech", 2, 18, 1, 21, "Технопарк", "", ()),
     ("День открытых дверей университета", "regional", "open_day", "career", 3, 14, 1, 0,
      "Главное здание университета", "https://abiturient.spbu.ru", ("9В", "11А")),
-    ("Профильная смена «Инженеры будущего»", "regional", "camp", "engineering", 3, 23, 7, 23,
+    ("Профильная смена «Инженеры будущего»", "regional", "camp", "tech", 3, 23, 7, 23,
      "Загородный центр «Зеркальный»", "", ("9В", "11А")),
     ("Региональный конкурс социальных проектов «Я — гражданин»", "regional", "contest", "social", 4, 15, 1, 30, "Дом молодёжи", "", ()),
     ("Олимпиада «Высшая проба»: заключительный этап", "national", "olympiad", "humanities", 2, 10, 2, 0,
@@ -48,15 +48,15 @@ SCHOOL_YEAR = (
     ("Олимпиада «Покори Воробьёвы горы!»", "national", "olympiad", "humanities", 3, 4, 1, 30, "Онлайн", "https://pvg.mk.ru", ()),
     ("Всероссийский конкурс «Большая перемена»", "national", "contest", "social", 3, 1, 1, 80,
      "Онлайн", "https://bolshayaperemena.online", ()),
-    ("Всероссийский инженерный конкурс школьников", "national", "contest", "engineering", 4, 8, 2, 40, "Москва", "", ()),
+    ("Всероссийский инженерный конкурс школьников", "national", "contest", "tech", 4, 8, 2, 40, "Москва", "", ()),
     ("Всероссийская конференция «Юные исследователи окружающей среды»", "national", "conference", "science", 4, 22, 3, 40,
      "Москва", "", ()),
     ("Президентские состязания: региональный тур", "national", "contest", "sport", 5, 12, 2, 20, "Стадион «Петровский»", "", ()),
     ("Проектная смена «Большие вызовы»", "national", "camp", "science", 7, 1, 24, 90,
      "Образовательный центр «Сириус»", "https://sochisirius.ru", ()),
-    ("Международный конкурс-игра по информатике «Бобёр»", "international", "contest", "math_it", 11, 9, 5, 10,
+    ("Международный конкурс-игра по информатике «Бобёр»", "international", "contest", "tech", 11, 9, 5, 10,
      "Онлайн", "https://bebras.ru", ()),
-    ("Международная олимпиада «Формула Единства / Третье тысячелетие»", "international", "olympiad", "math_it", 3, 21, 1, 30,
+    ("Международная олимпиада «Формула Единства / Третье тысячелетие»", "international", "olympiad", "tech", 3, 21, 1, 30,
      "Онлайн и очно", "https://formulo.org", ()),
     ("Международный фестиваль детского творчества", "international", "contest", "arts", 4, 25, 3, 30, "Санкт-Петербург", "", ()),
     ("Международная конференция школьников «Сахаровские чтения»", "international", "conference", "humanities", 5, 16, 2, 45,
@@ -162,13 +162,13 @@ def _survey(school: School, admin: User, rng: random.Random, today: datetime.dat
                            closes_on=today + datetime.timedelta(days=30), created_by=admin)
     remarks = ("Хочется напоминаний в телефоне", "Удобно смотреть календарь олимпиад", "",
                "Добавьте тёмную тему", "Спасибо, всё понятно", "")
-    people = list(User.select().where((User.school == school) & User.role.in_(("student", "parent"))
+    people = list(User.select().where((User.school == school) & User.role.in_((STUDENT, PARENT))
                                       & User.password_hash.is_null(False) & (User.login != "student1")
                                       & (User.login != "parent1")).order_by(User.login).limit(30))
     for person in people:
         answers: dict[str, object] = {}
         for question in questionnaire.questions:
-            if person.role not in question.get("for", ("student", "parent")):
+            if person.role not in question.get("for", (STUDENT, PARENT)):
                 continue
             if question["type"] == "scale":
                 answers[question["id"]] = rng.choices((2, 3, 4, 5), weights=(1, 3, 5, 4))[0]

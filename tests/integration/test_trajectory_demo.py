@@ -3,8 +3,9 @@ year, student1's goals and tasks, a feed, a suggestion with its reason, a remind
 
 import icalendar
 
-from appliance.models.calendar import KINDS, LEVELS, Event
+from appliance.models.calendar import KINDS, Event
 from appliance.models.people import User
+from appliance.models.vocabulary import LEVELS
 from appliance.services import calendar as cal
 from appliance.services import calendar_ics, recommendations, reminders, trajectory
 

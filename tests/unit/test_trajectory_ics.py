@@ -20,7 +20,7 @@ FIELDS = ("title", "level", "kind", "direction", "starts_on", "ends_on", "start_
 def _sample(s):
     camp = cal.save_event(s.school, cal.check_event({
         "title": "Профильная смена «Инженеры будущего»", "level": "regional", "kind": "camp",
-        "direction": "engineering", "starts_on": (s.today + 30 * DAY).isoformat(),
+        "direction": "tech", "starts_on": (s.today + 30 * DAY).isoformat(),
         "ends_on": (s.today + 36 * DAY).isoformat(), "registration_deadline": (s.today + 10 * DAY).isoformat(),
         "place": "Загородный центр, корпус 2", "url": "https://example.org/camp",
         "description": "Робототехника, 3D-печать; с собой: ноутбук", "class_ids": [str(s.ninth.id)]}))

@@ -53,8 +53,8 @@ def test_achievement_rule_suggests_a_level_higher(small_school, tmp_path):
                        level=_entry("level", "municipal"))
     Achievement.create(student=s.anna, title="Черновик", date=s.today, status="draft",
                        direction=_entry("direction", "arts"), level=_entry("level", "school"))
-    regional = add_event(s.school, s.today, "Региональная олимпиада по программированию", 15, "regional", "math_it")
-    add_event(s.school, s.today, "Школьный турнир роботов", 15, "school", "engineering")  # lower than reached
+    regional = add_event(s.school, s.today, "Региональная олимпиада по программированию", 15, "regional", "tech")
+    add_event(s.school, s.today, "Школьный турнир роботов", 15, "school", "tech")  # lower than reached
     add_event(s.school, s.today, "Выставка рисунков", 15, "school", "arts")  # only a draft there
     found = recommendations.recommend(s.anna, s.today, tmp_path)
     assert [x.event for x in found] == [regional]

@@ -1,16 +1,8 @@
-"""Small pieces the trajectory pages share: the school's today, form lists."""
+"""Reading submitted forms."""
 
 from __future__ import annotations
 
-import datetime
-
-from flask import g, request
-
-from appliance.services import reminders
-
-
-def today() -> datetime.date:
-    return reminders.local_today(g.settings.school.timezone)
+from flask import request
 
 
 def form_dict() -> dict:

@@ -1,0 +1,41 @@
+"""What a notification or a calendar entry points at, in the core's words: the kind of object
+and its id. The core never builds web addresses; the web interface turns a target into one
+with `url_for`. Stored in `Notification.link` as «kind» or «kind:id» (hex)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+EVENT = "event"  # an event of the calendar, with its id
+GOAL = "goal"  # a goal of the trajectory, with its id
+TRAJECTORY = "trajectory"  # the student's trajectory page as a whole
+TASKS = "tasks"  # the to-do list on the trajectory page
+KINDS = (EVENT, GOAL, TRAJECTORY, TASKS)
+WITH_ID = (EVENT, GOAL)
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    kind: str
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS or (self.kind in WITH_ID) != bool(self.id):
+            raise ValueError(f"bad link target {self.kind}:{self.id}")
+
+    @classmethod
+    def of(cls, kind: str, object_id: uuid.UUID | str | None = None) -> LinkTarget:
+        return cls(kind, object_id.hex if isinstance(object_id, uuid.UUID) else (object_id or ""))
+
+    @classmethod
+    def parse(cls, text: str | None) -> LinkTarget | None:
+        """The target stored as text; None for an empty or unknown value."""
+        kind, _, object_id = (text or "").partition(":")
+        try:
+            return cls(kind, object_id)
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}" if self.id else self.kind

@@ -1,0 +1,27 @@
+"""Web addresses of the link targets the core returns (appliance.services.links)."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+
+from appliance.services import links
+from appliance.services.links import LinkTarget
+
+
+def url_of(target: LinkTarget | str | None) -> str:
+    """The address of a target (or of one stored as text); "" when there is nothing to open."""
+    if not isinstance(target, LinkTarget):
+        target = LinkTarget.parse(target)
+    if target is None:
+        return ""
+    if target.kind == links.EVENT:
+        return url_for("calendar.event", event_id=target.id)
+    if target.kind == links.GOAL:
+        return url_for("trajectory.goal", goal_id=target.id)
+    if target.kind == links.TASKS:
+        return url_for("trajectory.index", _anchor="tasks")
+    return url_for("trajectory.index")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["url_of"] = url_of
