@@ -16,8 +16,8 @@ import subprocess  # noqa: S404 - blkid finds a drive by its label when udev lin
 from dataclasses import dataclass
 from pathlib import Path
 
+from appliance.files import write_atomic
 from appliance.services.backups import human_size, target_title
-from backup.atomic import write_atomic
 from backup.errors import BackupError
 
 LABEL_DIR = Path("/dev/disk/by-label")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import Settings
+from appliance.files import copy_atomic
+from sync.bundle import PART_SUFFIX
 from sync.errors import SyncError
 
 log = logging.getLogger("okey.sync")
@@ -104,14 +105,7 @@ def _mount_of_label(label: str) -> Path | None:
 def copy_to(path: Path, directory: Path) -> Path:
     """Copy atomically: a half-copied bundle never carries the final name."""
     directory.mkdir(parents=True, exist_ok=True)
-    final = directory / path.name
-    part = final.with_name(final.name + ".part")
-    with open(path, "rb") as source, open(part, "wb") as out:
-        shutil.copyfileobj(source, out, 1 << 20)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(part, final)
-    return final
+    return copy_atomic(path, directory / path.name, tmp_suffix=PART_SUFFIX)
 
 
 @dataclass

@@ -218,7 +218,7 @@ def test_the_restore_test_catches_rows_missing_from_a_copy_that_hashes_fine(scho
 
     import pyrage
 
-    from backup.atomic import write_atomic
+    from appliance.files import write_atomic
     from backup.errors import BackupError
     from backup.jobs import run_restore_test
     from backup.verify import restore_test
@@ -272,7 +272,7 @@ def test_a_crafted_manifest_cannot_point_outside_the_backup(school, tmp_path):
 
     import pyrage
 
-    from backup.atomic import write_atomic
+    from appliance.files import write_atomic
     from backup.errors import BackupError
 
     result = run_backups(school, [str(tmp_path / "t")])[0]
