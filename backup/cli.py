@@ -197,8 +197,8 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
     """Лист восстановления: закрытый ключ копий текстом и QR-кодом, для сейфа школы."""
     from appliance.documents.recovery import render_recovery_sheet
     from appliance.files import PRIVATE, write_atomic
-    from appliance.services.backups import target_title
     from appliance.services.school import get_school
+    from appliance.targets import target_title
     from backup.keys import appliance_identity
 
     settings = open_data(ctx, data)

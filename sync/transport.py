@@ -27,6 +27,7 @@ from pathlib import Path
 
 from appliance.config import Settings
 from appliance.files import copy_atomic
+from appliance.targets import TargetError, find_usb, parse_target
 from sync.bundle import PART_SUFFIX
 from sync.errors import SyncError
 
@@ -66,6 +67,11 @@ def sync_settings(settings: Settings) -> SyncSettings:
         raise SyncError(f"[sync] time = «{result.time}»: ожидается время ЧЧ:ММ, например 03:30.")
     if result.scope not in ("analytics", "full"):
         raise SyncError(f"[sync] scope = «{result.scope}»: ожидается analytics или full.")
+    for spec in result.targets:
+        try:
+            parse_target(spec, "Цель выгрузки")
+        except TargetError as exc:
+            raise SyncError(f"[sync] targets: {exc}") from None
     return result
 
 
@@ -75,31 +81,27 @@ def outbox(settings: Settings) -> Path:
 
 def resolve_target(spec: str) -> Path:
     """The folder a target names: "usb:LABEL", "usb:/media/okey", "district:/mnt/…", or a path."""
-    kind, _, value = spec.partition(":")
-    if kind == "usb":
-        mount = Path(value) if value.startswith("/") else _mount_of_label(value)
+    try:
+        target = parse_target(spec, "Цель выгрузки")
+    except TargetError as exc:
+        raise SyncError(str(exc)) from None
+    if target.kind == "usb":
+        if target.usb_label is None:
+            mount = Path(target.value)
+        else:
+            try:
+                mount = find_usb(target.usb_label).point
+            except TargetError:
+                mount = None
         if mount is None or not os.path.ismount(mount):
-            raise SyncError(f"Флешка «{value}» не подключена: вставьте её и повторите выгрузку.")
+            raise SyncError(f"Флешка «{target.value}» не подключена: вставьте её и повторите выгрузку.")
         return mount / "okey-sync"
-    if kind == "district":
-        path = Path(value)
+    if target.kind == "district":
+        path = Path(target.value)
         if not path.is_dir():
-            raise SyncError(f"Хранилище района {value} недоступно: проверьте, что сетевая папка подключена.")
+            raise SyncError(f"Хранилище района {target.value} недоступно: проверьте, что сетевая папка подключена.")
         return path
-    return Path(spec)
-
-
-def _mount_of_label(label: str) -> Path | None:
-    device = Path("/dev/disk/by-label") / label
-    if not device.exists():
-        return None
-    real = str(device.resolve())
-    with open("/proc/mounts", encoding="utf-8") as mounts:
-        for line in mounts:
-            parts = line.split()
-            if parts and parts[0] == real:
-                return Path(parts[1].replace("\\040", " "))
-    return None
+    return Path(target.value)
 
 
 def copy_to(path: Path, directory: Path) -> Path:

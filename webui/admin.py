@@ -17,6 +17,7 @@ from appliance.services import cards as cards_service
 from appliance.services import school as school_service
 from appliance.services import segment as segment_service
 from appliance.services.errors import ImportRejected, NotFound, ServiceError
+from appliance.targets import target_title
 from webui.auth import client_address, role_required
 from webui.messages import text_of
 
@@ -126,7 +127,7 @@ def segment():
 @bp.context_processor
 def backup_helpers() -> dict:
     return {"text_of": text_of, "human_size": backup_service.human_size, "age_text": backup_service.age_text,
-            "target_title": backup_service.target_title}
+            "target_title": target_title}
 
 
 @bp.get("/backups")

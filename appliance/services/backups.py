@@ -11,6 +11,7 @@ from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
 from appliance.models.operations import JobRun
 from appliance.services import operations
+from appliance.targets import target_title
 
 BACKUP = "backup"
 RESTORE_TEST = "backup-restore-test"
@@ -35,21 +36,6 @@ def age_text(age: datetime.timedelta) -> Message:
     if minutes < 48 * 60:
         return Message(N_("%(n)s ч назад"), n=minutes // 60)
     return Message(N_("%(n)s дн. назад"), n=minutes // (24 * 60))
-
-
-def target_title(spec: str) -> Message:
-    """How a configured target is called on the page: «флешка OKEY-BACKUP», «хранилище района …»."""
-    kind, _, value = spec.partition(":")
-    if kind == "usb" and value.startswith("/"):
-        return Message(N_("Флешка в %(path)s"), path=value)
-    if kind == "usb":
-        return Message(N_("Флешка «%(label)s»"), label=value)
-    if kind == "district":
-        return Message(N_("Хранилище района %(path)s"), path=value)
-    path = value if kind == "local" else spec
-    if not path.startswith("/"):
-        return Message(N_("Каталог %(path)s в каталоге данных"), path=path)
-    return Message(N_("Каталог %(path)s"), path=path)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import pytest
 from pyrage import x25519
 
 from appliance.config import load_settings
-from appliance.services.backups import parse_time, target_title
+from appliance.services.backups import parse_time
+from appliance.targets import target_title
 from backup.errors import BackupError
 from backup.keys import parse_identity
 from backup.retention import to_keep
