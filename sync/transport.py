@@ -27,6 +27,7 @@ from pathlib import Path
 
 from appliance.config import Settings
 from appliance.files import copy_atomic
+from appliance.services.validation import parse_clock
 from appliance.targets import TargetError, find_usb, parse_target
 from sync.bundle import PART_SUFFIX
 from sync.errors import SyncError
@@ -62,9 +63,10 @@ def sync_settings(settings: Settings) -> SyncSettings:
         elif isinstance(current, int | float) and not isinstance(current, bool) and isinstance(value, str):
             value = type(current)(value)
         setattr(result, key, value)
-    hour, _, minute = result.time.partition(":")
-    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-        raise SyncError(f"[sync] time = «{result.time}»: ожидается время ЧЧ:ММ, например 03:30.")
+    try:
+        parse_clock(result.time, "[sync] time")
+    except ValueError as exc:
+        raise SyncError(str(exc)) from None
     if result.scope not in ("analytics", "full"):
         raise SyncError(f"[sync] scope = «{result.scope}»: ожидается analytics или full.")
     for spec in result.targets:

@@ -9,7 +9,6 @@ import csv
 import datetime
 import hashlib
 import io
-import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, LEVELS, Event, EventClass, FeedToken, PlannedEvent
 from appliance.models.people import ClassGroup, ParentLink, School, Student, User
 from appliance.models.trajectory import Goal, Milestone, Task
-from appliance.services import reminders
+from appliance.services import reminders, validation
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
 
 LEVEL_NAMES = {
@@ -51,22 +50,6 @@ DIRECTIONS = {
 }
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_SPAN_DAYS = 366
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-# -- reading values people type -------------------------------------------------------------
-
-def parse_date(text: str | None) -> datetime.date | None:
-    """«25.12.2026», «2026-12-25» → date; empty → None; anything else → ValueError."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 def _lookup(value: str, names: dict[str, str], extra: dict[str, str] | None = None) -> str | None:
@@ -104,9 +87,8 @@ class EventInput:
 
 def check_event(form: dict) -> EventInput:
     """Validate an event form (also used for each CSV row); ServiceError names the problem."""
-    title = (form.get("title") or "").strip()
-    if not title:
-        raise ServiceError(N_("Укажите название события."), status=422)
+    title = validation.text(form.get("title"), 300, N_("Название"), one_line=True,
+                            required=N_("Укажите название события."))
     level = _lookup(form.get("level", ""), LEVEL_NAMES, LEVEL_WORDS)
     if level not in LEVELS:
         raise ServiceError(N_("Неизвестный уровень «%(value)s»: школьный, муниципальный, региональный, "
@@ -117,35 +99,24 @@ def check_event(form: dict) -> EventInput:
     direction = _lookup(form.get("direction", ""), DIRECTIONS) or ""
     if (form.get("direction") or "").strip() and not direction:
         raise ServiceError(N_("Неизвестное направление «%(value)s»."), status=422, value=form.get("direction"))
-    try:
-        starts_on = parse_date(form.get("starts_on"))
-        ends_on = parse_date(form.get("ends_on")) or starts_on
-        deadline = parse_date(form.get("registration_deadline"))
-    except ValueError as exc:
-        raise ServiceError(N_("Дата «%(value)s» не читается: пишите ДД.ММ.ГГГГ, например 25.12.2026."),
-                           status=422, value=str(exc)) from None
-    if starts_on is None:
-        raise ServiceError(N_("Укажите дату начала события."), status=422)
+    starts_on = validation.date(form.get("starts_on"), N_("Начало"), required=N_("Укажите дату начала события."))
+    ends_on = validation.date(form.get("ends_on"), N_("Окончание")) or starts_on
+    deadline = validation.date(form.get("registration_deadline"), N_("Конец регистрации"))
     if ends_on < starts_on:
         raise ServiceError(N_("Событие заканчивается раньше, чем начинается."), status=422)
     if (ends_on - starts_on).days > MAX_SPAN_DAYS:
         raise ServiceError(N_("Событие не может длиться больше года."), status=422)
     if deadline and deadline > ends_on:
         raise ServiceError(N_("Регистрация не может заканчиваться после самого события."), status=422)
-    start_time = (form.get("start_time") or "").strip()
-    if start_time and not _TIME.match(start_time):
-        raise ServiceError(N_("Время начала пишите как ЧЧ:ММ, например 09:30."), status=422)
-    if start_time:
-        hours, minutes = start_time.split(":")
-        start_time = f"{int(hours):02d}:{minutes}"
-    url = (form.get("url") or "").strip()
+    start_time = validation.clock(form.get("start_time"), N_("Время начала"))
+    url = validation.text(form.get("url"), 500, N_("Ссылка"))
     if url and not url.startswith(("http://", "https://")):
         raise ServiceError(N_("Ссылка должна начинаться с http:// или https://."), status=422)
     classes = form.get("class_ids") or []
-    return EventInput(title=title[:300], level=level, kind=kind, direction=direction, starts_on=starts_on,
+    return EventInput(title=title, level=level, kind=kind, direction=direction, starts_on=starts_on,
                       ends_on=ends_on, start_time=start_time, registration_deadline=deadline,
-                      place=(form.get("place") or "").strip()[:300], url=url[:500],
-                      description=(form.get("description") or "").strip()[:5000],
+                      place=validation.text(form.get("place"), 300, N_("Место")),
+                      url=url, description=validation.text(form.get("description"), 5000, N_("Описание")),
                       class_ids=list(classes))
 
 

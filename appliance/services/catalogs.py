@@ -9,6 +9,7 @@ import re
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.portfolio import CATALOGS, Achievement, CatalogEntry, Hobby
+from appliance.services import validation
 from appliance.services.errors import Conflict, NotFound, ServiceError
 
 CATALOG_TITLES = {
@@ -134,20 +135,13 @@ def _any_entry(entry_id) -> CatalogEntry:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise ServiceError(N_("Название не может быть пустым."), status=422)
-    if len(name) > 100:
-        raise ServiceError(N_("Название длиннее 100 знаков."), status=422)
-    return name
+    return validation.text(name, 100, N_("Название"), one_line=True, required=N_("Название не может быть пустым."))
 
 
 def _rank(catalog: str, rank: int) -> int:
     if catalog not in ("level", "result"):
         return 0
-    if not 1 <= int(rank) <= 5:
-        raise ServiceError(N_("Ступень должна быть от 1 до 5."), status=422)
-    return int(rank)
+    return validation.integer(rank, N_("Ступень"), 1, 5)
 
 
 def _check_catalog(catalog: str) -> None:

@@ -24,7 +24,7 @@ from appliance.models.changes import get_meta, set_meta
 from appliance.models.competencies import AchievementCompetency, Competency, CompetencyFramework, SelfAssessment
 from appliance.models.people import User
 from appliance.models.portfolio import Achievement, CatalogEntry
-from appliance.services import terms
+from appliance.services import terms, validation
 from appliance.services.errors import Conflict, ImportRejected, NotFound, RowError, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
@@ -236,17 +236,8 @@ def self_assess(student: User, competency_id, score, reason: str = "",
     if competency is None:
         raise ServiceError(N_("Такой компетенции нет."), status=422)
     framework = competency.framework
-    try:
-        score = int(score)
-    except (TypeError, ValueError):
-        raise ServiceError(N_("Оценка — целое число от %(min)d до %(max)d."), status=422,
-                           min=framework.scale_min, max=framework.scale_max) from None
-    if not framework.scale_min <= score <= framework.scale_max:
-        raise ServiceError(N_("Оценка — целое число от %(min)d до %(max)d."), status=422,
-                           min=framework.scale_min, max=framework.scale_max)
-    reason = (reason or "").strip()
-    if len(reason) > 500:
-        raise ServiceError(N_("Пояснение длиннее 500 знаков."), status=422)
+    score = validation.integer(score, N_("Оценка"), framework.scale_min, framework.scale_max)
+    reason = validation.text(reason, 500, N_("Пояснение"))
     today = today or datetime.date.today()
     term = terms.term_of(today)
     row = SelfAssessment.get_or_none((SelfAssessment.student == student) & (SelfAssessment.competency == competency)

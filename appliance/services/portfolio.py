@@ -20,7 +20,7 @@ from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, terms, uploads
+from appliance.services import access, audit, catalogs, competencies, terms, uploads, validation
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 
 STATUS_TITLES = {
@@ -169,36 +169,14 @@ def earliest_date(student: User) -> datetime.date | None:
     return datetime.date(start, 9, 1) if start else None
 
 
-def _parse_date(value) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        raise ServiceError(N_("Укажите дату достижения."), status=422)
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ServiceError(N_("Дата «%(value)s» указана неверно: нужен день, месяц и год."), status=422, value=text[:20])
-
-
-def _text(value, limit: int, label: str) -> str:
-    text = str(value or "").replace("\r\n", "\n").strip()
-    if len(text) > limit:
-        raise ServiceError(N_("Поле «%(label)s» длиннее %(limit)d знаков."), status=422, label=label, limit=limit)
-    return text
-
-
 def _clean(student: User, fields: dict, today: datetime.date | None = None) -> dict:
     today = today or datetime.date.today()
     values: dict = {}
     if "title" in fields:
-        values["title"] = " ".join(_text(fields["title"], 200, N_("Название")).split())
-        if not values["title"]:
-            raise ServiceError(N_("Укажите название достижения."), status=422)
+        values["title"] = validation.text(fields["title"], 200, N_("Название"), one_line=True,
+                                          required=N_("Укажите название достижения."))
     if "date" in fields:
-        day = _parse_date(fields["date"])
+        day = validation.date(fields["date"], N_("Дата"), required=N_("Укажите дату достижения."))
         if day > today:
             raise ServiceError(N_("Дата достижения не может быть в будущем."), status=422)
         earliest = earliest_date(student)
@@ -210,9 +188,9 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
         if name in fields:
             values[name] = catalogs.entry(name, fields[name])
     if "organizer" in fields:
-        values["organizer"] = " ".join(_text(fields["organizer"], 200, N_("Организатор")).split())
+        values["organizer"] = validation.text(fields["organizer"], 200, N_("Организатор"), one_line=True)
     if "description" in fields:
-        values["description"] = _text(fields["description"], MAX_DESCRIPTION, N_("Описание"))
+        values["description"] = validation.text(fields["description"], MAX_DESCRIPTION, N_("Описание"))
     if "teacher" in fields:
         values["teacher"] = _teacher(student, fields["teacher"])
         if values["teacher"] is None:
@@ -402,7 +380,7 @@ def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achie
     achievement.status = "confirmed"
     achievement.reviewed_by = teacher
     achievement.reviewed_at = utcnow()
-    achievement.review_comment = _text(comment, 1000, N_("Комментарий"))
+    achievement.review_comment = validation.text(comment, 1000, N_("Комментарий"))
     with database.atomic():
         achievement.save()
         audit.record("achievement.confirm", user=teacher, detail=str(achievement.id))
@@ -411,7 +389,7 @@ def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achie
 
 def return_to_student(teacher: User, achievement: Achievement, comment: str) -> Achievement:
     _reviewable(teacher, achievement)
-    comment = _text(comment, 1000, N_("Комментарий"))
+    comment = validation.text(comment, 1000, N_("Комментарий"))
     if not comment:
         raise ServiceError(N_("Напишите ученику, что нужно исправить."), status=422)
     achievement.status = "returned"
@@ -474,7 +452,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
                since_year=None) -> Hobby:
     if student.role != "student":
         raise Forbidden(N_("Хобби добавляет ученик."))
-    title = " ".join(_text(title, 120, N_("Увлечение")).split())
+    title = validation.text(title, 120, N_("Увлечение"), one_line=True)
     if not title:
         raise ServiceError(N_("Напишите, чем ты увлекаешься."), status=422)
     year = None
@@ -486,7 +464,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
         if not 1990 <= year <= datetime.date.today().year:
             raise ServiceError(N_("Год начала указан неверно."), status=422)
     values = {"title": title, "direction": catalogs.entry("direction", direction),
-              "description": _text(description, 1000, N_("Описание")), "since_year": year}
+              "description": validation.text(description, 1000, N_("Описание")), "since_year": year}
     if hobby_id:
         hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
         if hobby is None or hobby.student_id != student.id:

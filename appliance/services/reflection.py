@@ -14,6 +14,7 @@ from appliance.i18n import N_
 from appliance.models.people import User
 from appliance.models.portfolio import Achievement, Reflection
 from appliance.services import school as school_service
+from appliance.services import validation
 from appliance.services.errors import NotFound, ServiceError
 
 STAGES = ("description", "feelings", "evaluation", "analysis", "conclusion", "next_step")
@@ -77,10 +78,7 @@ def answers_of(reflection: Reflection) -> list[tuple[str, str]]:
 def _clean_answers(answers: dict) -> dict[str, str]:
     cleaned = {}
     for stage in STAGES:
-        text = str(answers.get(stage) or "").replace("\r\n", "\n").strip()
-        if len(text) > MAX_ANSWER:
-            raise ServiceError(N_("Ответ длиннее %(limit)d знаков."), status=422, limit=MAX_ANSWER)
-        cleaned[stage] = text
+        cleaned[stage] = validation.text(answers.get(stage), MAX_ANSWER, N_("Ответ"))
     if not any(cleaned.values()):
         raise ServiceError(N_("Ответь хотя бы на один вопрос."), status=422)
     return cleaned

@@ -13,8 +13,8 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import Event
 from appliance.models.people import User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
-from appliance.services import access, reminders
-from appliance.services.calendar import parse_date, visible_event
+from appliance.services import access, reminders, validation
+from appliance.services.calendar import visible_event
 from appliance.services.errors import Forbidden, NotFound, ServiceError
 
 MAX_TEXT = 2000
@@ -32,20 +32,15 @@ def _uuid(value) -> uuid.UUID | None:
 
 
 def _date(value, label: str, required: bool = True) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        day = parse_date(value)
-    except ValueError:
-        raise Rejected(N_("%(label)s: дата «%(value)s» не читается, нужен день, месяц и год."),
-                       label=label, value=str(value)[:20]) from None
-    if day is None and required:
-        raise Rejected(N_("%(label)s: укажи дату."), label=label)
-    return day
+    return validation.date(value, label, required=N_("%(label)s: укажи дату.") if required else None)
 
 
-def _text(value, limit: int = MAX_TEXT) -> str:
-    return str(value or "").replace("\r\n", "\n").strip()[:limit]
+def _text(value, label: str, limit: int = MAX_TEXT) -> str:
+    return validation.text(value, limit, label)
+
+
+def _title(value, required: str) -> str:
+    return validation.text(value, 300, N_("Название"), one_line=True, required=required)
 
 
 @dataclass
@@ -61,17 +56,15 @@ class GoalInput:
 
 
 def check_goal(form: dict, today: datetime.date) -> GoalInput:
-    title = " ".join(_text(form.get("title"), 300).split())
-    if not title:
-        raise Rejected(N_("Напиши, чего именно ты хочешь добиться."))
+    title = _title(form.get("title"), N_("Напиши, чего именно ты хочешь добиться."))
     deadline = _date(form.get("deadline"), N_("Срок цели"))
     if deadline < today:
         raise Rejected(N_("Срок цели уже прошёл (%(day)s). Выбери дату в будущем."),
                        day=deadline.strftime("%d.%m.%Y"))
     if deadline > today + datetime.timedelta(days=5 * 366):
         raise Rejected(N_("Срок цели слишком далёкий: не больше пяти лет вперёд."))
-    return GoalInput(title=title, measure=_text(form.get("measure")), why=_text(form.get("why")),
-                     plan=_text(form.get("plan")), deadline=deadline,
+    return GoalInput(title=title, measure=_text(form.get("measure"), N_("Как поймёшь, что достиг")),
+                     why=_text(form.get("why"), N_("Зачем")), plan=_text(form.get("plan"), N_("План")), deadline=deadline,
                      competency_ids=[str(v) for v in form.get("competency_ids") or []],
                      event_ids=[str(v) for v in form.get("event_ids") or []],
                      remind_days=reminders.clamp_days(form.get("remind_days", 3)))
@@ -98,7 +91,8 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
         goal = Goal.create(student=student, title=data.title, measure=data.measure, why=data.why, plan=data.plan,
                            deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
                                                                                  "recommendation") else "scratch",
-                           origin_note=_text(origin_note), reflection_id=_uuid(reflection_id) if reflection_id else None,
+                           origin_note=_text(origin_note, N_("Откуда цель"), 500),
+                           reflection_id=_uuid(reflection_id) if reflection_id else None,
                            remind_days=data.remind_days)
         _link(goal, student, data)
         reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
@@ -178,9 +172,7 @@ def add_milestone(student: User, goal_id, form: dict, today: datetime.date) -> M
     goal = own_goal(student, goal_id)
     if goal.status != "active":
         raise Rejected(N_("У закрытой цели нельзя добавить этап."))
-    title = " ".join(_text(form.get("title"), 300).split())
-    if not title:
-        raise Rejected(N_("Напиши, что будет сделано к этому этапу."))
+    title = _title(form.get("title"), N_("Напиши, что будет сделано к этому этапу."))
     due = _date(form.get("due_on"), N_("Дата этапа"))
     if due < today:
         raise Rejected(N_("Дата этапа уже прошла. Выбери дату в будущем."))
@@ -234,7 +226,8 @@ def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achieve
         raise Rejected(N_("Эта цель уже закрыта."))
     if outcome not in ("done", "dropped"):
         raise Rejected(N_("Выбери, достигнута цель или нет."))
-    evaluation, conclusion = _text(answers.get("evaluation")), _text(answers.get("conclusion"))
+    evaluation = _text(answers.get("evaluation"), N_("Что получилось"))
+    conclusion = _text(answers.get("conclusion"), N_("Чему научился"))
     if len(evaluation) + len(conclusion) < 10:
         raise Rejected(N_("Оглянись назад: напиши хотя бы пару предложений о том, что получилось и чему ты научился."))
     achievement = None
@@ -246,7 +239,8 @@ def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achieve
             goal.achievement_id = achievement.id
         result = N_("Цель достигнута") if outcome == "done" else N_("Цель не достигнута, я её закрыл(а)")
         note = reflection.save(student, {"description": f"{result}: {goal.title}", "evaluation": evaluation,
-                                         "conclusion": conclusion, "next_step": _text(answers.get("next_step"))},
+                                         "conclusion": conclusion,
+                                         "next_step": _text(answers.get("next_step"), N_("Следующий шаг"))},
                                achievement_id=achievement.id if achievement else None)
         goal.status, goal.closed_at, goal.closing_reflection_id = outcome, utcnow(), note.id
         goal.save()
@@ -285,7 +279,7 @@ def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
     goal = goal_for(teacher, goal_id)
     if teacher.role != "teacher" or not access.is_class_teacher_of(teacher, goal.student):
         raise Forbidden(N_("Комментировать цели может классный руководитель."))
-    text = _text(text)
+    text = _text(text, N_("Комментарий"))
     if not text:
         raise Rejected(N_("Напишите текст комментария."))
     return GoalComment.create(goal=goal, author=teacher, text=text)
@@ -296,9 +290,7 @@ def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
 def add_task(student: User, form: dict, today: datetime.date) -> Task:
     if student.role != "student":
         raise Forbidden(N_("Задачи ведёт ученик."))
-    title = " ".join(_text(form.get("title"), 300).split())
-    if not title:
-        raise Rejected(N_("Напиши, что нужно сделать."))
+    title = _title(form.get("title"), N_("Напиши, что нужно сделать."))
     due = _date(form.get("due_on"), N_("Срок задачи"), required=False)
     if due is not None and due < today:
         raise Rejected(N_("Срок задачи уже прошёл. Выбери сегодняшний день или позже."))

@@ -10,6 +10,7 @@ import apsw
 
 from appliance.models.operations import JobRun
 from appliance.services import backups as backup_status
+from appliance.services.validation import parse_clock
 from backup import archive
 from backup.create import BackupWriter, scan_uploads
 from backup.jobs import nightly, run_backups
@@ -152,7 +153,7 @@ def test_runs_are_recorded_and_the_status_shows_age_errors_and_the_next_run(scho
     assert status.warning
     later = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(days=3)
     assert backup_status.backup_status(school, now=later).targets[0].too_old
-    hour, minute = backup_status.parse_time(school.backup.time)
+    hour, minute = parse_clock(school.backup.time)
     assert (status.next_run.hour, status.next_run.minute) == (hour, minute)
     assert status.next_run > datetime.datetime.now(status.next_run.tzinfo)
 
