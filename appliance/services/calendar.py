@@ -5,10 +5,8 @@ iCalendar reading and writing lives in `calendar_ics`."""
 from __future__ import annotations
 
 import calendar as pycalendar
-import csv
 import datetime
 import hashlib
-import io
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, LEVELS, Event, EventClass, FeedToken, PlannedEvent
 from appliance.models.people import ClassGroup, ParentLink, School, Student, User
 from appliance.models.trajectory import Goal, Milestone, Task
-from appliance.services import reminders, validation
+from appliance.services import reminders, tables, validation
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
 
 LEVEL_NAMES = {
@@ -375,14 +373,8 @@ CSV_REQUIRED = {"title": "Название", "level": "Уровень", "starts_
 def import_csv(data: bytes, school: School, by: User | None = None) -> list[Event]:
     """Events from a CSV table (Excel-friendly). Every row is checked; with any error nothing is
     written and every bad line is listed."""
-    from appliance.services.roster import decode_table
-
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ServiceError(N_("Файл слишком большой: не больше %(mb)s МБ."), status=413,
-                           mb=MAX_IMPORT_BYTES // (1024 * 1024))
-    text = decode_table(data)
-    first = text.splitlines()[0] if text.splitlines() else ""
-    reader = csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count))
+    reader = tables.read_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=N_(
+        "Файл слишком большой: таблица событий календаря должна быть не больше %(mb)s МБ."))
     header = [h.strip().strip("\ufeff").lower().replace("ё", "е") for h in next(reader, [])]
     columns = {}
     for name, words in CSV_COLUMNS.items():

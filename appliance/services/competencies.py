@@ -9,9 +9,7 @@ the score never exceeds the top of the scale.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +22,14 @@ from appliance.models.changes import get_meta, set_meta
 from appliance.models.competencies import AchievementCompetency, Competency, CompetencyFramework, SelfAssessment
 from appliance.models.people import User
 from appliance.models.portfolio import Achievement, CatalogEntry
-from appliance.services import terms, validation
+from appliance.services import tables, terms, validation
 from appliance.services.errors import Conflict, ImportRejected, NotFound, RowError, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
 _ACTIVE_KEY = "portfolio.framework"
 DEFAULT_FRAMEWORK = "target-model-2025"
 MAX_COMPETENCIES = 60
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 # -- frameworks ------------------------------------------------------------------------------
@@ -113,12 +112,8 @@ def import_framework(data: bytes, filename: str, name: str = "", code: str = "")
 
 
 def _csv_rows(data: bytes) -> list[dict]:
-    from appliance.services.roster import decode_table
-
-    text = decode_table(data)
-    first_line = text.splitlines()[0] if text.strip() else ""
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = tables.read_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=N_(
+        "Файл слишком большой: таблица компетенций должна быть не больше %(mb)s МБ."))
     header = [cell.strip().lower() for cell in next(reader, [])]
     aliases = {"code": ("code", "код", "номер"), "name": ("name", "название", "компетенция"),
                "group": ("group", "группа"), "description": ("description", "описание"),
