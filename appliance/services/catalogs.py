@@ -36,9 +36,21 @@ DEFAULTS: dict[str, list[tuple[str, str, int]]] = {
                      ("coach", "Тренер", 0), ("consultant", "Консультант", 0)],
 }
 
-# Indicators: «regional level and above», «prize-winner or winner».
+# The one definition of the indicators' thresholds, by the ranks above (the school may rename
+# entries or add its own, the rank says where they stand): «regional level and above» is a
+# level of rank 3+ (региональный, всероссийский, международный); «prize-winner or winner» a
+# result of rank 4+ (призёр, победитель). Used by the school's indicators, the portfolio
+# export and the district hub's analytics.
 REGIONAL_RANK = 3
 PRIZE_RANK = 4
+
+
+def is_regional_or_above(level_rank: int | None) -> bool:
+    return (level_rank or 0) >= REGIONAL_RANK
+
+
+def is_prize_or_winner(result_rank: int | None) -> bool:
+    return (result_rank or 0) >= PRIZE_RANK
 
 _CODE = re.compile(r"[^a-z0-9]+")
 
