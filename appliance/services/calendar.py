@@ -19,6 +19,7 @@ from appliance.models.people import ClassGroup, ParentLink, School, Student, Use
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import reminders, tables, validation
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
+from appliance.services.lookup import get_or_404
 
 LEVEL_NAMES = {
     "school": N_("школьный"),
@@ -164,13 +165,7 @@ def delete_event(school: School, event_id: str) -> None:
 
 
 def get_event(school: School, event_id: str) -> Event:
-    try:
-        event = Event.get_or_none((Event.id == event_id) & (Event.school == school))
-    except ValueError:
-        event = None
-    if event is None:
-        raise NotFound(N_("Событие не найдено."))
-    return event
+    return get_or_404(Event, Event.id == event_id, Event.school == school, message=N_("Событие не найдено."))
 
 
 def event_classes(event: Event) -> list[ClassGroup]:
@@ -193,13 +188,7 @@ def visible_query(user: User):
 
 
 def visible_event(user: User, event_id: str) -> Event:
-    try:
-        event = visible_query(user).where(Event.id == event_id).first()
-    except ValueError:
-        event = None
-    if event is None:
-        raise NotFound(N_("Событие не найдено."))
-    return event
+    return get_or_404(visible_query(user), Event.id == event_id, message=N_("Событие не найдено."))
 
 
 def upcoming(user: User, today: datetime.date, level: str = "", direction: str = "",

@@ -14,6 +14,7 @@ from appliance.models.guidance import Attempt, AttemptComment
 from appliance.models.people import User
 from appliance.services import access, questionnaires, validation
 from appliance.services.errors import Forbidden, NotFound
+from appliance.services.lookup import get_or_404
 from appliance.services.questionnaires import Questionnaire, load_all
 
 
@@ -134,16 +135,11 @@ def latest(student: User) -> dict[str, Attempt]:
 def attempt_for(viewer: User, attempt_id: str) -> Attempt:
     """An attempt the viewer may see: the student's own, or a shared one of a class teacher's
     student. Everyone else gets «not found», so ids of others' results say nothing."""
-    try:
-        attempt = Attempt.get_or_none(Attempt.id == attempt_id)
-    except ValueError:
-        attempt = None
-    if attempt is not None:
-        if viewer.id == attempt.student_id:
-            return attempt
-        if attempt.shared and viewer.role == "teacher" and access.is_class_teacher_of(viewer, attempt.student):
-            return attempt
-    raise NotFound(N_("Результат не найден."))
+    def visible(attempt: Attempt) -> bool:
+        return viewer.id == attempt.student_id or (
+            attempt.shared and viewer.role == "teacher" and access.is_class_teacher_of(viewer, attempt.student))
+
+    return get_or_404(Attempt, Attempt.id == attempt_id, message=N_("Результат не найден."), visible=visible)
 
 
 def set_shared(student: User, attempt_id: str, shared: bool) -> Attempt:

@@ -8,7 +8,6 @@ or returning is for the teacher named as its guide or a class teacher of the stu
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass, field
 
 from peewee import fn
@@ -22,6 +21,7 @@ from appliance.models.people import ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
 from appliance.services import access, audit, catalogs, competencies, terms, uploads, validation
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
 
 STATUS_TITLES = {
     "draft": N_("черновик"),
@@ -35,18 +35,10 @@ MAX_DESCRIPTION = 4000
 
 
 # -- reading -----------------------------------------------------------------------------------
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def get(achievement_id) -> Achievement:
-    found = Achievement.get_or_none(Achievement.id == _uuid(achievement_id)) if _uuid(achievement_id) else None
-    if found is None:
-        raise NotFound(N_("Достижение не найдено."))
-    return found
+    return get_or_404(Achievement, Achievement.id == parse_id(achievement_id), message=N_("Достижение не найдено."))
 
 
 def can_view(viewer: User, achievement: Achievement) -> bool:
@@ -93,8 +85,8 @@ def achievements_of(student: User, filters: Filters | None = None, only_confirme
                             & (Achievement.date <= datetime.date(filters.school_year + 1, 8, 31)))
     for column, value in ((Achievement.level, filters.level), (Achievement.direction, filters.direction),
                           (Achievement.result, filters.result)):
-        if value and _uuid(value):
-            query = query.where(column == _uuid(value))
+        if value and parse_id(value):
+            query = query.where(column == parse_id(value))
     if filters.status in STATUS_TITLES:
         query = query.where(Achievement.status == filters.status)
     found = list(query.order_by(Achievement.date.desc(), Achievement.created_at.desc()))
@@ -208,7 +200,7 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
 def _teacher(student: User, teacher_id) -> User | None:
     if teacher_id in (None, "", "none"):
         return None
-    teacher = User.get_or_none(User.id == _uuid(teacher_id)) if _uuid(teacher_id) else None
+    teacher = User.get_or_none(User.id == parse_id(teacher_id)) if parse_id(teacher_id) else None
     if teacher is None or teacher.role != "teacher" or teacher.school_id != student.school_id or not teacher.active:
         raise ServiceError(N_("Такого педагога в школе нет."), status=422)
     return teacher
@@ -333,9 +325,8 @@ def attach(batch: uploads.Batch, achievement: Achievement, prepared: list[upload
 
 
 def remove_evidence(settings: Settings, student: User, evidence_id) -> Achievement:
-    row = Evidence.get_or_none(Evidence.id == _uuid(evidence_id)) if _uuid(evidence_id) else None
-    if row is None or row.achievement.student_id != student.id:
-        raise NotFound(N_("Файл не найден."))
+    row = get_or_404(Evidence, Evidence.id == parse_id(evidence_id), message=N_("Файл не найден."),
+                     visible=lambda row: row.achievement.student_id == student.id)
     achievement = row.achievement
     with database.atomic():
         row.delete_instance()
@@ -353,10 +344,8 @@ def _remove_unused(settings: Settings, shas: list[str]) -> None:
 
 
 def visible_evidence(viewer: User, evidence_id) -> Evidence:
-    row = Evidence.get_or_none(Evidence.id == _uuid(evidence_id)) if _uuid(evidence_id) else None
-    if row is None or not can_view(viewer, row.achievement):
-        raise NotFound(N_("Файл не найден."))
-    return row
+    return get_or_404(Evidence, Evidence.id == parse_id(evidence_id), message=N_("Файл не найден."),
+                      visible=lambda row: can_view(viewer, row.achievement))
 
 
 # -- the teacher's review ----------------------------------------------------------------------
@@ -466,9 +455,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
     values = {"title": title, "direction": catalogs.entry("direction", direction),
               "description": validation.text(description, 1000, N_("Описание")), "since_year": year}
     if hobby_id:
-        hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
-        if hobby is None or hobby.student_id != student.id:
-            raise NotFound(N_("Увлечение не найдено."))
+        hobby = _own_hobby(student, hobby_id)
         for name, value in values.items():
             setattr(hobby, name, value)
         hobby.save()
@@ -477,10 +464,12 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
 
 
 def delete_hobby(student: User, hobby_id) -> None:
-    hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
-    if hobby is None or hobby.student_id != student.id:
-        raise NotFound(N_("Увлечение не найдено."))
-    hobby.delete_instance()
+    _own_hobby(student, hobby_id).delete_instance()
+
+
+def _own_hobby(student: User, hobby_id) -> Hobby:
+    return get_or_404(Hobby, Hobby.id == parse_id(hobby_id), Hobby.student == student,
+                      message=N_("Увлечение не найдено."))
 
 
 def competency_ids_of(achievement: Achievement) -> list[str]:

@@ -18,6 +18,7 @@ from appliance.models.people import School, User
 from appliance.models.surveys import AUDIENCES, Survey, SurveyParticipation, SurveyResponse
 from appliance.services import validation
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from appliance.services.lookup import get_or_404
 from appliance.services.questionnaires import Questionnaire, check_answers, load_all
 
 ROLE_OF_AUDIENCE = {"students": ("student",), "parents": ("parent",), "both": ("student", "parent")}
@@ -54,13 +55,7 @@ def all_surveys(school: School) -> list[Survey]:
 
 
 def get(school: School, survey_id) -> Survey:
-    try:
-        found = Survey.get_or_none((Survey.id == survey_id) & (Survey.school == school))
-    except ValueError:
-        found = None
-    if found is None:
-        raise NotFound(N_("Опрос не найден."))
-    return found
+    return get_or_404(Survey, Survey.id == survey_id, Survey.school == school, message=N_("Опрос не найден."))
 
 
 def open_for(user: User, today: datetime.date) -> list[tuple[Survey, bool]]:

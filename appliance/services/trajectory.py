@@ -4,7 +4,6 @@ reflection and an achievement draft — the school's cycle reflection → plan �
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass
 
 from appliance.db import database
@@ -15,20 +14,14 @@ from appliance.models.people import User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
 from appliance.services import access, reminders, validation
 from appliance.services.calendar import visible_event
-from appliance.services.errors import Forbidden, NotFound, ServiceError
+from appliance.services.errors import Forbidden, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
 
 MAX_TEXT = 2000
 
 
 class Rejected(ServiceError):
     status = 422
-
-
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _date(value, label: str, required: bool = True) -> datetime.date | None:
@@ -92,7 +85,7 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
                            deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
                                                                                  "recommendation") else "scratch",
                            origin_note=_text(origin_note, N_("Откуда цель"), 500),
-                           reflection_id=_uuid(reflection_id) if reflection_id else None,
+                           reflection_id=parse_id(reflection_id) if reflection_id else None,
                            remind_days=data.remind_days)
         _link(goal, student, data)
         reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
@@ -123,7 +116,7 @@ def _link(goal: Goal, student: User, data: GoalInput) -> None:
     from appliance.models.competencies import Competency
 
     for value in dict.fromkeys(data.competency_ids):
-        competency_id = _uuid(value)
+        competency_id = parse_id(value)
         if competency_id is None or not Competency.select().where(Competency.id == competency_id).exists():
             raise Rejected(N_("Компетенция не найдена."))
         GoalCompetency.create(goal=goal, competency_id=competency_id)
@@ -132,20 +125,13 @@ def _link(goal: Goal, student: User, data: GoalInput) -> None:
 
 
 def own_goal(student: User, goal_id) -> Goal:
-    goal_uuid = _uuid(goal_id)
-    goal = Goal.get_or_none((Goal.id == goal_uuid) & (Goal.student == student)) if goal_uuid else None
-    if goal is None:
-        raise NotFound(N_("Цель не найдена."))
-    return goal
+    return get_or_404(Goal, Goal.id == parse_id(goal_id), Goal.student == student, message=N_("Цель не найдена."))
 
 
 def goal_for(viewer: User, goal_id) -> Goal:
     """A goal the viewer may read: the student's own; a teacher's or parent's student's."""
-    goal_uuid = _uuid(goal_id)
-    goal = Goal.get_or_none(Goal.id == goal_uuid) if goal_uuid else None
-    if goal is None or not access.can_view_student(viewer, goal.student):
-        raise NotFound(N_("Цель не найдена."))
-    return goal
+    return get_or_404(Goal, Goal.id == parse_id(goal_id), message=N_("Цель не найдена."),
+                      visible=lambda goal: access.can_view_student(viewer, goal.student))
 
 
 def goals_of(student: User, status: str | None = None) -> list[Goal]:
@@ -185,12 +171,8 @@ def add_milestone(student: User, goal_id, form: dict, today: datetime.date) -> M
 
 
 def _own_milestone(student: User, milestone_id) -> Milestone:
-    milestone_uuid = _uuid(milestone_id)
-    milestone = (Milestone.select().join(Goal).where((Milestone.id == milestone_uuid) & (Goal.student == student))
-                 .first()) if milestone_uuid else None
-    if milestone is None:
-        raise NotFound(N_("Этап не найден."))
-    return milestone
+    return get_or_404(Milestone.select().join(Goal), Milestone.id == parse_id(milestone_id), Goal.student == student,
+                      message=N_("Этап не найден."))
 
 
 def toggle_milestone(student: User, milestone_id) -> Milestone:
@@ -254,11 +236,8 @@ def reflection_next_step(student: User, reflection_id) -> tuple[str, str]:
     """The next step written in one of the student's reflections: (id, text) to start a goal from."""
     from appliance.models.portfolio import Reflection
 
-    reflection_uuid = _uuid(reflection_id)
-    found = Reflection.get_or_none((Reflection.id == reflection_uuid) & (Reflection.student == student)) \
-        if reflection_uuid else None
-    if found is None or not found.next_step.strip():
-        raise NotFound(N_("Рефлексия не найдена."))
+    found = get_or_404(Reflection, Reflection.id == parse_id(reflection_id), Reflection.student == student,
+                       message=N_("Рефлексия не найдена."), visible=lambda found: bool(found.next_step.strip()))
     return str(found.id), found.next_step.strip()
 
 
@@ -307,11 +286,7 @@ def add_task(student: User, form: dict, today: datetime.date) -> Task:
 
 
 def _own_task(student: User, task_id) -> Task:
-    task_uuid = _uuid(task_id)
-    task = Task.get_or_none((Task.id == task_uuid) & (Task.student == student)) if task_uuid else None
-    if task is None:
-        raise NotFound(N_("Задача не найдена."))
-    return task
+    return get_or_404(Task, Task.id == parse_id(task_id), Task.student == student, message=N_("Задача не найдена."))
 
 
 def set_task_status(student: User, task_id, status: str) -> Task:
