@@ -30,6 +30,7 @@ _ACTIVE_KEY = "portfolio.framework"
 DEFAULT_FRAMEWORK = "target-model-2025"
 MAX_COMPETENCIES = 60
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_GROUP = 120
 
 
 # -- frameworks ------------------------------------------------------------------------------
@@ -159,6 +160,8 @@ def _validated_create(parsed: dict) -> CompetencyFramework:
             errors.append(RowError(number, N_("код «%(code)s» повторяется"), code=item_code))
         if len(item_code) > 16:
             errors.append(RowError(number, N_("код длиннее 16 знаков")))
+        if len(str(item.get("group") or "").strip()) > MAX_GROUP:
+            errors.append(RowError(number, N_("группа длиннее %(limit)d знаков"), limit=MAX_GROUP))
         parent = str(item.get("parent") or "").strip()
         if parent and parent not in seen:
             errors.append(RowError(number, N_("родитель «%(code)s» не найден выше в списке"), code=parent))
@@ -180,7 +183,8 @@ def _create_framework(data: dict) -> CompetencyFramework:
         parent = by_code.get(str(item.get("parent") or "").strip())
         by_code[item["code"]] = Competency.create(
             framework=framework, code=item["code"], name=" ".join(str(item["name"]).split()),
-            group_name=str(item.get("group") or (parent.name if parent else "")).strip()[:120],
+            # A group named in the file was checked above; one taken from a longer parent name is shortened.
+            group_name=str(item.get("group") or "").strip() or (parent.name[:MAX_GROUP] if parent else ""),
             description=str(item.get("description") or "").strip(), position=position, parent=parent)
     return framework
 

@@ -60,3 +60,15 @@ def test_class_lists_and_competencies_keep_their_own_messages(small_school):
         roster.import_roster(b"x" * (roster.MAX_IMPORT_BYTES + 1), small_school.school)
     with pytest.raises(ServiceError, match="таблица компетенций должна быть не больше 2 МБ"):
         competencies.import_framework(b"x" * (competencies.MAX_IMPORT_BYTES + 1), "c.csv", "Рамка", "r")
+
+
+def test_an_over_long_competency_group_is_a_row_error_not_cut(small_school):
+    from appliance.models.competencies import CompetencyFramework
+    from appliance.services.errors import ImportRejected
+
+    before = CompetencyFramework.select().count()
+    data = ("Код;Название;Группа\n1;Работа в команде;" + "Г" * 121 + "\n").encode()
+    with pytest.raises(ImportRejected) as caught:
+        competencies.import_framework(data, "c.csv", "Рамка", "r")
+    assert [str(row) for row in caught.value.rows] == ["строка 2: группа длиннее 120 знаков"]
+    assert CompetencyFramework.select().count() == before
