@@ -12,6 +12,7 @@ from appliance import __version__
 from appliance.clitools import AppContext, console, data_option, open_data, progress_console
 from appliance.config import Settings
 from appliance.db import database
+from appliance.files import write_atomic
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 
 
@@ -180,7 +181,7 @@ def cards(ctx, data, class_name, role, reissue, out):
     with Progress(console=progress_console, transient=True) as progress:
         task = progress.add_task("Готовлю карточки", total=len(issued.cards))
         pdf = cards_doc.render_cards(issued, settings, on_card=lambda: progress.advance(task))
-    Path(out).write_bytes(pdf)
+    write_atomic(Path(out), pdf)
     console.print(f"Карточек: {len(issued.cards)}. Файл: {out}")
 
 

@@ -9,6 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from appliance.clitools import console, data_option, open_data, progress_console
+from appliance.files import write_atomic
 from appliance.models.people import STUDENT, User
 
 
@@ -44,7 +45,7 @@ def portfolio_pdf(ctx, data, login, class_name, out):
             raise click.ClickException(f"Ученика с логином «{login}» нет.")
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(render_portfolio(student))
+        write_atomic(target, render_portfolio(student))
         console.print(f"Портфолио {student.full_name} записано в {target}.")
         return
     try:
@@ -63,6 +64,6 @@ def portfolio_pdf(ctx, data, login, class_name, out):
         task = progress.add_task(f"Портфолио {group.name}", total=len(students))
         for student in students:
             progress.update(task, description=f"{group.name}: {student.short_name}")
-            (folder / _file_name(student)).write_bytes(render_portfolio(student))
+            write_atomic(folder / _file_name(student), render_portfolio(student))
             progress.advance(task)
     console.print(f"Готово: {len(students)} PDF в {folder}.")

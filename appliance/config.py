@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.files import PRIVATE, write_atomic
+
 SYSTEM_CONFIG = Path("/etc/okey/okey.toml")
 
 
@@ -181,7 +183,7 @@ class Settings:
         path = self.keys_dir / "secret_key"
         if not path.exists():
             ensure_private_dir(self.keys_dir)
-            write_private_file(path, secrets.token_hex(32))
+            write_atomic(path, secrets.token_hex(32), mode=PRIVATE)
         return path.read_text().strip()
 
     def ensure_dirs(self) -> None:
@@ -192,17 +194,6 @@ class Settings:
 def ensure_private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o750)
     os.chmod(path, 0o750 if path.name != "keys" else 0o700)
-
-
-def write_private_file(path: Path, text: str | bytes) -> None:
-    """Write a file readable by the owner only, atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(text.encode() if isinstance(text, str) else text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 _SECTIONS = {

@@ -17,6 +17,8 @@ import apsw
 from peewee import DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.apsw_ext import APSWDatabase
 
+from appliance.files import TMP_SUFFIX, fsync_dir
+
 database = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -111,7 +113,7 @@ def copy_sqlite(source: Path, dest: Path) -> None:
     The online backup API copies inside one read transaction, so writers may go on meanwhile.
     """
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    partial = dest.with_name(dest.name + ".partial")
+    partial = dest.with_name(dest.name + TMP_SUFFIX)
     partial.unlink(missing_ok=True)
     reader, writer = apsw.Connection(str(source), flags=apsw.SQLITE_OPEN_READONLY), apsw.Connection(str(partial))
     try:
@@ -125,6 +127,7 @@ def copy_sqlite(source: Path, dest: Path) -> None:
     with open(partial, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, dest)
+    fsync_dir(dest.parent)
 
 
 def is_sqlite(db=database) -> bool:

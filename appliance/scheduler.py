@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from appliance.config import Settings
 from appliance.db import database
 from appliance.services import accounts, audit, reminders, sessions
+from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
 
@@ -50,10 +51,9 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     scheduler.add_job(with_database(send_reminders, "reminders"), "interval", minutes=10, id="reminders",
                       replace_existing=True, next_run_time=datetime.datetime.now(datetime.UTC))
     if settings.backup.enabled:
-        from appliance.services.backups import parse_time
         from backup.jobs import catch_up, nightly
 
-        hour, minute = parse_time(settings.backup.time)
+        hour, minute = parse_clock(settings.backup.time, "[backup] time")
         scheduler.add_job(with_database(lambda: nightly(settings), "backup"), "cron", hour=hour, minute=minute,
                           id="backup", replace_existing=True)
         scheduler.add_job(with_database(lambda: catch_up(settings), "backup-catch-up"), "interval", hours=1,
@@ -62,7 +62,7 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     from sync.jobs import nightly as sync_nightly
     from sync.transport import sync_settings
 
-    sync_hour, sync_minute = (int(part) for part in sync_settings(settings).time.split(":"))
+    sync_hour, sync_minute = parse_clock(sync_settings(settings).time, "[sync] time")
     scheduler.add_job(with_database(lambda: sync_nightly(settings), "sync-export"), "cron", hour=sync_hour,
                       minute=sync_minute, id="sync-export", replace_existing=True)
     return scheduler

@@ -1,87 +1,14 @@
-"""Durable writes: a file appears under its name only when it is complete and on disk.
+"""Backup files split into parts and read back as one stream.
 
-Every file goes to `<name>.tmp`, is flushed and fsynced, renamed to its name, and the
-directory is fsynced, so a crash or a pulled drive leaves at most a `.tmp` file behind.
+Each part is written durably by `appliance.files.AtomicFile`: a crash or a pulled drive leaves at most a `.tmp` file behind.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
-TMP_SUFFIX = ".tmp"
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class AtomicFile:
-    """A file written under a temporary name and renamed into place by `commit()`."""
-
-    def __init__(self, path: Path, hashed: bool = True):
-        self.path = path
-        self.tmp = path.with_name(path.name + TMP_SUFFIX)
-        self.size = 0
-        self.sha256 = hashlib.sha256() if hashed else None
-        self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed by commit() or abort()
-
-    def write(self, data: bytes | memoryview) -> int:
-        self._fh.write(data)
-        if self.sha256 is not None:
-            self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def flush(self) -> None:
-        self._fh.flush()
-
-    def commit(self, path: Path | None = None, sync_dir: bool = True) -> None:
-        """Put the finished file in place: under its name, or under `path` on the same filesystem.
-
-        With sync_dir=False the caller fsyncs the directories itself, once for many files,
-        before anything that depends on them (the manifest) is written.
-        """
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        final = path or self.path
-        os.replace(self.tmp, final)
-        if sync_dir:
-            fsync_dir(final.parent)
-            if final.parent != self.tmp.parent:
-                fsync_dir(self.tmp.parent)
-
-    def abort(self) -> None:
-        try:
-            self._fh.close()
-        except OSError:
-            pass  # the drive is gone; nothing more to lose
-        try:
-            self.tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-    def __enter__(self) -> AtomicFile:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-
-
-def write_atomic(path: Path, data: bytes) -> str:
-    """Write bytes durably; return their SHA-256."""
-    with AtomicFile(path) as out:
-        out.write(data)
-        out.commit()
-    return out.sha256.hexdigest()
+from appliance.files import AtomicFile
 
 
 class PartWriter:

@@ -123,7 +123,7 @@ def verify(ctx: click.Context, file: str, data: str | None, key_file: str | None
 @click.pass_context
 def restore(ctx: click.Context, file: str, data: str | None, key_file: str | None, force: bool) -> None:
     """Восстановить копию в каталог данных (новый сервер получает новый идентификатор)."""
-    from appliance.config import write_private_file
+    from appliance.files import PRIVATE, write_atomic
     from appliance.models.changes import new_instance_id
     from appliance.services import audit
     from backup.keys import key_path
@@ -138,7 +138,7 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
         raise click.ClickException(str(exc)) from None
     settings.ensure_dirs()
     if not key_path(settings).exists():
-        write_private_file(key_path(settings), f"{identity}\n")
+        write_atomic(key_path(settings), f"{identity}\n", mode=PRIVATE)
     open_data(ctx, data)
     instance = new_instance_id()
     school = manifest.get("school", {})
@@ -195,10 +195,10 @@ def list_backups(ctx: click.Context, data: str | None, key_file: str | None, tar
 @click.pass_context
 def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
     """Лист восстановления: закрытый ключ копий текстом и QR-кодом, для сейфа школы."""
-    from appliance.config import write_private_file
     from appliance.documents.recovery import render_recovery_sheet
-    from appliance.services.backups import target_title
+    from appliance.files import PRIVATE, write_atomic
     from appliance.services.school import get_school
+    from appliance.targets import target_title
     from backup.keys import appliance_identity
 
     settings = open_data(ctx, data)
@@ -210,7 +210,7 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
     pdf = render_recovery_sheet(school.name, school.code, str(identity), str(identity.to_public()),
                                 [str(target_title(spec)) for spec in settings.backup.targets],
                                 datetime.datetime.now())
-    write_private_file(Path(out), pdf)
+    write_atomic(Path(out), pdf, mode=PRIVATE)
     console.print(escape(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл."))
 
 

@@ -14,8 +14,9 @@ import pyrage
 from pyrage import x25519
 
 from appliance import __version__
+from appliance.files import TMP_SUFFIX, AtomicFile, fsync_dir, write_atomic
 from backup import archive
-from backup.atomic import TMP_SUFFIX, AtomicFile, PartWriter, fsync_dir, write_atomic
+from backup.atomic import PartWriter
 from backup.errors import BackupError
 from backup.snapshot import Snapshot
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pyrage import x25519
 
-from appliance.config import Settings, ensure_private_dir, write_private_file
+from appliance.config import Settings, ensure_private_dir
+from appliance.files import PRIVATE, write_atomic
 from backup.errors import BackupError
 
 KEY_FILE = "backup.key"
@@ -30,8 +31,8 @@ def ensure_key(settings: Settings) -> bool:
         return False
     ensure_private_dir(settings.keys_dir)
     identity = x25519.Identity.generate()
-    write_private_file(path, f"# «Окей, школа»: ключ резервных копий\n"
-                             f"# открытый ключ: {identity.to_public()}\n{identity}\n")
+    write_atomic(path, f"# «Окей, школа»: ключ резервных копий\n"
+                 f"# открытый ключ: {identity.to_public()}\n{identity}\n", mode=PRIVATE)
     return True
 
 

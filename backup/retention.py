@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pyrage import x25519
 
+from appliance.files import fsync_dir
 from backup import archive
-from backup.atomic import fsync_dir
 from backup.errors import BackupError
 
 

@@ -10,107 +10,34 @@ those targets must be on a filesystem of their own.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess  # noqa: S404 - blkid finds a drive by its label when udev links are missing
-from dataclasses import dataclass
 from pathlib import Path
 
-from appliance.services.backups import human_size, target_title
-from backup.atomic import write_atomic
+from appliance import targets
+from appliance.files import write_atomic
+from appliance.services.backups import human_size
+from appliance.targets import Mount, Target, TargetError, find_usb, mount_of
 from backup.errors import BackupError
 
-LABEL_DIR = Path("/dev/disk/by-label")
-
-
-@dataclass
-class Mount:
-    point: Path
-    device: str
-    fstype: str
-    read_only: bool
-
-
-@dataclass
-class Target:
-    spec: str
-    kind: str  # "local", "usb" or "district"
-    value: str
-
-    @property
-    def title(self) -> str:
-        return str(target_title(self.spec))
+__all__ = ["Target", "check_room", "check_writable", "describe_os_error", "human_size", "locate", "parse_target"]
 
 
 def parse_target(spec: str) -> Target:
-    kind, sep, value = spec.partition(":")
-    if sep and kind in ("usb", "district", "local"):
-        if not value:
-            raise BackupError(f"Цель резервного копирования «{spec}» записана без пути или метки.")
-        if kind == "district" and not value.startswith("/"):
-            raise BackupError(f"Для хранилища района нужен полный путь: «{spec}».")
-        return Target(spec, kind, value)
-    return Target(spec, "local", spec)
-
-
-def _unescape(field: str) -> str:
-    # mountinfo writes spaces and the like as octal escapes (\040).
-    return field.encode().decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
-
-
-def mounts() -> list[Mount]:
-    found = []
-    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
-        for line in fh:
-            left, _, right = line.partition(" - ")
-            fields, tail = left.split(), right.split()
-            options = fields[5].split(",")
-            found.append(Mount(Path(_unescape(fields[4])), tail[1] if len(tail) > 1 else "", tail[0],
-                               "ro" in options))
-    return found
-
-
-def mount_of(path: Path) -> Mount:
-    """The filesystem a path lives on (the longest mount point above it; the last mount wins)."""
-    path = path.resolve()
-    best = None
-    for mount in mounts():
-        if path == mount.point or mount.point in path.parents:
-            if best is None or len(mount.point.parts) >= len(best.point.parts):
-                best = mount
-    return best
-
-
-def device_by_label(label: str) -> str | None:
-    link = LABEL_DIR / label
-    if link.exists():
-        return os.path.realpath(link)
-    device = _blkid("-c", "/dev/null", "-l", "-o", "device", "-t", f"LABEL={label}")
-    # blkid may still name a device that was just removed; probing it again tells.
-    if device and _blkid("-p", "-o", "value", "-s", "LABEL", device) == label:
-        return os.path.realpath(device)
-    return None
-
-
-def _blkid(*args: str) -> str:
-    blkid = shutil.which("blkid") or "/usr/sbin/blkid"
+    """A backup target, checked (the syntax is `appliance.targets`)."""
     try:
-        found = subprocess.run([blkid, *args], capture_output=True, text=True, timeout=20, check=False)  # noqa: S603
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return found.stdout.strip()
+        return targets.parse_target(spec, "Цель резервного копирования")
+    except TargetError as exc:
+        raise BackupError(str(exc)) from None
 
 
 def locate(target: Target, data_dir: Path) -> Path:
     """The directory to write to, after checking the drive or share is really there."""
-    if target.kind == "usb" and not target.value.startswith("/"):
-        device = device_by_label(target.value)
-        if device is None:
-            raise BackupError(f"Флешка с меткой «{target.value}» не подключена.")
-        for mount in mounts():
-            if os.path.realpath(mount.device) == device:
-                return _check_mount(mount.point, mount, target)
-        raise BackupError(f"Флешка «{target.value}» вставлена, но не смонтирована ({device}).")
+    if target.usb_label is not None:
+        try:
+            mount = find_usb(target.usb_label)
+        except TargetError as exc:
+            raise BackupError(str(exc)) from None
+        return _check_mount(mount.point, mount, target)
     path = Path(target.value)
     if target.kind == "local" and not path.is_absolute():
         path = data_dir / path

@@ -13,9 +13,10 @@ import apsw
 import pyrage
 from pyrage import x25519
 
+from appliance.files import AtomicFile
 from appliance.migrations import latest_version
 from backup import archive
-from backup.atomic import AtomicFile, ConcatReader
+from backup.atomic import ConcatReader
 from backup.errors import BackupError
 from backup.snapshot import row_counts
 

@@ -5,13 +5,12 @@ The files are the single source of truth: Ansible installs exactly what this wri
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from appliance.config import SegmentSettings
+from appliance.files import AtomicFile
 from captive_portal.plan import SegmentPlan, build_plan
 
 # Configuration files, not HTML: nothing to escape, and every value was checked by plan.py.
@@ -36,22 +35,20 @@ def write_files(seg: SegmentSettings, out: Path) -> dict[str, Path]:
     files = render_files(build_plan(seg))
     out.mkdir(parents=True, exist_ok=True)
     written = {}
-    # Each file goes to a temporary name first, so a failure leaves the old set untouched.
-    staged = []
+    # Every file goes to a temporary name first and is renamed only when all are written,
+    # so a failure leaves the old set untouched.
+    staged: list[AtomicFile] = []
     try:
         for name, text in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            staged.append((tmp, out / name))
+            staged.append(AtomicFile(out / name, hashed=False, mode=0o644))
+            staged[-1].write(text.encode("utf-8"))
     except BaseException:
-        for tmp, _ in staged:
-            os.unlink(tmp)
+        for part in staged:
+            part.abort()
         raise
-    for tmp, final in staged:
-        os.replace(tmp, final)
-        written[final.name] = final
+    for part in staged:
+        part.commit()
+        written[part.path.name] = part.path
     stale = out / "hostapd.conf"
     if "hostapd.conf" not in files and stale.exists():
         stale.unlink()  # the segment moved to a wired/VLAN interface

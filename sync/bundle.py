@@ -31,6 +31,7 @@ MAX_MANIFEST = 64 * 1024
 SIGNATURE_SIZE = 64
 SCOPES = ("analytics", "full")
 SUFFIX = ".okeysync"
+PART_SUFFIX = ".part"  # a bundle still being written; never under its final name
 
 
 def canonical(data: dict) -> bytes:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from appliance.clitools import console, data_option, open_data, settings_for
+from appliance.files import write_atomic
 from sync.errors import SyncError
 
 
@@ -48,7 +49,7 @@ def sync_enroll(ctx, data, district_key, out):
     document = enrolment_document(school.id.hex, school.name, school.code, signer, district, scope=scope)
     path = Path(out) if out else settings.data_dir / "sync" / f"enrolment-{school.code}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(document)
+    write_atomic(path, document)
     console.print(f"Ключ района сохранён (отпечаток {district.fingerprint[:16]}).")
     console.print(f"Файл подключения: {path}")
     console.print("Передайте его в район: там выполнят «okey hub enroll ФАЙЛ».")
@@ -133,7 +134,7 @@ def sync_keys(ctx, data, rotate, out):
                                       scope=sync_settings(settings).scope)
         path = Path(out) if out else settings.data_dir / "sync" / f"enrolment-{school.code}-rotated.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(document)
+        write_atomic(path, document)
         console.print(f"Новый ключ подписи создан. Файл для района (заверен прежним ключом): {path}")
     console.print(f"Ключ подписи школы: {keys.fingerprint(keys.public_raw(signer))}")
     console.print(f"Ключ района: {district.fingerprint}")
@@ -181,7 +182,7 @@ def hub_init(ctx, data, database_url, name, login, password):
                  "max_upload_mb = 2048", ""]
         if database_url:
             lines += ["[database]", f'url = "{database_url}"', ""]
-        config.write_text("\n".join(lines), encoding="utf-8")
+        write_atomic(config, "\n".join(lines))
     elif database_url and database_url not in config.read_text(encoding="utf-8"):
         raise click.ClickException(f"В {config} уже есть настройки хаба: адрес базы меняют там, в разделе [database].")
     hub_keys = keys.create_hub_keys(settings.keys_dir)
@@ -226,7 +227,7 @@ def hub_district_key(ctx, data, qr, rotate):
     if qr:
         from appliance.documents.qr import qr_svg
 
-        Path(qr).write_text(qr_svg(text), encoding="utf-8")
+        write_atomic(Path(qr), qr_svg(text))
         console.print(f"QR-код: {qr}")
     elif sys.stdout.isatty():
         code = qrcode.QRCode(border=1)
@@ -278,7 +279,7 @@ def hub_import(ctx, data, bundles, receipts_dir):
         if outcome.receipt is not None:
             target = Path(receipts_dir) if receipts_dir else path.parent
             target.mkdir(parents=True, exist_ok=True)
-            (target / (path.name + SUFFIX)).write_bytes(outcome.receipt)
+            write_atomic(target / (path.name + SUFFIX), outcome.receipt)
             colour = "green" if outcome.status == "applied" else "yellow"
             console.print(f"[{colour}]{path.name}: {outcome.message}[/{colour}]")
         else:

@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import io
 import json
-import os
 import shutil
 import uuid
 import zlib
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance import __version__
 from appliance.db import database
+from appliance.files import AtomicFile
 from appliance.migrations import current_version
 from appliance.models.base import utcnow
 from appliance.models.changes import current_sequence, instance_id
@@ -267,7 +267,7 @@ def write_bundle(out_dir: Path, signer: Ed25519PrivateKey, district: keys.Distri
         nonlocal count
         count += 1
 
-    payload = out_dir / f".payload-{uuid.uuid4().hex}.part"
+    payload = out_dir / f".payload-{uuid.uuid4().hex}{bundle.PART_SUFFIX}"
     try:
         with open(payload, "wb") as raw:
             writer = HashingWriter(raw)
@@ -283,13 +283,10 @@ def write_bundle(out_dir: Path, signer: Ed25519PrivateKey, district: keys.Distri
         name = bundle.bundle_name(manifest.get("school_code", ""), manifest["seq_from"], manifest["seq_to"],
                                   made.bundle_id)
         final = out_dir / name
-        part = final.with_name(final.name + ".part")
-        with open(part, "wb") as out, open(payload, "rb") as source:
+        with AtomicFile(final, hashed=False, tmp_suffix=bundle.PART_SUFFIX) as out, open(payload, "rb") as source:
             bundle.write_header(out, raw_manifest, signer.sign(bundle.signed_bytes(raw_manifest)))
             shutil.copyfileobj(source, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, final)
+            out.commit()
     finally:
         payload.unlink(missing_ok=True)
     return ExportResult(final, made, count)

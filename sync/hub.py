@@ -24,6 +24,7 @@ from typing import BinaryIO
 import pyrage
 
 from appliance.db import database, is_sqlite
+from appliance.files import AtomicFile
 from appliance.migrations import latest_version
 from appliance.models.base import utcnow
 from appliance.models.hub import APPLIED, DUPLICATE, HELD, REJECTED, HubLedger, HubReceipt, HubRow, HubSchool, HubSchoolKey
@@ -491,16 +492,14 @@ class Hub:
     def _hold(self, stream: BinaryIO, manifest: bundle.Manifest) -> Path:
         self.held_dir.mkdir(parents=True, exist_ok=True)
         path = self.held_dir / f"{manifest.bundle_id}{bundle.SUFFIX}"
-        part = path.with_name(path.name + ".part")
         reader = _HashingReader(stream, manifest.payload["size"])
-        with open(part, "wb") as out:
+        with AtomicFile(path, hashed=False, tmp_suffix=bundle.PART_SUFFIX) as out:
             bundle.write_header(out, manifest.raw, manifest.signature)
             shutil.copyfileobj(reader, out, 1 << 20)
-        if reader.size != manifest.payload["size"] or reader.sha.hexdigest() != manifest.payload["sha256"]:
-            part.unlink()
-            raise BundleRejected("Данные пакета не совпадают с подписанным описанием (размер или SHA-256): "
-                                 "пакет изменён или обрезан.")
-        part.replace(path)
+            if reader.size != manifest.payload["size"] or reader.sha.hexdigest() != manifest.payload["sha256"]:
+                raise BundleRejected("Данные пакета не совпадают с подписанным описанием (размер или SHA-256): "
+                                     "пакет изменён или обрезан.")
+            out.commit()
         return path
 
     def _release_held(self, school_id: str) -> None:

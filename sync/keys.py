@@ -21,7 +21,8 @@ import pyrage
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from appliance.config import ensure_private_dir, write_private_file
+from appliance.config import ensure_private_dir
+from appliance.files import PRIVATE, write_atomic
 from sync.errors import SyncError
 
 DISTRICT_KEY_PREFIX = "okey-district-1"
@@ -118,7 +119,7 @@ def school_signing_key(keys_dir: Path, create: bool = True) -> Ed25519PrivateKey
         if not create:
             raise SyncError("У школы ещё нет ключа подписи: выполните «okey sync enroll».")
         ensure_private_dir(keys_dir)
-        write_private_file(path, signing_key_text(new_signing_key()))
+        write_atomic(path, signing_key_text(new_signing_key()), mode=PRIVATE)
     return load_signing_key(path)
 
 
@@ -126,8 +127,8 @@ def rotate_school_key(keys_dir: Path) -> tuple[Ed25519PrivateKey, Ed25519Private
     """A new signing key; the old one is kept beside it (…key.old) to endorse the new one."""
     old = school_signing_key(keys_dir)
     new = new_signing_key()
-    write_private_file(keys_dir / (SCHOOL_SIGNING + ".old"), signing_key_text(old))
-    write_private_file(keys_dir / SCHOOL_SIGNING, signing_key_text(new))
+    write_atomic(keys_dir / (SCHOOL_SIGNING + ".old"), signing_key_text(old), mode=PRIVATE)
+    write_atomic(keys_dir / SCHOOL_SIGNING, signing_key_text(new), mode=PRIVATE)
     return old, new
 
 
@@ -135,7 +136,7 @@ def pseudonym_secret(keys_dir: Path) -> bytes:
     path = keys_dir / SCHOOL_PSEUDONYM
     if not path.exists():
         ensure_private_dir(keys_dir)
-        write_private_file(path, secrets.token_hex(32))
+        write_atomic(path, secrets.token_hex(32), mode=PRIVATE)
     return bytes.fromhex(path.read_text().strip())
 
 
@@ -162,8 +163,8 @@ def create_hub_keys(keys_dir: Path) -> HubKeys:
     ensure_private_dir(keys_dir)
     if (keys_dir / HUB_AGE).exists():
         return load_hub_keys(keys_dir)
-    write_private_file(keys_dir / HUB_AGE, str(pyrage.x25519.Identity.generate()) + "\n")
-    write_private_file(keys_dir / HUB_SIGNING, signing_key_text(new_signing_key()))
+    write_atomic(keys_dir / HUB_AGE, str(pyrage.x25519.Identity.generate()) + "\n", mode=PRIVATE)
+    write_atomic(keys_dir / HUB_SIGNING, signing_key_text(new_signing_key()), mode=PRIVATE)
     return load_hub_keys(keys_dir)
 
 
@@ -180,5 +181,5 @@ def rotate_hub_key(keys_dir: Path) -> HubKeys:
     """A new district encryption key; the old ones stay to open bundles already on their way."""
     keys = load_hub_keys(keys_dir)
     lines = [str(pyrage.x25519.Identity.generate())] + [str(i) for i in keys.identities]
-    write_private_file(keys_dir / HUB_AGE, "\n".join(lines) + "\n")
+    write_atomic(keys_dir / HUB_AGE, "\n".join(lines) + "\n", mode=PRIVATE)
     return load_hub_keys(keys_dir)

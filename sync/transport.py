@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config import Settings
+from appliance.files import copy_atomic
+from appliance.services.validation import parse_clock
+from appliance.targets import TargetError, find_usb, parse_target
+from sync.bundle import PART_SUFFIX
 from sync.errors import SyncError
 
 log = logging.getLogger("okey.sync")
@@ -60,11 +63,17 @@ def sync_settings(settings: Settings) -> SyncSettings:
         elif isinstance(current, int | float) and not isinstance(current, bool) and isinstance(value, str):
             value = type(current)(value)
         setattr(result, key, value)
-    hour, _, minute = result.time.partition(":")
-    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-        raise SyncError(f"[sync] time = «{result.time}»: ожидается время ЧЧ:ММ, например 03:30.")
+    try:
+        parse_clock(result.time, "[sync] time")
+    except ValueError as exc:
+        raise SyncError(str(exc)) from None
     if result.scope not in ("analytics", "full"):
         raise SyncError(f"[sync] scope = «{result.scope}»: ожидается analytics или full.")
+    for spec in result.targets:
+        try:
+            parse_target(spec, "Цель выгрузки")
+        except TargetError as exc:
+            raise SyncError(f"[sync] targets: {exc}") from None
     return result
 
 
@@ -74,44 +83,33 @@ def outbox(settings: Settings) -> Path:
 
 def resolve_target(spec: str) -> Path:
     """The folder a target names: "usb:LABEL", "usb:/media/okey", "district:/mnt/…", or a path."""
-    kind, _, value = spec.partition(":")
-    if kind == "usb":
-        mount = Path(value) if value.startswith("/") else _mount_of_label(value)
+    try:
+        target = parse_target(spec, "Цель выгрузки")
+    except TargetError as exc:
+        raise SyncError(str(exc)) from None
+    if target.kind == "usb":
+        if target.usb_label is None:
+            mount = Path(target.value)
+        else:
+            try:
+                mount = find_usb(target.usb_label).point
+            except TargetError:
+                mount = None
         if mount is None or not os.path.ismount(mount):
-            raise SyncError(f"Флешка «{value}» не подключена: вставьте её и повторите выгрузку.")
+            raise SyncError(f"Флешка «{target.value}» не подключена: вставьте её и повторите выгрузку.")
         return mount / "okey-sync"
-    if kind == "district":
-        path = Path(value)
+    if target.kind == "district":
+        path = Path(target.value)
         if not path.is_dir():
-            raise SyncError(f"Хранилище района {value} недоступно: проверьте, что сетевая папка подключена.")
+            raise SyncError(f"Хранилище района {target.value} недоступно: проверьте, что сетевая папка подключена.")
         return path
-    return Path(spec)
-
-
-def _mount_of_label(label: str) -> Path | None:
-    device = Path("/dev/disk/by-label") / label
-    if not device.exists():
-        return None
-    real = str(device.resolve())
-    with open("/proc/mounts", encoding="utf-8") as mounts:
-        for line in mounts:
-            parts = line.split()
-            if parts and parts[0] == real:
-                return Path(parts[1].replace("\\040", " "))
-    return None
+    return Path(target.value)
 
 
 def copy_to(path: Path, directory: Path) -> Path:
     """Copy atomically: a half-copied bundle never carries the final name."""
     directory.mkdir(parents=True, exist_ok=True)
-    final = directory / path.name
-    part = final.with_name(final.name + ".part")
-    with open(path, "rb") as source, open(part, "wb") as out:
-        shutil.copyfileobj(source, out, 1 << 20)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(part, final)
-    return final
+    return copy_atomic(path, directory / path.name, tmp_suffix=PART_SUFFIX)
 
 
 @dataclass

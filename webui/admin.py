@@ -16,7 +16,9 @@ from appliance.services import backups as backup_service
 from appliance.services import cards as cards_service
 from appliance.services import school as school_service
 from appliance.services import segment as segment_service
-from appliance.services.errors import ImportRejected, NotFound, ServiceError
+from appliance.services.errors import ImportRejected, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
+from appliance.targets import target_title
 from webui.auth import client_address, role_required
 from webui.messages import text_of
 
@@ -45,12 +47,8 @@ def users():
 @bp.post("/users/<user_id>/reset")
 @role_required(ADMIN)
 def reset_password(user_id: str):
-    try:
-        user = User.get_or_none((User.id == user_id) & (User.school == current_user.school))
-    except ValueError:
-        user = None
-    if user is None:
-        raise NotFound(N_("Пользователь не найден."))
+    user = get_or_404(User, User.id == parse_id(user_id), User.school == current_user.school,
+                      message=N_("Пользователь не найден."))
     code = accounts.reset_password(user, by=current_user.model, days=g.settings.security.activation_days,
                                    address=client_address())
     return render_template("admin/reset_done.html", user=user, code=code,
@@ -126,7 +124,7 @@ def segment():
 @bp.context_processor
 def backup_helpers() -> dict:
     return {"text_of": text_of, "human_size": backup_service.human_size, "age_text": backup_service.age_text,
-            "target_title": backup_service.target_title}
+            "target_title": target_title}
 
 
 @bp.get("/backups")

@@ -50,7 +50,7 @@ def create():
 def answer(survey_id: str):
     survey = surveys.get(current_user.school, survey_id)
     definition = surveys.definition(g.settings.data_dir, survey.questionnaire)
-    questions = surveys.questions_for(definition, current_user.role)
+    questions = definition.answer_specs(current_user.role)
     error, status = None, 200
     if request.method == "POST":
         try:

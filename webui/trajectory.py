@@ -101,7 +101,7 @@ def new_goal():
         values["competency_ids"] = [request.args["competency"]]
         values.setdefault("title", request.args.get("title", ""))
     if request.args.get("reason"):
-        origin, note = "recommendation", request.args["reason"][:500]
+        origin, note = "recommendation", request.args["reason"]
         values.setdefault("why", "")
     return _goal_form(values=values, origin=origin, origin_note=note, reflection_id=reflection_id)
 

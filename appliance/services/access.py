@@ -6,11 +6,10 @@ the classes they are assigned to; an administrator the whole school.
 
 from __future__ import annotations
 
-import uuid
-
 from appliance.i18n import N_
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ParentLink, Student, TeacherAssignment, User
-from appliance.services.errors import Forbidden, NotFound
+from appliance.services.errors import Forbidden
+from appliance.services.lookup import get_or_404, parse_id
 
 
 def can_view_student(viewer: User, student: User) -> bool:
@@ -48,20 +47,10 @@ def student_for(viewer: User, student_id) -> User:
 
     Not distinguishing "not yours" from "not there" keeps other children's ids secret.
     """
-    student = User.get_or_none(User.id == student_id) if _valid_uuid(student_id) else None
-    if student is None or not can_view_student(viewer, student):
-        raise NotFound(N_("Ученик не найден."))
-    return student
+    return get_or_404(User, User.id == parse_id(student_id), message=N_("Ученик не найден."),
+                      visible=lambda student: can_view_student(viewer, student))
 
 
 def require_role(user: User, *roles: str) -> None:
     if user.role not in roles:
         raise Forbidden(N_("Эта страница недоступна для вашей роли."))
-
-
-def _valid_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -11,6 +11,8 @@ from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
 from appliance.models.operations import JobRun
 from appliance.services import operations
+from appliance.services.validation import parse_clock
+from appliance.targets import target_title
 
 BACKUP = "backup"
 RESTORE_TEST = "backup-restore-test"
@@ -35,21 +37,6 @@ def age_text(age: datetime.timedelta) -> Message:
     if minutes < 48 * 60:
         return Message(N_("%(n)s ч назад"), n=minutes // 60)
     return Message(N_("%(n)s дн. назад"), n=minutes // (24 * 60))
-
-
-def target_title(spec: str) -> Message:
-    """How a configured target is called on the page: «флешка OKEY-BACKUP», «хранилище района …»."""
-    kind, _, value = spec.partition(":")
-    if kind == "usb" and value.startswith("/"):
-        return Message(N_("Флешка в %(path)s"), path=value)
-    if kind == "usb":
-        return Message(N_("Флешка «%(label)s»"), label=value)
-    if kind == "district":
-        return Message(N_("Хранилище района %(path)s"), path=value)
-    path = value if kind == "local" else spec
-    if not path.startswith("/"):
-        return Message(N_("Каталог %(path)s в каталоге данных"), path=path)
-    return Message(N_("Каталог %(path)s"), path=path)
 
 
 @dataclass
@@ -92,22 +79,11 @@ def next_run(settings: Settings, now: datetime.datetime | None = None) -> dateti
         return None
     zone = ZoneInfo(settings.school.timezone)
     now = now or datetime.datetime.now(zone)
-    hour, minute = parse_time(settings.backup.time)
+    hour, minute = parse_clock(settings.backup.time, "[backup] time")
     candidate = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
     if candidate <= now:
         candidate += datetime.timedelta(days=1)
     return candidate
-
-
-def parse_time(text: str) -> tuple[int, int]:
-    hour, _, minute = text.strip().partition(":")
-    try:
-        parsed = int(hour), int(minute or 0)
-    except ValueError:
-        parsed = (-1, -1)
-    if not (0 <= parsed[0] < 24 and 0 <= parsed[1] < 60):
-        raise ValueError(f"[backup] time: ожидается время ЧЧ:ММ, получено «{text}»")
-    return parsed
 
 
 def backup_status(settings: Settings, now: datetime.datetime | None = None) -> BackupStatus:

@@ -5,11 +5,8 @@ iCalendar reading and writing lives in `calendar_ics`."""
 from __future__ import annotations
 
 import calendar as pycalendar
-import csv
 import datetime
 import hashlib
-import io
-import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -21,9 +18,10 @@ from appliance.models.calendar import KINDS, Event, EventClass, FeedToken, Plann
 from appliance.models.people import PARENT, STUDENT, ClassGroup, ParentLink, School, Student, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.models.vocabulary import DIRECTIONS, LEVEL_NAMES, LEVELS
-from appliance.services import links, reminders
+from appliance.services import links, reminders, tables, validation
 from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
 from appliance.services.links import LinkTarget
+from appliance.services.lookup import get_or_404
 
 KIND_NAMES = {
     "olympiad": N_("олимпиада"),
@@ -35,22 +33,6 @@ KIND_NAMES = {
 }
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_SPAN_DAYS = 366
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-# -- reading values people type -------------------------------------------------------------
-
-def parse_date(text: str | None) -> datetime.date | None:
-    """«25.12.2026», «2026-12-25» → date; empty → None; anything else → ValueError."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 def _lookup(value: str, names: dict[str, str], extra: dict[str, str] | None = None) -> str | None:
@@ -94,9 +76,8 @@ class EventInput:
 
 def check_event(form: dict) -> EventInput:
     """Validate an event form (also used for each CSV row); ServiceError names the problem."""
-    title = (form.get("title") or "").strip()
-    if not title:
-        raise ServiceError(N_("Укажите название события."), status=422)
+    title = validation.text(form.get("title"), 300, N_("Название"), one_line=True,
+                            required=N_("Укажите название события."))
     level = _lookup(form.get("level", ""), LEVEL_NAMES, LEVEL_WORDS)
     if level not in LEVELS:
         raise ServiceError(N_("Неизвестный уровень «%(value)s»: школьный, муниципальный, региональный, "
@@ -107,35 +88,24 @@ def check_event(form: dict) -> EventInput:
     direction = _lookup(form.get("direction", ""), DIRECTIONS, DIRECTION_WORDS) or ""
     if (form.get("direction") or "").strip() and not direction:
         raise ServiceError(N_("Неизвестное направление «%(value)s»."), status=422, value=form.get("direction"))
-    try:
-        starts_on = parse_date(form.get("starts_on"))
-        ends_on = parse_date(form.get("ends_on")) or starts_on
-        deadline = parse_date(form.get("registration_deadline"))
-    except ValueError as exc:
-        raise ServiceError(N_("Дата «%(value)s» не читается: пишите ДД.ММ.ГГГГ, например 25.12.2026."),
-                           status=422, value=str(exc)) from None
-    if starts_on is None:
-        raise ServiceError(N_("Укажите дату начала события."), status=422)
+    starts_on = validation.date(form.get("starts_on"), N_("Начало"), required=N_("Укажите дату начала события."))
+    ends_on = validation.date(form.get("ends_on"), N_("Окончание")) or starts_on
+    deadline = validation.date(form.get("registration_deadline"), N_("Конец регистрации"))
     if ends_on < starts_on:
         raise ServiceError(N_("Событие заканчивается раньше, чем начинается."), status=422)
     if (ends_on - starts_on).days > MAX_SPAN_DAYS:
         raise ServiceError(N_("Событие не может длиться больше года."), status=422)
     if deadline and deadline > ends_on:
         raise ServiceError(N_("Регистрация не может заканчиваться после самого события."), status=422)
-    start_time = (form.get("start_time") or "").strip()
-    if start_time and not _TIME.match(start_time):
-        raise ServiceError(N_("Время начала пишите как ЧЧ:ММ, например 09:30."), status=422)
-    if start_time:
-        hours, minutes = start_time.split(":")
-        start_time = f"{int(hours):02d}:{minutes}"
-    url = (form.get("url") or "").strip()
+    start_time = validation.clock(form.get("start_time"), N_("Время начала"))
+    url = validation.text(form.get("url"), 500, N_("Ссылка"))
     if url and not url.startswith(("http://", "https://")):
         raise ServiceError(N_("Ссылка должна начинаться с http:// или https://."), status=422)
     classes = form.get("class_ids") or []
-    return EventInput(title=title[:300], level=level, kind=kind, direction=direction, starts_on=starts_on,
+    return EventInput(title=title, level=level, kind=kind, direction=direction, starts_on=starts_on,
                       ends_on=ends_on, start_time=start_time, registration_deadline=deadline,
-                      place=(form.get("place") or "").strip()[:300], url=url[:500],
-                      description=(form.get("description") or "").strip()[:5000],
+                      place=validation.text(form.get("place"), 300, N_("Место")),
+                      url=url, description=validation.text(form.get("description"), 5000, N_("Описание")),
                       class_ids=list(classes))
 
 
@@ -185,13 +155,7 @@ def delete_event(school: School, event_id: str) -> None:
 
 
 def get_event(school: School, event_id: str) -> Event:
-    try:
-        event = Event.get_or_none((Event.id == event_id) & (Event.school == school))
-    except ValueError:
-        event = None
-    if event is None:
-        raise NotFound(N_("Событие не найдено."))
-    return event
+    return get_or_404(Event, Event.id == event_id, Event.school == school, message=N_("Событие не найдено."))
 
 
 def event_classes(event: Event) -> list[ClassGroup]:
@@ -214,13 +178,7 @@ def visible_query(user: User):
 
 
 def visible_event(user: User, event_id: str) -> Event:
-    try:
-        event = visible_query(user).where(Event.id == event_id).first()
-    except ValueError:
-        event = None
-    if event is None:
-        raise NotFound(N_("Событие не найдено."))
-    return event
+    return get_or_404(visible_query(user), Event.id == event_id, message=N_("Событие не найдено."))
 
 
 def upcoming(user: User, today: datetime.date, level: str = "", direction: str = "",
@@ -394,14 +352,8 @@ CSV_REQUIRED = {"title": "Название", "level": "Уровень", "starts_
 def import_csv(data: bytes, school: School, by: User | None = None) -> list[Event]:
     """Events from a CSV table (Excel-friendly). Every row is checked; with any error nothing is
     written and every bad line is listed."""
-    from appliance.services.roster import decode_table
-
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ServiceError(N_("Файл слишком большой: не больше %(mb)s МБ."), status=413,
-                           mb=MAX_IMPORT_BYTES // (1024 * 1024))
-    text = decode_table(data)
-    first = text.splitlines()[0] if text.splitlines() else ""
-    reader = csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count))
+    reader = tables.read_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=N_(
+        "Файл слишком большой: таблица событий календаря должна быть не больше %(mb)s МБ."))
     header = [h.strip().strip("\ufeff").lower().replace("ё", "е") for h in next(reader, [])]
     columns = {}
     for name, words in CSV_COLUMNS.items():

@@ -19,6 +19,7 @@ from appliance.models.people import STUDENT, School, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import calendar as cal
 from appliance.services.errors import ImportRejected, RowError, ServiceError
+from appliance.services.validation import parse_clock
 
 PRODID = "-//Okey School//okey-school//RU"
 MAX_EVENTS = 5000
@@ -40,7 +41,7 @@ def _event_component(event: Event, tz: zoneinfo.ZoneInfo, stamp: datetime.dateti
     item.add("dtstamp", stamp)
     item.add("summary", event.title)
     if event.start_time:
-        hours, minutes = (int(part) for part in event.start_time.split(":"))
+        hours, minutes = parse_clock(event.start_time)
         start = datetime.datetime.combine(event.starts_on, datetime.time(hours, minutes), tzinfo=tz)
         item.add("dtstart", start)
         if event.ends_on > event.starts_on:

@@ -10,6 +10,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.portfolio import CATALOGS, Achievement, CatalogEntry, Hobby
 from appliance.models.vocabulary import DIRECTION_ENTRIES, LEVEL_ENTRIES
+from appliance.services import validation
 from appliance.services.errors import Conflict, NotFound, ServiceError
 
 CATALOG_TITLES = {
@@ -34,9 +35,21 @@ DEFAULTS: dict[str, list[tuple[str, str, int]]] = {
                      ("coach", "Тренер", 0), ("consultant", "Консультант", 0)],
 }
 
-# Indicators: «regional level and above», «prize-winner or winner».
+# The one definition of the indicators' thresholds, by the ranks above (the school may rename
+# entries or add its own, the rank says where they stand): «regional level and above» is a
+# level of rank 3+ (региональный, всероссийский, международный); «prize-winner or winner» a
+# result of rank 4+ (призёр, победитель). Used by the school's indicators, the portfolio
+# export and the district hub's analytics.
 REGIONAL_RANK = 3
 PRIZE_RANK = 4
+
+
+def is_regional_or_above(level_rank: int | None) -> bool:
+    return (level_rank or 0) >= REGIONAL_RANK
+
+
+def is_prize_or_winner(result_rank: int | None) -> bool:
+    return (result_rank or 0) >= PRIZE_RANK
 
 _CODE = re.compile(r"[^a-z0-9]+")
 
@@ -133,20 +146,13 @@ def _any_entry(entry_id) -> CatalogEntry:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise ServiceError(N_("Название не может быть пустым."), status=422)
-    if len(name) > 100:
-        raise ServiceError(N_("Название длиннее 100 знаков."), status=422)
-    return name
+    return validation.text(name, 100, N_("Название"), one_line=True, required=N_("Название не может быть пустым."))
 
 
 def _rank(catalog: str, rank: int) -> int:
     if catalog not in ("level", "result"):
         return 0
-    if not 1 <= int(rank) <= 5:
-        raise ServiceError(N_("Ступень должна быть от 1 до 5."), status=422)
-    return int(rank)
+    return validation.integer(rank, N_("Ступень"), 1, 5)
 
 
 def _check_catalog(catalog: str) -> None:

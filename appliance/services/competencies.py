@@ -9,9 +9,7 @@ the score never exceeds the top of the scale.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +22,15 @@ from appliance.models.changes import get_meta, set_meta
 from appliance.models.competencies import AchievementCompetency, Competency, CompetencyFramework, SelfAssessment
 from appliance.models.people import User
 from appliance.models.portfolio import Achievement, CatalogEntry
-from appliance.services import terms
+from appliance.services import tables, terms, validation
 from appliance.services.errors import Conflict, ImportRejected, NotFound, RowError, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
 _ACTIVE_KEY = "portfolio.framework"
 DEFAULT_FRAMEWORK = "target-model-2025"
 MAX_COMPETENCIES = 60
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_GROUP = 120
 
 
 # -- frameworks ------------------------------------------------------------------------------
@@ -113,12 +113,8 @@ def import_framework(data: bytes, filename: str, name: str = "", code: str = "")
 
 
 def _csv_rows(data: bytes) -> list[dict]:
-    from appliance.services.roster import decode_table
-
-    text = decode_table(data)
-    first_line = text.splitlines()[0] if text.strip() else ""
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = tables.read_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=N_(
+        "Файл слишком большой: таблица компетенций должна быть не больше %(mb)s МБ."))
     header = [cell.strip().lower() for cell in next(reader, [])]
     aliases = {"code": ("code", "код", "номер"), "name": ("name", "название", "компетенция"),
                "group": ("group", "группа"), "description": ("description", "описание"),
@@ -164,6 +160,8 @@ def _validated_create(parsed: dict) -> CompetencyFramework:
             errors.append(RowError(number, N_("код «%(code)s» повторяется"), code=item_code))
         if len(item_code) > 16:
             errors.append(RowError(number, N_("код длиннее 16 знаков")))
+        if len(str(item.get("group") or "").strip()) > MAX_GROUP:
+            errors.append(RowError(number, N_("группа длиннее %(limit)d знаков"), limit=MAX_GROUP))
         parent = str(item.get("parent") or "").strip()
         if parent and parent not in seen:
             errors.append(RowError(number, N_("родитель «%(code)s» не найден выше в списке"), code=parent))
@@ -185,7 +183,8 @@ def _create_framework(data: dict) -> CompetencyFramework:
         parent = by_code.get(str(item.get("parent") or "").strip())
         by_code[item["code"]] = Competency.create(
             framework=framework, code=item["code"], name=" ".join(str(item["name"]).split()),
-            group_name=str(item.get("group") or (parent.name if parent else "")).strip()[:120],
+            # A group named in the file was checked above; one taken from a longer parent name is shortened.
+            group_name=str(item.get("group") or "").strip() or (parent.name[:MAX_GROUP] if parent else ""),
             description=str(item.get("description") or "").strip(), position=position, parent=parent)
     return framework
 
@@ -236,17 +235,8 @@ def self_assess(student: User, competency_id, score, reason: str = "",
     if competency is None:
         raise ServiceError(N_("Такой компетенции нет."), status=422)
     framework = competency.framework
-    try:
-        score = int(score)
-    except (TypeError, ValueError):
-        raise ServiceError(N_("Оценка — целое число от %(min)d до %(max)d."), status=422,
-                           min=framework.scale_min, max=framework.scale_max) from None
-    if not framework.scale_min <= score <= framework.scale_max:
-        raise ServiceError(N_("Оценка — целое число от %(min)d до %(max)d."), status=422,
-                           min=framework.scale_min, max=framework.scale_max)
-    reason = (reason or "").strip()
-    if len(reason) > 500:
-        raise ServiceError(N_("Пояснение длиннее 500 знаков."), status=422)
+    score = validation.integer(score, N_("Оценка"), framework.scale_min, framework.scale_max)
+    reason = validation.text(reason, 500, N_("Пояснение"))
     today = today or datetime.date.today()
     term = terms.term_of(today)
     row = SelfAssessment.get_or_none((SelfAssessment.student == student) & (SelfAssessment.competency == competency)

@@ -12,16 +12,10 @@ from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.guidance import Attempt, AttemptComment
 from appliance.models.people import STUDENT, TEACHER, User
-from appliance.services import access
-from appliance.services.errors import Forbidden, NotFound, ServiceError
+from appliance.services import access, questionnaires, validation
+from appliance.services.errors import Forbidden, NotFound
+from appliance.services.lookup import get_or_404
 from appliance.services.questionnaires import Questionnaire, load_all
-
-# How many item numbers a refusal names before «и другие».
-_MAX_LISTED = 10
-
-
-class AnswersRejected(ServiceError):
-    status = 422
 
 
 @dataclass
@@ -65,41 +59,10 @@ def questionnaire(data_dir: Path, code: str) -> Questionnaire:
 
 def check_answers(questionnaire: Questionnaire, raw: dict[str, object]) -> dict[str, object]:
     """The answers cleaned to numbers or option values; every missing or bad one is named."""
-    response = questionnaire.response
-    clean: dict[str, object] = {}
-    missing, wrong = [], []
-    for number, item in enumerate(questionnaire.items, start=1):
-        value = raw.get(item["id"])
-        if value is None or str(value).strip() == "":
-            missing.append(number)
-            continue
-        if response["type"] == "rating":
-            try:
-                rating = int(str(value).strip())
-            except ValueError:
-                wrong.append(number)
-                continue
-            if not response["min"] <= rating <= response["max"]:
-                wrong.append(number)
-                continue
-            clean[item["id"]] = rating
-        else:
-            if str(value) not in {option["value"] for option in item["options"]}:
-                wrong.append(number)
-                continue
-            clean[item["id"]] = str(value)
-    if wrong:
-        raise AnswersRejected(N_("Недопустимый ответ в вопросах: %(numbers)s. Выбери один из предложенных вариантов."),
-                              numbers=_numbers(wrong))
-    if missing:
-        raise AnswersRejected(N_("Ответь, пожалуйста, на все вопросы. Пропущены: %(numbers)s."),
-                              numbers=_numbers(missing))
-    return clean
-
-
-def _numbers(numbers: list[int]) -> str:
-    shown = ", ".join(str(n) for n in numbers[:_MAX_LISTED])
-    return shown + (" и другие" if len(numbers) > _MAX_LISTED else "")
+    return questionnaires.check_answers(
+        questionnaire.answer_specs(), raw,
+        wrong_message=N_("Недопустимый ответ в вопросах: %(numbers)s. Выбери один из предложенных вариантов."),
+        missing_message=N_("Ответь, пожалуйста, на все вопросы. Пропущены: %(numbers)s."))
 
 
 def score(questionnaire: Questionnaire, answers: dict[str, object]) -> Result:
@@ -172,16 +135,11 @@ def latest(student: User) -> dict[str, Attempt]:
 def attempt_for(viewer: User, attempt_id: str) -> Attempt:
     """An attempt the viewer may see: the student's own, or a shared one of a class teacher's
     student. Everyone else gets «not found», so ids of others' results say nothing."""
-    try:
-        attempt = Attempt.get_or_none(Attempt.id == attempt_id)
-    except ValueError:
-        attempt = None
-    if attempt is not None:
-        if viewer.id == attempt.student_id:
-            return attempt
-        if attempt.shared and viewer.role == TEACHER and access.is_class_teacher_of(viewer, attempt.student):
-            return attempt
-    raise NotFound(N_("Результат не найден."))
+    def visible(attempt: Attempt) -> bool:
+        return viewer.id == attempt.student_id or (
+            attempt.shared and viewer.role == TEACHER and access.is_class_teacher_of(viewer, attempt.student))
+
+    return get_or_404(Attempt, Attempt.id == attempt_id, message=N_("Результат не найден."), visible=visible)
 
 
 def set_shared(student: User, attempt_id: str, shared: bool) -> Attempt:
@@ -203,7 +161,5 @@ def comment(teacher: User, attempt_id: str, text: str) -> AttemptComment:
     attempt = attempt_for(teacher, attempt_id)
     if teacher.role != TEACHER:
         raise Forbidden(N_("Комментировать результат может классный руководитель."))
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(N_("Напишите текст комментария."))
-    return AttemptComment.create(attempt=attempt, author=teacher, text=text[:2000])
+    text = validation.text(text, 2000, N_("Комментарий"), required=N_("Напишите текст комментария."))
+    return AttemptComment.create(attempt=attempt, author=teacher, text=text)

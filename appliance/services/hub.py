@@ -20,10 +20,7 @@ from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
 from appliance.models.hub import HELD, REJECTED, HubLedger, HubRow, HubSchool
 from appliance.models.people import STUDENT
-
-# The portfolio's ranks: 3 = regional level, 4 = prize-winner (5 = winner).
-REGIONAL_RANK = 3
-PRIZE_RANK = 4
+from appliance.services.catalogs import is_prize_or_winner, is_regional_or_above
 
 
 def _rows(school_id: str, table: str) -> list[dict]:
@@ -52,9 +49,9 @@ def compute_indicators(school_id: str) -> dict:
         by_result[result.get("name", "—")] += 1
         student = _ref(row, "student")
         by_direction_students.setdefault(direction.get("name", "—"), set()).add(student)
-        if (result.get("rank") or 0) >= PRIZE_RANK:
+        if is_prize_or_winner(result.get("rank")):
             winners.add(student)
-        if (level.get("rank") or 0) >= REGIONAL_RANK:
+        if is_regional_or_above(level.get("rank")):
             regional.add(student)
     count = len(students)
     return {

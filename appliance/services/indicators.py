@@ -119,8 +119,8 @@ def school_indicators(school: School, school_year: int | None = None, class_grou
     results = [e.name for e in catalogs.entries("result", include_hidden=True)]
     directions = [e.name for e in catalogs.entries("direction", include_hidden=True)]
     found = Indicators(school_year, class_group, students.count(), len({r.student_id for r in rows}),
-                       len({r.student_id for r in rows if r.level_rank >= catalogs.REGIONAL_RANK
-                            and r.result_rank >= catalogs.PRIZE_RANK}), len(rows), rows=rows)
+                       len({r.student_id for r in rows if catalogs.is_regional_or_above(r.level_rank)
+                            and catalogs.is_prize_or_winner(r.result_rank)}), len(rows), rows=rows)
     found.by_level = _ordered(Counter(r.level for r in rows), levels)
     found.by_result = _ordered(Counter(r.result for r in rows), results)
     found.by_direction = _ordered(Counter(r.direction for r in rows), directions)

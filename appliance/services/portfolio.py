@@ -8,7 +8,6 @@ or returning is for the teacher named as its guide or a class teacher of the stu
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass, field
 
 from peewee import fn
@@ -20,8 +19,9 @@ from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, terms, uploads
+from appliance.services import access, audit, catalogs, competencies, terms, uploads, validation
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
 
 STATUS_TITLES = {
     "draft": N_("черновик"),
@@ -35,18 +35,10 @@ MAX_DESCRIPTION = 4000
 
 
 # -- reading -----------------------------------------------------------------------------------
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def get(achievement_id) -> Achievement:
-    found = Achievement.get_or_none(Achievement.id == _uuid(achievement_id)) if _uuid(achievement_id) else None
-    if found is None:
-        raise NotFound(N_("Достижение не найдено."))
-    return found
+    return get_or_404(Achievement, Achievement.id == parse_id(achievement_id), message=N_("Достижение не найдено."))
 
 
 def can_view(viewer: User, achievement: Achievement) -> bool:
@@ -93,8 +85,8 @@ def achievements_of(student: User, filters: Filters | None = None, only_confirme
                             & (Achievement.date <= datetime.date(filters.school_year + 1, 8, 31)))
     for column, value in ((Achievement.level, filters.level), (Achievement.direction, filters.direction),
                           (Achievement.result, filters.result)):
-        if value and _uuid(value):
-            query = query.where(column == _uuid(value))
+        if value and parse_id(value):
+            query = query.where(column == parse_id(value))
     if filters.status in STATUS_TITLES:
         query = query.where(Achievement.status == filters.status)
     found = list(query.order_by(Achievement.date.desc(), Achievement.created_at.desc()))
@@ -169,36 +161,14 @@ def earliest_date(student: User) -> datetime.date | None:
     return datetime.date(start, 9, 1) if start else None
 
 
-def _parse_date(value) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        raise ServiceError(N_("Укажите дату достижения."), status=422)
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ServiceError(N_("Дата «%(value)s» указана неверно: нужен день, месяц и год."), status=422, value=text[:20])
-
-
-def _text(value, limit: int, label: str) -> str:
-    text = str(value or "").replace("\r\n", "\n").strip()
-    if len(text) > limit:
-        raise ServiceError(N_("Поле «%(label)s» длиннее %(limit)d знаков."), status=422, label=label, limit=limit)
-    return text
-
-
 def _clean(student: User, fields: dict, today: datetime.date | None = None) -> dict:
     today = today or datetime.date.today()
     values: dict = {}
     if "title" in fields:
-        values["title"] = " ".join(_text(fields["title"], 200, N_("Название")).split())
-        if not values["title"]:
-            raise ServiceError(N_("Укажите название достижения."), status=422)
+        values["title"] = validation.text(fields["title"], 200, N_("Название"), one_line=True,
+                                          required=N_("Укажите название достижения."))
     if "date" in fields:
-        day = _parse_date(fields["date"])
+        day = validation.date(fields["date"], N_("Дата"), required=N_("Укажите дату достижения."))
         if day > today:
             raise ServiceError(N_("Дата достижения не может быть в будущем."), status=422)
         earliest = earliest_date(student)
@@ -210,9 +180,9 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
         if name in fields:
             values[name] = catalogs.entry(name, fields[name])
     if "organizer" in fields:
-        values["organizer"] = " ".join(_text(fields["organizer"], 200, N_("Организатор")).split())
+        values["organizer"] = validation.text(fields["organizer"], 200, N_("Организатор"), one_line=True)
     if "description" in fields:
-        values["description"] = _text(fields["description"], MAX_DESCRIPTION, N_("Описание"))
+        values["description"] = validation.text(fields["description"], MAX_DESCRIPTION, N_("Описание"))
     if "teacher" in fields:
         values["teacher"] = _teacher(student, fields["teacher"])
         if values["teacher"] is None:
@@ -230,7 +200,7 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
 def _teacher(student: User, teacher_id) -> User | None:
     if teacher_id in (None, "", "none"):
         return None
-    teacher = User.get_or_none(User.id == _uuid(teacher_id)) if _uuid(teacher_id) else None
+    teacher = User.get_or_none(User.id == parse_id(teacher_id)) if parse_id(teacher_id) else None
     if teacher is None or teacher.role != TEACHER or teacher.school_id != student.school_id or not teacher.active:
         raise ServiceError(N_("Такого педагога в школе нет."), status=422)
     return teacher
@@ -355,9 +325,8 @@ def attach(batch: uploads.Batch, achievement: Achievement, prepared: list[upload
 
 
 def remove_evidence(settings: Settings, student: User, evidence_id) -> Achievement:
-    row = Evidence.get_or_none(Evidence.id == _uuid(evidence_id)) if _uuid(evidence_id) else None
-    if row is None or row.achievement.student_id != student.id:
-        raise NotFound(N_("Файл не найден."))
+    row = get_or_404(Evidence, Evidence.id == parse_id(evidence_id), message=N_("Файл не найден."),
+                     visible=lambda row: row.achievement.student_id == student.id)
     achievement = row.achievement
     with database.atomic():
         row.delete_instance()
@@ -375,10 +344,8 @@ def _remove_unused(settings: Settings, shas: list[str]) -> None:
 
 
 def visible_evidence(viewer: User, evidence_id) -> Evidence:
-    row = Evidence.get_or_none(Evidence.id == _uuid(evidence_id)) if _uuid(evidence_id) else None
-    if row is None or not can_view(viewer, row.achievement):
-        raise NotFound(N_("Файл не найден."))
-    return row
+    return get_or_404(Evidence, Evidence.id == parse_id(evidence_id), message=N_("Файл не найден."),
+                      visible=lambda row: can_view(viewer, row.achievement))
 
 
 # -- the teacher's review ----------------------------------------------------------------------
@@ -402,7 +369,7 @@ def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achie
     achievement.status = "confirmed"
     achievement.reviewed_by = teacher
     achievement.reviewed_at = utcnow()
-    achievement.review_comment = _text(comment, 1000, N_("Комментарий"))
+    achievement.review_comment = validation.text(comment, 1000, N_("Комментарий"))
     with database.atomic():
         achievement.save()
         audit.record("achievement.confirm", user=teacher, detail=str(achievement.id))
@@ -411,7 +378,7 @@ def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achie
 
 def return_to_student(teacher: User, achievement: Achievement, comment: str) -> Achievement:
     _reviewable(teacher, achievement)
-    comment = _text(comment, 1000, N_("Комментарий"))
+    comment = validation.text(comment, 1000, N_("Комментарий"))
     if not comment:
         raise ServiceError(N_("Напишите ученику, что нужно исправить."), status=422)
     achievement.status = "returned"
@@ -474,7 +441,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
                since_year=None) -> Hobby:
     if student.role != STUDENT:
         raise Forbidden(N_("Хобби добавляет ученик."))
-    title = " ".join(_text(title, 120, N_("Увлечение")).split())
+    title = validation.text(title, 120, N_("Увлечение"), one_line=True)
     if not title:
         raise ServiceError(N_("Напишите, чем ты увлекаешься."), status=422)
     year = None
@@ -486,11 +453,9 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
         if not 1990 <= year <= datetime.date.today().year:
             raise ServiceError(N_("Год начала указан неверно."), status=422)
     values = {"title": title, "direction": catalogs.entry("direction", direction),
-              "description": _text(description, 1000, N_("Описание")), "since_year": year}
+              "description": validation.text(description, 1000, N_("Описание")), "since_year": year}
     if hobby_id:
-        hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
-        if hobby is None or hobby.student_id != student.id:
-            raise NotFound(N_("Увлечение не найдено."))
+        hobby = _own_hobby(student, hobby_id)
         for name, value in values.items():
             setattr(hobby, name, value)
         hobby.save()
@@ -499,10 +464,12 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
 
 
 def delete_hobby(student: User, hobby_id) -> None:
-    hobby = Hobby.get_or_none(Hobby.id == _uuid(hobby_id)) if _uuid(hobby_id) else None
-    if hobby is None or hobby.student_id != student.id:
-        raise NotFound(N_("Увлечение не найдено."))
-    hobby.delete_instance()
+    _own_hobby(student, hobby_id).delete_instance()
+
+
+def _own_hobby(student: User, hobby_id) -> Hobby:
+    return get_or_404(Hobby, Hobby.id == parse_id(hobby_id), Hobby.student == student,
+                      message=N_("Увлечение не найдено."))
 
 
 def competency_ids_of(achievement: Achievement) -> list[str]:

@@ -8,7 +8,7 @@ import datetime
 from appliance import __version__
 from appliance.models.base import utcnow
 from appliance.models.people import User
-from appliance.services import competencies, portfolio, reflection, terms
+from appliance.services import catalogs, competencies, portfolio, reflection, terms
 from appliance.services import school as school_service
 
 FORMAT = "okey-portfolio"
@@ -63,7 +63,7 @@ def document(student: User, today: datetime.date | None = None) -> dict:
         "summary": {
             "achievements": len(achievements),
             "confirmed": sum(1 for a in achievements if a["confirmed"]),
-            "regional_and_above": sum(1 for a in achievements if a["level_rank"] >= 3),
+            "regional_and_above": sum(1 for a in achievements if catalogs.is_regional_or_above(a["level_rank"])),
         },
         "achievements": achievements,
         "hobbies": [{"title": h.title, "direction": h.direction.name if h.direction_id else None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.i18n import N_
+from appliance.models.people import PARENT, STUDENT
 from appliance.services.errors import NotFound, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "questionnaires"
@@ -51,6 +52,73 @@ class Questionnaire:
 
     def scale(self, code: str) -> dict:
         return next(s for s in self.scales if s["code"] == code)
+
+    def answer_specs(self, role: str | None = None) -> list[dict]:
+        """What each answer may be, in one shape for both kinds: {id, type: scale | choice | text,
+        min, max, options (allowed values), required}. A survey's questions for `role` only."""
+        if self.kind == "survey":
+            return [q for q in self.questions if role is None or role in q.get("for", (STUDENT, PARENT))]
+        rating = self.response.get("type") == "rating"
+        return [{"id": item["id"], "type": "scale" if rating else "choice", "required": True,
+                 "min": self.response.get("min"), "max": self.response.get("max"),
+                 "options": [] if rating else [option["value"] for option in item["options"]]}
+                for item in self.items]
+
+
+class AnswersRejected(ServiceError):
+    status = 422
+
+
+MAX_TEXT_ANSWER = 2000
+_MAX_LISTED = 10  # how many question numbers a refusal names before «и другие»
+
+
+def check_answers(specs: list[dict], raw: dict, *,
+                  wrong_message: str = N_("Недопустимый ответ в вопросах: %(numbers)s."),
+                  missing_message: str = N_("Ответьте, пожалуйста, на все обязательные вопросы. "
+                                            "Пропущены: %(numbers)s.")) -> dict[str, object]:
+    """Answers to a questionnaire or survey cleaned to numbers, option values or text.
+
+    Every missing required answer and every answer out of range or not among the options is
+    named by its question number (AnswersRejected); a text answer too long is refused, never cut.
+    """
+    clean: dict[str, object] = {}
+    missing, wrong = [], []
+    for number, spec in enumerate(specs, start=1):
+        value = str(raw.get(spec["id"]) if raw.get(spec["id"]) is not None else "").strip()
+        if not value:
+            if spec.get("required", True):
+                missing.append(number)
+            continue
+        if spec["type"] == "scale":
+            try:
+                rating = int(value)
+            except ValueError:
+                rating = None
+            if rating is None or not spec["min"] <= rating <= spec["max"]:
+                wrong.append(number)
+            else:
+                clean[spec["id"]] = rating
+        elif spec["type"] == "choice":
+            if value in [str(option) for option in spec["options"]]:
+                clean[spec["id"]] = value
+            else:
+                wrong.append(number)
+        else:
+            if len(value) > MAX_TEXT_ANSWER:
+                raise AnswersRejected(N_("Ответ на вопрос %(number)d длиннее %(limit)d знаков: сократите текст."),
+                                      number=number, limit=MAX_TEXT_ANSWER)
+            clean[spec["id"]] = value
+    if wrong:
+        raise AnswersRejected(wrong_message, numbers=_numbers(wrong))
+    if missing:
+        raise AnswersRejected(missing_message, numbers=_numbers(missing))
+    return clean
+
+
+def _numbers(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:_MAX_LISTED])
+    return shown + (" и другие" if len(numbers) > _MAX_LISTED else "")
 
 
 class DefinitionError(ServiceError):

@@ -14,7 +14,9 @@ from appliance.i18n import N_
 from appliance.models.people import STUDENT, User
 from appliance.models.portfolio import Achievement, Reflection
 from appliance.services import school as school_service
+from appliance.services import validation
 from appliance.services.errors import NotFound, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
 
 STAGES = ("description", "feelings", "evaluation", "analysis", "conclusion", "next_step")
 MAX_ANSWER = 3000
@@ -77,10 +79,7 @@ def answers_of(reflection: Reflection) -> list[tuple[str, str]]:
 def _clean_answers(answers: dict) -> dict[str, str]:
     cleaned = {}
     for stage in STAGES:
-        text = str(answers.get(stage) or "").replace("\r\n", "\n").strip()
-        if len(text) > MAX_ANSWER:
-            raise ServiceError(N_("Ответ длиннее %(limit)d знаков."), status=422, limit=MAX_ANSWER)
-        cleaned[stage] = text
+        cleaned[stage] = validation.text(answers.get(stage), MAX_ANSWER, N_("Ответ"))
     if not any(cleaned.values()):
         raise ServiceError(N_("Ответь хотя бы на один вопрос."), status=422)
     return cleaned
@@ -120,13 +119,8 @@ def save(student: User, answers: dict, achievement_id=None, in_document: bool = 
 
 
 def get(student: User, reflection_id) -> Reflection:
-    try:
-        found = Reflection.get_or_none(Reflection.id == uuid.UUID(str(reflection_id)))
-    except ValueError:
-        found = None
-    if found is None or found.student_id != student.id:
-        raise NotFound(N_("Запись рефлексии не найдена."))
-    return found
+    return get_or_404(Reflection, Reflection.id == parse_id(reflection_id), Reflection.student == student,
+                      message=N_("Запись рефлексии не найдена."))
 
 
 def delete(student: User, reflection_id) -> None:

@@ -8,19 +8,19 @@ creates no duplicates: people are recognised by role, name and class (or child).
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, School, Student, User
-from appliance.services import audit
+from appliance.services import audit, tables
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, RowError, ServiceError
 from appliance.services.names import make_login, split_full_name
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+TOO_BIG = N_("Файл слишком большой: список учеников не бывает больше %(mb)s МБ.")
 
 ROLE_WORDS = {
     STUDENT: ("ученик", "ученица", "учащийся", "обучающийся", "student"),
@@ -39,8 +39,6 @@ COLUMN_WORDS = {
     "login": ("логин", "login"),
     "class_teacher": ("классный руководитель", "кл. руководитель", "кл. рук.", "class teacher"),
 }
-_BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8\xff",
-                      b"GIF8", b"MZ", b"\x7fELF")
 _NAME_OK = re.compile(r"^[A-Za-zА-ЯЁа-яё][A-Za-zА-ЯЁа-яё' .\-]*$")
 _LOGIN_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _YES = ("да", "yes", "1", "+", "true", "д")
@@ -79,32 +77,6 @@ def _fold(text: str) -> str:
     return " ".join(text.lower().replace("ё", "е").split())
 
 
-def decode_table(data: bytes) -> str:
-    """Bytes of a CSV from Excel → text. UTF-8 (with or without BOM), UTF-16 or cp1251."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ServiceError(N_("Файл слишком большой: список учеников не бывает больше %(mb)s МБ."),
-                           status=413, mb=MAX_IMPORT_BYTES // (1024 * 1024))
-    if not data.strip():
-        raise ServiceError(N_("Файл пустой."), status=422)
-    if data.startswith(_BINARY_SIGNATURES):
-        raise ServiceError(N_("Это не CSV-файл. В Excel выберите «Сохранить как» → «CSV (разделители — точки с запятой)»."),
-                           status=415)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
-        raise ServiceError(N_("Это не CSV-файл. В Excel выберите «Сохранить как» → «CSV (разделители — точки с запятой)»."),
-                           status=415)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251")
-    except UnicodeDecodeError:
-        raise ServiceError(N_("Не удалось определить кодировку файла. Сохраните его в UTF-8 или Windows-1251."),
-                           status=422) from None
-
-
 def _column_map(header: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, title in enumerate(header):
@@ -117,9 +89,7 @@ def _column_map(header: list[str]) -> dict[str, int]:
 
 def read_rows(text: str, default_role: str | None = None) -> tuple[list[_Row], list[RowError]]:
     """Parse and check every row; return the good rows and the list of errors."""
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = tables.table_rows(text)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
@@ -248,7 +218,7 @@ def _find_child(row: _Row, school: School, created_students: dict) -> User | Non
 def import_roster(data: bytes, school: School, default_role: str | None = None, by: User | None = None,
                   address: str = "") -> ImportResult:
     """Create the accounts a class list describes. All rows or none."""
-    rows, errors = read_rows(decode_table(data), default_role)
+    rows, errors = read_rows(tables.decode_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=TOO_BIG), default_role)
     if not rows and not errors:
         raise ImportRejected(N_("В файле нет ни одной строки с данными."))
     result = ImportResult()

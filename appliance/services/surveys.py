@@ -16,15 +16,12 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.people import PARENT, STUDENT, School, User
 from appliance.models.surveys import AUDIENCES, Survey, SurveyParticipation, SurveyResponse
+from appliance.services import validation
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
-from appliance.services.questionnaires import Questionnaire, load_all
+from appliance.services.lookup import get_or_404
+from appliance.services.questionnaires import Questionnaire, check_answers, load_all
 
 ROLE_OF_AUDIENCE = {"students": (STUDENT,), "parents": (PARENT,), "both": (STUDENT, PARENT)}
-MAX_TEXT = 2000
-
-
-class AnswersRejected(ServiceError):
-    status = 422
 
 
 def definitions(data_dir: Path) -> list[Questionnaire]:
@@ -38,26 +35,17 @@ def definition(data_dir: Path, code: str) -> Questionnaire:
     return found
 
 
-def questions_for(questionnaire: Questionnaire, role: str) -> list[dict]:
-    return [q for q in questionnaire.questions if role in q.get("for", (STUDENT, PARENT))]
-
-
 def create(school: School, by: User, data_dir: Path, form: dict) -> Survey:
     questionnaire = definition(data_dir, form.get("questionnaire", ""))
     audience = form.get("audience", "both")
     if audience not in AUDIENCES:
         raise ServiceError(N_("Выберите, кого опрашивать."), status=422)
-    from appliance.services.calendar import parse_date
-
-    try:
-        opens, closes = parse_date(form.get("opens_on")), parse_date(form.get("closes_on"))
-    except ValueError:
-        raise ServiceError(N_("Даты опроса не читаются: пишите ДД.ММ.ГГГГ."), status=422) from None
-    if opens is None or closes is None:
-        raise ServiceError(N_("Укажите, с какого и по какое число идёт опрос."), status=422)
+    both = N_("Укажите, с какого и по какое число идёт опрос.")
+    opens = validation.date(form.get("opens_on"), N_("Начало опроса"), required=both)
+    closes = validation.date(form.get("closes_on"), N_("Конец опроса"), required=both)
     if closes < opens:
         raise ServiceError(N_("Опрос не может закончиться раньше, чем начнётся."), status=422)
-    title = (form.get("title") or "").strip()[:300] or questionnaire.title
+    title = validation.text(form.get("title"), 300, N_("Название"), one_line=True) or questionnaire.title
     return Survey.create(school=school, questionnaire=questionnaire.code, title=title, audience=audience,
                          anonymous=bool(form.get("anonymous")), opens_on=opens, closes_on=closes, created_by=by)
 
@@ -67,13 +55,7 @@ def all_surveys(school: School) -> list[Survey]:
 
 
 def get(school: School, survey_id) -> Survey:
-    try:
-        found = Survey.get_or_none((Survey.id == survey_id) & (Survey.school == school))
-    except ValueError:
-        found = None
-    if found is None:
-        raise NotFound(N_("Опрос не найден."))
-    return found
+    return get_or_404(Survey, Survey.id == survey_id, Survey.school == school, message=N_("Опрос не найден."))
 
 
 def open_for(user: User, today: datetime.date) -> list[tuple[Survey, bool]]:
@@ -86,48 +68,13 @@ def open_for(user: User, today: datetime.date) -> list[tuple[Survey, bool]]:
     return [(survey, survey.id in answered) for survey in surveys]
 
 
-def check_answers(questions: list[dict], raw: dict) -> dict[str, object]:
-    clean: dict[str, object] = {}
-    missing, wrong = [], []
-    for number, question in enumerate(questions, start=1):
-        value = str(raw.get(question["id"]) or "").strip()
-        if not value:
-            if question.get("required", True):
-                missing.append(number)
-            continue
-        if question["type"] == "scale":
-            try:
-                rating = int(value)
-            except ValueError:
-                wrong.append(number)
-                continue
-            if not question["min"] <= rating <= question["max"]:
-                wrong.append(number)
-                continue
-            clean[question["id"]] = rating
-        elif question["type"] == "choice":
-            if value not in question["options"]:
-                wrong.append(number)
-                continue
-            clean[question["id"]] = value
-        else:
-            clean[question["id"]] = value[:MAX_TEXT]
-    if wrong:
-        raise AnswersRejected(N_("Недопустимый ответ в вопросах: %(numbers)s."),
-                              numbers=", ".join(map(str, wrong)))
-    if missing:
-        raise AnswersRejected(N_("Ответьте, пожалуйста, на все обязательные вопросы. Пропущены: %(numbers)s."),
-                              numbers=", ".join(map(str, missing)))
-    return clean
-
-
 def answer(user: User, survey_id, data_dir: Path, raw: dict, today: datetime.date) -> SurveyResponse:
     survey = get(user.school, survey_id)
     if user.role not in ROLE_OF_AUDIENCE[survey.audience]:
         raise Forbidden(N_("Этот опрос не для вас."))
     if not survey.opens_on <= today <= survey.closes_on:
         raise ServiceError(N_("Опрос сейчас не проводится."), status=409)
-    answers = check_answers(questions_for(definition(data_dir, survey.questionnaire), user.role), raw)
+    answers = check_answers(definition(data_dir, survey.questionnaire).answer_specs(user.role), raw)
     try:
         with database.atomic():
             SurveyParticipation.create(survey=survey, user=user)

@@ -4,7 +4,6 @@ reflection and an achievement draft — the school's cycle reflection → plan �
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass
 
 from appliance.db import database
@@ -13,9 +12,10 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import Event
 from appliance.models.people import STUDENT, TEACHER, User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
-from appliance.services import access, reminders
-from appliance.services.calendar import parse_date, visible_event
-from appliance.services.errors import Forbidden, NotFound, ServiceError
+from appliance.services import access, reminders, validation
+from appliance.services.calendar import visible_event
+from appliance.services.errors import Forbidden, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
 
 MAX_TEXT = 2000
 
@@ -24,28 +24,16 @@ class Rejected(ServiceError):
     status = 422
 
 
-def _uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _date(value, label: str, required: bool = True) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        day = parse_date(value)
-    except ValueError:
-        raise Rejected(N_("%(label)s: дата «%(value)s» не читается, нужен день, месяц и год."),
-                       label=label, value=str(value)[:20]) from None
-    if day is None and required:
-        raise Rejected(N_("%(label)s: укажи дату."), label=label)
-    return day
+    return validation.date(value, label, required=N_("%(label)s: укажи дату.") if required else None)
 
 
-def _text(value, limit: int = MAX_TEXT) -> str:
-    return str(value or "").replace("\r\n", "\n").strip()[:limit]
+def _text(value, label: str, limit: int = MAX_TEXT) -> str:
+    return validation.text(value, limit, label)
+
+
+def _title(value, required: str) -> str:
+    return validation.text(value, 300, N_("Название"), one_line=True, required=required)
 
 
 @dataclass
@@ -61,17 +49,15 @@ class GoalInput:
 
 
 def check_goal(form: dict, today: datetime.date) -> GoalInput:
-    title = " ".join(_text(form.get("title"), 300).split())
-    if not title:
-        raise Rejected(N_("Напиши, чего именно ты хочешь добиться."))
+    title = _title(form.get("title"), N_("Напиши, чего именно ты хочешь добиться."))
     deadline = _date(form.get("deadline"), N_("Срок цели"))
     if deadline < today:
         raise Rejected(N_("Срок цели уже прошёл (%(day)s). Выбери дату в будущем."),
                        day=deadline.strftime("%d.%m.%Y"))
     if deadline > today + datetime.timedelta(days=5 * 366):
         raise Rejected(N_("Срок цели слишком далёкий: не больше пяти лет вперёд."))
-    return GoalInput(title=title, measure=_text(form.get("measure")), why=_text(form.get("why")),
-                     plan=_text(form.get("plan")), deadline=deadline,
+    return GoalInput(title=title, measure=_text(form.get("measure"), N_("Как поймёшь, что достиг")),
+                     why=_text(form.get("why"), N_("Зачем")), plan=_text(form.get("plan"), N_("План")), deadline=deadline,
                      competency_ids=[str(v) for v in form.get("competency_ids") or []],
                      event_ids=[str(v) for v in form.get("event_ids") or []],
                      remind_days=reminders.clamp_days(form.get("remind_days", 3)))
@@ -98,7 +84,8 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
         goal = Goal.create(student=student, title=data.title, measure=data.measure, why=data.why, plan=data.plan,
                            deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
                                                                                  "recommendation") else "scratch",
-                           origin_note=_text(origin_note), reflection_id=_uuid(reflection_id) if reflection_id else None,
+                           origin_note=_text(origin_note, N_("Откуда цель"), 500),
+                           reflection_id=parse_id(reflection_id) if reflection_id else None,
                            remind_days=data.remind_days)
         _link(goal, student, data)
         reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
@@ -129,7 +116,7 @@ def _link(goal: Goal, student: User, data: GoalInput) -> None:
     from appliance.models.competencies import Competency
 
     for value in dict.fromkeys(data.competency_ids):
-        competency_id = _uuid(value)
+        competency_id = parse_id(value)
         if competency_id is None or not Competency.select().where(Competency.id == competency_id).exists():
             raise Rejected(N_("Компетенция не найдена."))
         GoalCompetency.create(goal=goal, competency_id=competency_id)
@@ -138,20 +125,13 @@ def _link(goal: Goal, student: User, data: GoalInput) -> None:
 
 
 def own_goal(student: User, goal_id) -> Goal:
-    goal_uuid = _uuid(goal_id)
-    goal = Goal.get_or_none((Goal.id == goal_uuid) & (Goal.student == student)) if goal_uuid else None
-    if goal is None:
-        raise NotFound(N_("Цель не найдена."))
-    return goal
+    return get_or_404(Goal, Goal.id == parse_id(goal_id), Goal.student == student, message=N_("Цель не найдена."))
 
 
 def goal_for(viewer: User, goal_id) -> Goal:
     """A goal the viewer may read: the student's own; a teacher's or parent's student's."""
-    goal_uuid = _uuid(goal_id)
-    goal = Goal.get_or_none(Goal.id == goal_uuid) if goal_uuid else None
-    if goal is None or not access.can_view_student(viewer, goal.student):
-        raise NotFound(N_("Цель не найдена."))
-    return goal
+    return get_or_404(Goal, Goal.id == parse_id(goal_id), message=N_("Цель не найдена."),
+                      visible=lambda goal: access.can_view_student(viewer, goal.student))
 
 
 def goals_of(student: User, status: str | None = None) -> list[Goal]:
@@ -178,9 +158,7 @@ def add_milestone(student: User, goal_id, form: dict, today: datetime.date) -> M
     goal = own_goal(student, goal_id)
     if goal.status != "active":
         raise Rejected(N_("У закрытой цели нельзя добавить этап."))
-    title = " ".join(_text(form.get("title"), 300).split())
-    if not title:
-        raise Rejected(N_("Напиши, что будет сделано к этому этапу."))
+    title = _title(form.get("title"), N_("Напиши, что будет сделано к этому этапу."))
     due = _date(form.get("due_on"), N_("Дата этапа"))
     if due < today:
         raise Rejected(N_("Дата этапа уже прошла. Выбери дату в будущем."))
@@ -193,12 +171,8 @@ def add_milestone(student: User, goal_id, form: dict, today: datetime.date) -> M
 
 
 def _own_milestone(student: User, milestone_id) -> Milestone:
-    milestone_uuid = _uuid(milestone_id)
-    milestone = (Milestone.select().join(Goal).where((Milestone.id == milestone_uuid) & (Goal.student == student))
-                 .first()) if milestone_uuid else None
-    if milestone is None:
-        raise NotFound(N_("Этап не найден."))
-    return milestone
+    return get_or_404(Milestone.select().join(Goal), Milestone.id == parse_id(milestone_id), Goal.student == student,
+                      message=N_("Этап не найден."))
 
 
 def toggle_milestone(student: User, milestone_id) -> Milestone:
@@ -234,7 +208,8 @@ def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achieve
         raise Rejected(N_("Эта цель уже закрыта."))
     if outcome not in ("done", "dropped"):
         raise Rejected(N_("Выбери, достигнута цель или нет."))
-    evaluation, conclusion = _text(answers.get("evaluation")), _text(answers.get("conclusion"))
+    evaluation = _text(answers.get("evaluation"), N_("Что получилось"))
+    conclusion = _text(answers.get("conclusion"), N_("Чему научился"))
     if len(evaluation) + len(conclusion) < 10:
         raise Rejected(N_("Оглянись назад: напиши хотя бы пару предложений о том, что получилось и чему ты научился."))
     achievement = None
@@ -246,7 +221,8 @@ def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achieve
             goal.achievement_id = achievement.id
         result = N_("Цель достигнута") if outcome == "done" else N_("Цель не достигнута, я её закрыл(а)")
         note = reflection.save(student, {"description": f"{result}: {goal.title}", "evaluation": evaluation,
-                                         "conclusion": conclusion, "next_step": _text(answers.get("next_step"))},
+                                         "conclusion": conclusion,
+                                         "next_step": _text(answers.get("next_step"), N_("Следующий шаг"))},
                                achievement_id=achievement.id if achievement else None)
         goal.status, goal.closed_at, goal.closing_reflection_id = outcome, utcnow(), note.id
         goal.save()
@@ -260,11 +236,8 @@ def reflection_next_step(student: User, reflection_id) -> tuple[str, str]:
     """The next step written in one of the student's reflections: (id, text) to start a goal from."""
     from appliance.models.portfolio import Reflection
 
-    reflection_uuid = _uuid(reflection_id)
-    found = Reflection.get_or_none((Reflection.id == reflection_uuid) & (Reflection.student == student)) \
-        if reflection_uuid else None
-    if found is None or not found.next_step.strip():
-        raise NotFound(N_("Рефлексия не найдена."))
+    found = get_or_404(Reflection, Reflection.id == parse_id(reflection_id), Reflection.student == student,
+                       message=N_("Рефлексия не найдена."), visible=lambda found: bool(found.next_step.strip()))
     return str(found.id), found.next_step.strip()
 
 
@@ -285,7 +258,7 @@ def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
     goal = goal_for(teacher, goal_id)
     if teacher.role != TEACHER or not access.is_class_teacher_of(teacher, goal.student):
         raise Forbidden(N_("Комментировать цели может классный руководитель."))
-    text = _text(text)
+    text = _text(text, N_("Комментарий"))
     if not text:
         raise Rejected(N_("Напишите текст комментария."))
     return GoalComment.create(goal=goal, author=teacher, text=text)
@@ -296,9 +269,7 @@ def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
 def add_task(student: User, form: dict, today: datetime.date) -> Task:
     if student.role != STUDENT:
         raise Forbidden(N_("Задачи ведёт ученик."))
-    title = " ".join(_text(form.get("title"), 300).split())
-    if not title:
-        raise Rejected(N_("Напиши, что нужно сделать."))
+    title = _title(form.get("title"), N_("Напиши, что нужно сделать."))
     due = _date(form.get("due_on"), N_("Срок задачи"), required=False)
     if due is not None and due < today:
         raise Rejected(N_("Срок задачи уже прошёл. Выбери сегодняшний день или позже."))
@@ -315,11 +286,7 @@ def add_task(student: User, form: dict, today: datetime.date) -> Task:
 
 
 def _own_task(student: User, task_id) -> Task:
-    task_uuid = _uuid(task_id)
-    task = Task.get_or_none((Task.id == task_uuid) & (Task.student == student)) if task_uuid else None
-    if task is None:
-        raise NotFound(N_("Задача не найдена."))
-    return task
+    return get_or_404(Task, Task.id == parse_id(task_id), Task.student == student, message=N_("Задача не найдена."))
 
 
 def set_task_status(student: User, task_id, status: str) -> Task:

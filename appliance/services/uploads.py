@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from appliance.config import Settings
+from appliance.files import write_atomic
 from appliance.i18n import N_
 from appliance.services.errors import ServiceError
 
@@ -182,16 +183,7 @@ class Batch:
             return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
         # Unique per thread: two students may upload the same photo at the same moment.
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o640)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_atomic(path, data, mode=0o640, tmp_suffix=f".{os.getpid()}.{threading.get_ident()}.part")
         self.created.append(path)
 
     def discard(self) -> None:

@@ -10,6 +10,7 @@ import apsw
 
 from appliance.models.operations import JobRun
 from appliance.services import backups as backup_status
+from appliance.services.validation import parse_clock
 from backup import archive
 from backup.create import BackupWriter, scan_uploads
 from backup.jobs import nightly, run_backups
@@ -152,7 +153,7 @@ def test_runs_are_recorded_and_the_status_shows_age_errors_and_the_next_run(scho
     assert status.warning
     later = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(days=3)
     assert backup_status.backup_status(school, now=later).targets[0].too_old
-    hour, minute = backup_status.parse_time(school.backup.time)
+    hour, minute = parse_clock(school.backup.time)
     assert (status.next_run.hour, status.next_run.minute) == (hour, minute)
     assert status.next_run > datetime.datetime.now(status.next_run.tzinfo)
 
@@ -218,7 +219,7 @@ def test_the_restore_test_catches_rows_missing_from_a_copy_that_hashes_fine(scho
 
     import pyrage
 
-    from backup.atomic import write_atomic
+    from appliance.files import write_atomic
     from backup.errors import BackupError
     from backup.jobs import run_restore_test
     from backup.verify import restore_test
@@ -272,7 +273,7 @@ def test_a_crafted_manifest_cannot_point_outside_the_backup(school, tmp_path):
 
     import pyrage
 
-    from backup.atomic import write_atomic
+    from appliance.files import write_atomic
     from backup.errors import BackupError
 
     result = run_backups(school, [str(tmp_path / "t")])[0]

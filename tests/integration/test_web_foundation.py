@@ -172,6 +172,15 @@ def test_admin_prints_cards_and_resets_a_password(client, demo, tmp_path):
     assert accounts.find_by_activation_code(code).id == student1.id
 
 
+@pytest.mark.parametrize("bad", ["not-a-uuid", "0" * 32, "1"])
+def test_malformed_or_unknown_ids_are_a_russian_404(client, demo, bad):
+    login(client, "admin")
+    refused = post_form(client, f"/admin/users/{bad}/reset", page="/admin/users")
+    assert refused.status_code == 404 and "Пользователь не найден" in text(refused)
+    for path in (f"/calendar/event/{bad}", f"/surveys/{bad}/results"):
+        assert client.get(path).status_code == 404
+
+
 def test_healthz_and_security_headers(client, db):
     health = client.get("/healthz")
     assert health.status_code == 200

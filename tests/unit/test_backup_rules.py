@@ -8,7 +8,8 @@ import pytest
 from pyrage import x25519
 
 from appliance.config import load_settings
-from appliance.services.backups import parse_time, target_title
+from appliance.services.validation import parse_clock
+from appliance.targets import target_title
 from backup.errors import BackupError
 from backup.keys import parse_identity
 from backup.retention import to_keep
@@ -72,10 +73,10 @@ def test_backup_settings_from_toml_and_environment(tmp_path):
     settings = load_settings(config, tmp_path, environ={"OKEY_BACKUP__MAX_AGE_DAYS": "5"})
     assert settings.backup.targets == ["usb:OKEY-BACKUP", "district:/mnt/d"]
     assert (settings.backup.keep_daily, settings.backup.max_age_days) == (3, 5)
-    assert parse_time(settings.backup.time) == (1, 5)
+    assert parse_clock(settings.backup.time) == (1, 5)
     env = load_settings(None, tmp_path, environ={"OKEY_BACKUP__TARGETS": "/a, usb:X"})
     assert env.backup.targets == ["/a", "usb:X"]
     defaults = load_settings(None, tmp_path / "none", environ={})
     assert defaults.backup.enabled and defaults.backup.targets == ["backups", "usb:OKEY-BACKUP"]
-    with pytest.raises(ValueError, match="ЧЧ:ММ"):
-        parse_time("25:00")
+    with pytest.raises(ValueError, match=r"^\[backup\] time: ожидается время ЧЧ:ММ"):
+        parse_clock("25:00", "[backup] time")
