@@ -37,8 +37,9 @@ OBJECTS = {
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
           "filename": "css/okey.css", "token": "x" * 43}
 # Objects some attackers may rightly reach: a school-wide survey is answered by every student
-# and parent of the school and seen by its teachers; the school calendar is kept by teachers.
-SHARED_WITH = {"survey": {"student", "parent", "teacher"}, "event": {"teacher"}}
+# and parent of the school (the victim's survey is anonymous: its answers are the administration's
+# alone, no teacher reads them); the school calendar is kept by teachers.
+SHARED_WITH = {"survey": {"student", "parent"}, "event": {"teacher"}}
 # Open to everyone by design: logging in, activation by code, the health check, static files,
 # the choice of language, and the iCalendar feed (its secret token is the key; a wrong one → 404).
 PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static"}
@@ -131,9 +132,9 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
         "task": Task.select().where(Task.student == victim).first() or Task.create(student=victim, title="Записаться"),
         "attempt": Attempt.select().where(Attempt.student == victim).first()
         or Attempt.create(student=victim, questionnaire="riasec", answers="{}", scores="{}", shared=True),
-        "survey": Survey.select().where(Survey.school == victim.school).first()
+        "survey": Survey.select().where((Survey.school == victim.school) & Survey.anonymous).first()
         or Survey.create(school=victim.school, questionnaire="satisfaction", title="Опрос", opens_on=today,
-                         closes_on=today),
+                         closes_on=today, anonymous=True),
     }
     return {kind: row.id.hex for kind, row in found.items()}
 

@@ -1,0 +1,118 @@
+"""What an independent probe found leaking between accounts, each as the attack it tried:
+named survey answers, other people's events, students' drafts, other students' reflections."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from appliance.models.changes import SyncChange
+from appliance.models.people import Student, TeacherAssignment, User
+from appliance.models.surveys import Survey, SurveyParticipation, SurveyResponse
+from appliance.services import accounts, reminders, surveys
+from appliance.services import school as school_service
+from tests.conftest import DEMO_PASSWORD, login
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def today(demo):
+    return reminders.local_today(demo.school.timezone)
+
+
+def _student_of_another_class(victim: User) -> User:
+    """A student of a new class that no teacher of the victim's class teaches."""
+    group = school_service.get_or_create_class(victim.school, "11Я")
+    stranger = User.create(school=victim.school, role="student", login="stranger11", full_name="Чужой Ученик Иванович",
+                           last_name="Чужой", first_name="Ученик")
+    Student.create(user=stranger, class_group=group)
+    return stranger
+
+
+def _teacher_not_of(*students: User) -> User:
+    groups = [school_service.class_of(s) for s in students]
+    teaching = TeacherAssignment.select(TeacherAssignment.teacher).where(TeacherAssignment.class_group.in_(groups))
+    teacher = User.select().where((User.role == "teacher") & User.id.not_in(teaching)).first()
+    accounts.set_password(teacher, DEMO_PASSWORD)
+    return teacher
+
+
+def _answers(data_dir, survey: Survey, role: str, text: str) -> dict:
+    found = {}
+    for q in surveys.questions_for(surveys.definition(data_dir, survey.questionnaire), role):
+        found[q["id"]] = str(q["min"]) if q["type"] == "scale" else q["options"][0] if q["type"] == "choice" else text
+    return found
+
+
+def _client_of(app, user: User):
+    accounts.set_password(user, DEMO_PASSWORD)
+    client = app.test_client()
+    login(client, user.login)
+    return client
+
+
+def test_named_survey_answers_follow_the_teachers_classes(app, demo, settings, today):
+    victim = User.get(User.login == "student1")
+    stranger = _student_of_another_class(victim)
+    admin = User.get((User.role == "admin") & (User.school == victim.school))
+    survey = surveys.create(victim.school, admin, settings.data_dir, {
+        "questionnaire": "satisfaction", "audience": "students", "opens_on": today.isoformat(),
+        "closes_on": (today + DAY).isoformat()})
+    for who, text in ((victim, "Секрет ученика 7Б"), (stranger, "Секрет ученика другого класса")):
+        surveys.answer(who, survey.id, settings.data_dir, _answers(settings.data_dir, survey, "student", text), today)
+    class_teacher = school_service.class_teachers(school_service.class_of(victim))[0]
+    outsider = _teacher_not_of(victim, stranger)
+
+    def seen(user: User) -> str:
+        client = _client_of(app, user)
+        csv_text = client.get(f"/surveys/{survey.id.hex}/results.csv").get_data(as_text=True)
+        page = client.get(f"/surveys/{survey.id.hex}/results").get_data(as_text=True)
+        return csv_text + page
+
+    mine = seen(class_teacher)
+    assert victim.full_name in mine and "Секрет ученика 7Б" in mine
+    assert stranger.full_name not in mine and "другого класса" not in mine
+    theirs = seen(outsider)
+    assert victim.full_name not in theirs and "Секрет" not in theirs
+    everything = seen(admin)
+    assert victim.full_name in everything and stranger.full_name in everything
+
+
+def test_teachers_do_not_read_anonymous_survey_answers(app, demo, settings):
+    survey = Survey.get(Survey.anonymous == True)  # noqa: E712
+    teacher = _client_of(app, User.get(User.login == "teacher1"))
+    for path in ("results", "results.csv", "chart/q1.svg"):
+        assert teacher.get(f"/surveys/{survey.id.hex}/{path}").status_code == 403
+    admin = _client_of(app, User.get(User.login == "admin"))
+    assert admin.get(f"/surveys/{survey.id.hex}/results.csv").status_code == 200
+
+
+def test_an_anonymous_answer_cannot_be_matched_to_who_gave_it(demo, settings, today):
+    victim = User.get(User.login == "student1")
+    admin = User.get((User.role == "admin") & (User.school == victim.school))
+    survey = surveys.create(victim.school, admin, settings.data_dir, {
+        "questionnaire": "satisfaction", "audience": "students", "anonymous": "1", "opens_on": today.isoformat(),
+        "closes_on": (today + DAY).isoformat()})
+    people = list(User.select().where((User.role == "student") & (User.school == victim.school)).limit(
+        surveys.BATCH * 2 + 1))
+    for number, person in enumerate(people, start=1):
+        surveys.answer(person, survey.id, settings.data_dir,
+                       _answers(settings.data_dir, survey, "student", f"ответ {number}"), today)
+        stored = SurveyResponse.select().where(SurveyResponse.survey == survey).count()
+        # Nothing is stored next to the participation row: answers are kept back and stored in shuffled batches.
+        assert stored == (number // surveys.BATCH) * surveys.BATCH
+    responses = list(SurveyResponse.select().where(SurveyResponse.survey == survey))
+    assert len({(r.created_at, r.updated_at) for r in responses}) == 1  # no per-response time
+    participations = list(SurveyParticipation.select().where(SurveyParticipation.survey == survey))
+    assert not {p.created_at for p in participations} & {r.created_at for r in responses}
+    # In the change feed a batch follows the participations it hides among, never one by one.
+    seq = {c.row_id: c.seq for c in SyncChange.select().where(SyncChange.table.in_(("survey_response",
+                                                                                 "survey_participation")))}
+    first_batch = sorted(seq[r.id.hex] if r.id.hex in seq else seq[str(r.id)] for r in responses)[:surveys.BATCH]
+    fifth = sorted(seq.get(p.id.hex, seq.get(str(p.id))) for p in participations)[surveys.BATCH - 1]
+    assert min(first_batch) > fifth
+    # The survey closes: what is left is stored too, and the results count everyone.
+    found, total = surveys.results(survey, settings.data_dir, admin, today + 2 * DAY)
+    assert total == len(people)
