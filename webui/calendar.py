@@ -96,7 +96,7 @@ def event(event_id: str):
     planned = current_user.role == "student" and found.id in cal.planned_ids(current_user.model)
     return render_template("calendar/event.html", event=found, planned=planned, level_names=cal.LEVEL_NAMES,
                            directions=cal.DIRECTIONS, kind_names=cal.KIND_NAMES, classes=cal.event_classes(found),
-                           today=today())
+                           today=today(), changeable=cal.can_change_event(current_user.model, found))
 
 
 @bp.post("/event/<event_id>/plan")
@@ -183,7 +183,9 @@ def manage():
         found = found.where(cal.Event.ends_on >= today())
     shown = _page() * PAGE
     events = list(found.order_by(cal.Event.starts_on).limit(shown + 1))
+    changeable = {e.id for e in events[:shown] if cal.can_change_event(current_user.model, e)}
     return render_template("calendar/manage.html", events=events[:shown], more=len(events) > shown,
+                           changeable=changeable,
                            next_page=_page() + 1, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
                            show_past=show_past)
 
@@ -205,7 +207,7 @@ def new_event():
 @bp.route("/manage/<event_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_event(event_id: str):
-    found = cal.get_event(current_user.school, event_id)
+    found = cal.editable_event(current_user.model, event_id)
     if request.method == "POST":
         data = form_dict()
         try:
@@ -225,7 +227,7 @@ def edit_event(event_id: str):
 @bp.post("/manage/<event_id>/delete")
 @role_required(*STAFF)
 def delete_event(event_id: str):
-    cal.delete_event(current_user.school, event_id)
+    cal.delete_event(current_user.school, event_id, current_user.model)
     flash(_("Событие удалено."), "info")
     return redirect(url_for("calendar.manage"))
 

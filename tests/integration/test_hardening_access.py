@@ -38,8 +38,12 @@ VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "q
           "filename": "css/okey.css", "token": "x" * 43}
 # Objects some attackers may rightly reach: a school-wide survey is answered by every student
 # and parent of the school (the victim's survey is anonymous: its answers are the administration's
-# alone, no teacher reads them); the school calendar is kept by teachers.
-SHARED_WITH = {"survey": {"student", "parent"}, "event": {"teacher"}}
+# alone, no teacher reads them).
+SHARED_WITH = {"survey": {"student", "parent"}}
+# Objects some attackers may read but not change: every teacher sees the school calendar, but an
+# event is changed only by its author, the administration or the class teachers of its classes.
+# Reading is a GET of a route that takes nothing else (an edit form, GET and POST, is changing).
+READABLE_BY = {"event": {"teacher"}}
 # Open to everyone by design: logging in, activation by code, the health check, static files,
 # the choice of language, and the iCalendar feed (its secret token is the key; a wrong one → 404).
 PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static"}
@@ -198,6 +202,10 @@ def test_everyone_else_is_refused_everywhere(world, who):
         if role is not None and kinds and all(role in SHARED_WITH.get(kind, ()) for kind in kinds) and (
                 allowed_roles is None or role in allowed_roles) and who != "other_admin":
             continue  # an object shared with this role by design
+        if role is not None and kinds and not (rule.methods - {"GET", "HEAD", "OPTIONS"}) and all(
+                role in READABLE_BY.get(kind, ()) for kind in kinds) and (
+                allowed_roles is None or role in allowed_roles) and who != "other_admin":
+            continue  # an object this role may read by design
         url = _url(rule, world.objects)
         before = _last_change()
         if method == "GET":

@@ -12,7 +12,7 @@ from appliance.models.people import Student, TeacherAssignment, User
 from appliance.models.surveys import Survey, SurveyParticipation, SurveyResponse
 from appliance.services import accounts, reminders, surveys
 from appliance.services import school as school_service
-from tests.conftest import DEMO_PASSWORD, login
+from tests.conftest import DEMO_PASSWORD, login, post_form
 
 DAY = datetime.timedelta(days=1)
 
@@ -116,3 +116,57 @@ def test_an_anonymous_answer_cannot_be_matched_to_who_gave_it(demo, settings, to
     # The survey closes: what is left is stored too, and the results count everyone.
     found, total = surveys.results(survey, settings.data_dir, admin, today + 2 * DAY)
     assert total == len(people)
+
+
+def _event(school, today, author=None, classes=()):
+    from appliance.services import calendar as cal
+
+    data = cal.check_event({"title": "Классный час", "level": "school", "starts_on": (today + DAY).isoformat(),
+                            "class_ids": [str(group.id) for group in classes]})
+    return cal.save_event(school, data, author)
+
+
+def _ics(uid: str, title: str) -> bytes:
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//probe//\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
+            f"SUMMARY:{title}\r\nDTSTART;VALUE=DATE:20300105\r\nDTEND;VALUE=DATE:20300106\r\n"
+            f"END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_an_event_is_changed_only_by_its_author_the_administration_or_its_classes_teachers(app, demo, today):
+    import io
+
+    from appliance.models.calendar import Event
+
+    victim = User.get(User.login == "student1")
+    group = school_service.class_of(victim)
+    admin = User.get((User.role == "admin") & (User.school == victim.school))
+    class_teacher = school_service.class_teachers(group)[0]
+    outsider = _teacher_not_of(victim)
+    admins_event = _event(victim.school, today, admin)
+    class_event = _event(victim.school, today, admin, classes=[group])
+    own_event = _event(victim.school, today, outsider)
+    stranger = _client_of(app, outsider)
+    for event in (admins_event, class_event):
+        path = f"/calendar/manage/{event.id.hex}"
+        assert stranger.get(f"{path}/edit").status_code == 403
+        response = post_form(stranger, f"{path}/edit", {"title": "Отменено", "level": "school",
+                                                        "starts_on": today.isoformat()}, page="/calendar/manage")
+        assert response.status_code == 403 and "Изменить это событие" in response.get_data(as_text=True)
+        assert post_form(stranger, f"{path}/delete", page="/calendar/manage").status_code == 403
+        # A calendar file carrying the event's UID does not overwrite it either.
+        response = post_form(stranger, "/calendar/manage/import", {
+            "file": (io.BytesIO(_ics(event.uid, "Подмена")), "x.ics"), "level": "school"},
+            page="/calendar/manage/import", content_type="multipart/form-data")
+        assert response.status_code == 403
+        assert Event.get_by_id(event.id).title == "Классный час"
+    assert post_form(stranger, f"/calendar/manage/{own_event.id.hex}/delete",
+                     page="/calendar/manage").status_code == 302
+    teacher = _client_of(app, class_teacher)
+    response = post_form(teacher, f"/calendar/manage/{class_event.id.hex}/edit", {
+        "title": "Классный час 7Б", "level": "school", "starts_on": today.isoformat(),
+        "class_ids": str(group.id)}, page="/calendar/manage")
+    assert response.status_code == 302 and Event.get_by_id(class_event.id).title == "Классный час 7Б"
+    assert post_form(teacher, f"/calendar/manage/{admins_event.id.hex}/delete",
+                     page="/calendar/manage").status_code == 403
+    assert post_form(_client_of(app, admin), f"/calendar/manage/{admins_event.id.hex}/delete",
+                     page="/calendar/manage").status_code == 302
