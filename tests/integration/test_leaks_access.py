@@ -170,3 +170,42 @@ def test_an_event_is_changed_only_by_its_author_the_administration_or_its_classe
                      page="/calendar/manage").status_code == 403
     assert post_form(_client_of(app, admin), f"/calendar/manage/{admins_event.id.hex}/delete",
                      page="/calendar/manage").status_code == 302
+
+
+def test_a_draft_is_the_students_own_until_submitted(app, demo, settings, today):
+    import hashlib
+
+    from appliance.models.portfolio import Achievement, Evidence
+    from appliance.services import portfolio, uploads
+
+    victim = User.get(User.login == "student1")
+    group = school_service.class_of(victim)
+    class_teacher = school_service.class_teachers(group)[0]
+    draft = portfolio.create_draft(victim, title="Черновик про секретный проект", date=today)
+    Achievement.update(teacher=class_teacher).where(Achievement.id == draft.id).execute()  # named in it, too
+    data = b"%PDF-1.4\n%draft\n"
+    sha = hashlib.sha256(data).hexdigest()
+    path = uploads.file_path(settings, sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    evidence = Evidence.create(achievement=draft, sha256=sha, original_name="draft.pdf", mime="application/pdf",
+                               size=len(data))
+    onlookers = [school_service.parents_of(victim)[0][0], class_teacher,
+                 User.get((User.role == "admin") & (User.school == victim.school))]
+    for who in onlookers:
+        client = _client_of(app, who)
+        page = client.get(f"/portfolio/student/{victim.id.hex}").get_data(as_text=True)
+        assert "секретный проект" not in page, who.role
+        assert client.get(f"/portfolio/a/{draft.id.hex}").status_code == 404, who.role
+        assert client.get(f"/portfolio/evidence/{evidence.id.hex}").status_code == 404, who.role
+        assert portfolio.counts(victim, who).by_status.get("draft") is None, who.role
+    # The class teacher sees only how many drafts each pupil keeps (to remind them), nothing of them.
+    rows = dict((s.id, c) for s, c in portfolio.class_overview(group, class_teacher))
+    assert rows[victim.id].by_status.get("draft", 0) >= 1
+    other = _teacher_not_of(victim)
+    TeacherAssignment.create(teacher=other, class_group=group, is_class_teacher=False)
+    rows = dict((s.id, c) for s, c in portfolio.class_overview(group, other))
+    assert "draft" not in rows[victim.id].by_status
+    owner = _client_of(app, victim)
+    assert owner.get(f"/portfolio/a/{draft.id.hex}").status_code == 200
+    assert "секретный проект" in owner.get("/portfolio/").get_data(as_text=True)
