@@ -10,9 +10,7 @@ the batch is stored in shuffled order with the survey's own date instead of a ti
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 import random
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from pathlib import Path
 from peewee import IntegrityError
 
 from appliance.db import database
+from appliance.documents.csv_table import csv_table
 from appliance.i18n import N_
 from appliance.models.people import ParentLink, School, Student, TeacherAssignment, User
 from appliance.models.surveys import AUDIENCES, Survey, SurveyParticipation, SurveyPending, SurveyResponse
@@ -246,21 +245,11 @@ def results(survey: Survey, data_dir: Path, viewer: User,
 def results_csv(survey: Survey, data_dir: Path, viewer: User) -> str:
     """One row per response `viewer` may read; named surveys add the respondent. Opens in Excel."""
     questionnaire = definition(data_dir, survey.questionnaire)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";")
     head = ["Роль"] + ([] if survey.anonymous else ["Участник"]) + [q["text"] for q in questionnaire.questions]
-    writer.writerow(head)
-    query = _responses(survey, viewer).order_by(SurveyResponse.created_at)
-    for response in query:
+    rows: list[list] = [head]
+    for response in _responses(survey, viewer).order_by(SurveyResponse.created_at):
         answers = json.loads(response.answers)
         role = "ученик" if response.role == "student" else "родитель"
         who = [] if survey.anonymous else [response.respondent.full_name if response.respondent else ""]
-        writer.writerow([role, *who, *(_cell(answers.get(q["id"], "")) for q in questionnaire.questions)])
-    return out.getvalue()
-
-
-def _cell(value) -> str:
-    text = str(value)
-    # A cell starting with = + - @ would run as a formula in Excel.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+        rows.append([role, *who, *(answers.get(q["id"], "") for q in questionnaire.questions)])
+    return csv_table(rows)
