@@ -162,7 +162,7 @@ def revoke_feed():
 def feed(token: str):
     user = cal.user_for_feed(token)
     body = calendar_ics.feed_ics(user, today() - datetime.timedelta(days=31))
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300",
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store",
                                                              "Content-Disposition": "inline; filename=okey.ics"})
 
 

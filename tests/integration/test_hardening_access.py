@@ -227,12 +227,34 @@ def test_the_insiders_get_in_so_the_refusals_mean_something(world):
     """Every GET with the victim's objects opens for someone entitled to it: the URLs the matrix
     builds are real ones, refused for the attackers because of who they are."""
     clients = {who: _client(world, who) for who in ("victim", "insider_parent", "insider_teacher", "insider_admin")}
-    unopened = []
+    unopened, cached = [], []
     for rule, method in _rules(world.app):
         if method != "GET" or not any(arg in OBJECTS for arg in rule.arguments):
             continue
         url = _url(rule, world.objects)
-        codes = {who: client.get(url).status_code for who, client in clients.items()}
+        responses = {who: client.get(url) for who, client in clients.items()}
+        codes = {who: response.status_code for who, response in responses.items()}
         if not any(code in (200, 302) for code in codes.values()):
             unopened.append(f"{url} ({rule.endpoint}): {codes}")
+        cached += [f"{url} for {who}: {r.headers.get('Cache-Control')}" for who, r in responses.items()
+                   if r.status_code == 200 and "no-store" not in r.headers.get("Cache-Control", "")]
     assert not unopened, "nobody entitled opens:\n" + "\n".join(unopened)
+    assert not cached, "personal data a cache may keep:\n" + "\n".join(cached)
+
+
+def test_no_page_or_download_but_static_files_is_kept_in_a_cache(world):
+    """Every GET without an object (exports, feeds, pages) as each insider: `Cache-Control: no-store`."""
+    clients = {who: _client(world, who) for who in ("victim", "insider_parent", "insider_teacher", "insider_admin")}
+    cached, opened = [], 0
+    for rule, method in _rules(world.app):
+        if method != "GET" or rule.arguments - {"fmt", "kind", "name", "code"} or rule.endpoint == "static":
+            continue
+        url = _url(rule, world.objects)
+        for who, client in clients.items():
+            response = client.get(url)
+            if response.status_code == 200:
+                opened += 1
+                if "no-store" not in response.headers.get("Cache-Control", ""):
+                    cached.append(f"{url} ({response.mimetype}) for {who}: {response.headers.get('Cache-Control')}")
+    assert opened > 20
+    assert not cached, "personal data a cache may keep:\n" + "\n".join(cached)
