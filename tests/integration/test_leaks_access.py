@@ -209,3 +209,26 @@ def test_a_draft_is_the_students_own_until_submitted(app, demo, settings, today)
     owner = _client_of(app, victim)
     assert owner.get(f"/portfolio/a/{draft.id.hex}").status_code == 200
     assert "секретный проект" in owner.get("/portfolio/").get_data(as_text=True)
+
+
+def test_a_goal_starts_only_from_the_students_own_reflection(app, demo, today):
+    from appliance.models.portfolio import Reflection
+    from appliance.models.trajectory import Goal
+
+    victim = User.get(User.login == "student1")
+    classmate = (User.select().join(Student, on=(Student.user == User.id))
+                 .where((Student.class_group == school_service.class_of(victim)) & (User.id != victim.id)).first())
+    theirs = Reflection.create(student=classmate, prompt_set="after", next_step="Секретный план")
+    client = _client_of(app, victim)
+    before = Goal.select().count()
+    for value in (theirs.id.hex, "not-an-id"):
+        response = post_form(client, "/activities/goal/new", {
+            "title": "Чужой план", "measure": "Сделано", "deadline": (today + 30 * DAY).isoformat(),
+            "remind_days": "3", "origin": "reflection", "reflection_id": value})
+        assert response.status_code == 404, value
+    assert Goal.select().count() == before
+    mine = Reflection.create(student=victim, prompt_set="after", next_step="Мой план")
+    response = post_form(client, "/activities/goal/new", {
+        "title": "Мой план", "measure": "Сделано", "deadline": (today + 30 * DAY).isoformat(),
+        "remind_days": "3", "origin": "reflection", "reflection_id": mine.id.hex})
+    assert response.status_code == 302 and Goal.get(Goal.title == "Мой план").reflection_id == mine.id
