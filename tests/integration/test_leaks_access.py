@@ -232,3 +232,17 @@ def test_a_goal_starts_only_from_the_students_own_reflection(app, demo, today):
         "title": "Мой план", "measure": "Сделано", "deadline": (today + 30 * DAY).isoformat(),
         "remind_days": "3", "origin": "reflection", "reflection_id": mine.id.hex})
     assert response.status_code == 302 and Goal.get(Goal.title == "Мой план").reflection_id == mine.id
+
+
+def test_the_demo_password_opens_only_the_four_named_logins(demo):
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerificationError
+
+    opened = []
+    for user in User.select().where(User.password_hash.is_null(False)):
+        try:
+            PasswordHasher().verify(user.password_hash, DEMO_PASSWORD)
+        except VerificationError:
+            continue
+        opened.append(user.login)
+    assert sorted(opened) == ["admin", "parent1", "student1", "teacher1"]
