@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -201,6 +202,26 @@ from sync.cli import hub, sync_group  # noqa: E402
 
 cli.add_command(sync_group)
 cli.add_command(hub)
+
+
+def _with_backup_key(command: click.Command) -> None:
+    """`okey hub init` also makes the backup key, as `okey init` does: the hub's nightly backup needs it
+    (sync may not import backup; the wiring puts them together)."""
+    made = command.callback
+
+    @functools.wraps(made)
+    def run(*args, **kwargs):
+        made(*args, **kwargs)
+        from appliance.clitools import settings_for
+        from backup.keys import ensure_key as ensure_backup_key
+
+        if ensure_backup_key(settings_for(click.get_current_context(), kwargs.get("data"))):
+            console.print("Создан ключ резервных копий. Напечатайте лист восстановления: okey backup recovery-sheet")
+
+    command.callback = run
+
+
+_with_backup_key(hub.commands["init"])
 
 
 def main() -> None:

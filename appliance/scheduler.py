@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, reminders, sessions
+from appliance.services import accounts, audit, reminders, sessions, surveys
 from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
@@ -40,6 +40,7 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
         accounts.purge_login_failures(limits)
         audit.purge_older_than(settings.security.audit_keep_days)
         sessions.purge_idle(settings.security.session_idle_hours)
+        surveys.release_closed(reminders.local_today(settings.school.timezone))
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)

@@ -86,11 +86,20 @@ def create_captive_app(settings: Settings, plan: SegmentPlan | None = None, *, c
         if not database.is_closed() and database.in_transaction():
             database.rollback()
 
+    # The splash has no script and no file of its own: its styles are inline, its one form posts here
+    # and is then sent on to the portal. Nothing may frame it.
+    portal_origin = "/".join(plan.portal_url.split("/")[:3])
+    policy = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+              f"form-action 'self' {portal_origin}; frame-ancestors 'none'")
+
     @app.after_request
     def no_cache(response: Response) -> Response:
         # A cached probe answer would keep a phone on the wrong side of acceptance.
         response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
     @app.route("/wifi/", methods=["GET", "HEAD"])

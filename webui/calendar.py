@@ -98,7 +98,7 @@ def event(event_id: str):
     planned = current_user.role == STUDENT and found.id in cal.planned_ids(current_user.model)
     return render_template("calendar/event.html", event=found, planned=planned, level_names=cal.LEVEL_NAMES,
                            directions=cal.DIRECTIONS, kind_names=cal.KIND_NAMES, classes=cal.event_classes(found),
-                           today=school_today())
+                           today=school_today(), changeable=cal.can_change_event(current_user.model, found))
 
 
 @bp.post("/event/<event_id>/plan")
@@ -164,7 +164,7 @@ def revoke_feed():
 def feed(token: str):
     user = cal.user_for_feed(token)
     body = calendar_ics.feed_ics(user, school_today() - datetime.timedelta(days=31))
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300",
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store",
                                                              "Content-Disposition": "inline; filename=okey.ics"})
 
 
@@ -185,7 +185,9 @@ def manage():
         found = found.where(cal.Event.ends_on >= school_today())
     shown = _page() * PAGE
     events = list(found.order_by(cal.Event.starts_on).limit(shown + 1))
+    changeable = {e.id for e in events[:shown] if cal.can_change_event(current_user.model, e)}
     return render_template("calendar/manage.html", events=events[:shown], more=len(events) > shown,
+                           changeable=changeable,
                            next_page=_page() + 1, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
                            show_past=show_past)
 
@@ -207,7 +209,7 @@ def new_event():
 @bp.route("/manage/<event_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_event(event_id: str):
-    found = cal.get_event(current_user.school, event_id)
+    found = cal.editable_event(current_user.model, event_id)
     if request.method == "POST":
         data = form_dict()
         try:
@@ -227,7 +229,7 @@ def edit_event(event_id: str):
 @bp.post("/manage/<event_id>/delete")
 @role_required(*STAFF)
 def delete_event(event_id: str):
-    cal.delete_event(current_user.school, event_id)
+    cal.delete_event(current_user.school, event_id, current_user.model)
     flash(_("Событие удалено."), "info")
     return redirect(url_for("calendar.manage"))
 

@@ -82,7 +82,7 @@ def chart(attempt_id: str):
     # The picture's own styles are inline; it is shown as an image, so it runs nothing.
     return Response(svg, mimetype="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-                             "Cache-Control": "private, max-age=300"})
+                             "Cache-Control": "no-store"})
 
 
 @bp.post("/result/<attempt_id>/share")

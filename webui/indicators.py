@@ -144,15 +144,12 @@ def consent_register():
 @bp.get("/consent.csv")
 @role_required(ADMIN)
 def consent_csv():
-    import csv
-    import io
+    from appliance.documents.csv_table import csv_table
 
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Класс", "Ученик", "Родители в портале"])
-    for student, group, parents in consent.students_without_consent(_school()):
-        writer.writerow([group.name if group else "", student.full_name, ", ".join(p.full_name for p in parents)])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    rows = [["Класс", "Ученик", "Родители в портале"]]
+    rows += [[group.name if group else "", student.full_name, ", ".join(p.full_name for p in parents)]
+             for student, group, parents in consent.students_without_consent(_school())]
+    response = Response(csv_table(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="no_consent.csv"'
     return response
 

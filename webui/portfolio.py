@@ -90,8 +90,8 @@ def achievements():
     filters = portfolio.Filters(school_year=int(year) if year.isdigit() else None,
                                 level=request.args.get("level", ""), direction=request.args.get("direction", ""),
                                 result=request.args.get("result", ""), status=request.args.get("status", ""))
-    return render_template("portfolio/achievements.html", items=portfolio.achievements_of(me, filters),
-                           counts=portfolio.counts(me), filters=filters, lists=catalogs.all_entries(),
+    return render_template("portfolio/achievements.html", items=portfolio.achievements_of(me, filters, viewer=me),
+                           counts=portfolio.counts(me, me), filters=filters, lists=catalogs.all_entries(),
                            statuses=portfolio.STATUS_TITLES, year_label=terms.school_year_label)
 
 
@@ -268,7 +268,7 @@ def reflections():
     code = reflection.prompt_set_for(me)
     return render_template("portfolio/reflection.html", prompts=reflection.prompts(code), code=code,
                            items=reflection.reflections_of(me), answers_of=reflection.answers_of,
-                           achievements=portfolio.achievements_of(me), error=error, values=request.form,
+                           achievements=portfolio.achievements_of(me, viewer=me), error=error, values=request.form,
                            chosen=request.values.get("achievement", "")), status
 
 
@@ -294,7 +294,7 @@ def overview(student_id: str):
     charts = student_charts(student)
     link = consent.link_of(_me(), student) if _me().role == PARENT else None
     return render_template("portfolio/overview.html", student=student, group=school_service.class_of(student),
-                           items=portfolio.achievements_of(student), counts=portfolio.counts(student),
+                           items=portfolio.achievements_of(student, viewer=_me()), counts=portfolio.counts(student, _me()),
                            hobbies=portfolio.hobbies_of(student), charts=charts, statuses=portfolio.STATUS_TITLES,
                            link=link, has_consent=consent.has_consent(student))
 

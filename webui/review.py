@@ -59,8 +59,9 @@ def classes():
     groups = school_service.teacher_classes(_me())
     chosen = request.args.get("class", "")
     current = next((g for g, _ in groups if g.id.hex == chosen), groups[0][0] if groups else None)
-    rows = portfolio.class_overview(current) if current else []
-    return render_template("review/classes.html", groups=groups, current=current, rows=rows)
+    rows = portfolio.class_overview(current, _me()) if current else []
+    leads = any(lead for g, lead in groups if current and g.id == current.id)
+    return render_template("review/classes.html", groups=groups, current=current, rows=rows, leads=leads)
 
 
 def _year() -> int | None:

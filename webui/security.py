@@ -32,8 +32,10 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static":
+            # Pages, downloads (PDF, JSON, CSV, ICS, evidence), charts and feeds carry personal data:
+            # no cache keeps any of it, whatever a view said. Only the appliance's own assets are cached.
+            response.headers["Cache-Control"] = "no-store"
         if _is_export(response):
             user = current_user.model if current_user.is_authenticated else None
             audit.record("export", user=user, detail=f"{request.endpoint} {request.full_path.rstrip('?')}"[:1000],

@@ -26,7 +26,9 @@ STAFF = (ADMIN, TEACHER)
 @role_required(STUDENT, PARENT, ADMIN, TEACHER)
 def index():
     if current_user.role in STAFF:
-        return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
+        listed = surveys.all_surveys(current_user.school)
+        readable = {s.id for s in listed if surveys.can_read_results(current_user.model, s)}
+        return render_template("surveys/manage.html", surveys=listed, readable=readable,
                                definitions=surveys.definitions(g.settings.data_dir), audiences=AUDIENCES,
                                today=school_today(), values={}, error=None)
     return render_template("surveys/index.html", open=surveys.open_for(current_user.model, school_today()))
@@ -38,7 +40,8 @@ def create():
     try:
         surveys.create(current_user.school, current_user.model, g.settings.data_dir, request.form)
     except ServiceError as exc:
-        return render_template("surveys/manage.html", surveys=surveys.all_surveys(current_user.school),
+        listed = surveys.all_surveys(current_user.school)
+        return render_template("surveys/manage.html", surveys=listed, readable={s.id for s in listed},
                                definitions=surveys.definitions(g.settings.data_dir), audiences=AUDIENCES,
                                today=school_today(), values=request.form, error=text_of(exc.message)), exc.status
     flash(_("Опрос запущен."), "success")
@@ -68,15 +71,16 @@ def answer(survey_id: str):
 @role_required(*STAFF)
 def results(survey_id: str):
     survey = surveys.get(current_user.school, survey_id)
-    found, total = surveys.results(survey, g.settings.data_dir)
-    return render_template("surveys/results.html", survey=survey, results=found, total=total)
+    found, total = surveys.results(survey, g.settings.data_dir, current_user.model, school_today())
+    return render_template("surveys/results.html", survey=survey, results=found, total=total,
+                           waiting=surveys.waiting(survey))
 
 
 @bp.get("/<survey_id>/chart/<question_id>.svg")
 @role_required(*STAFF)
 def chart(survey_id: str, question_id: str):
     survey = surveys.get(current_user.school, survey_id)
-    found, _total = surveys.results(survey, g.settings.data_dir)
+    found, _total = surveys.results(survey, g.settings.data_dir, current_user.model, school_today())
     question = next((r for r in found if r.question["id"] == question_id and r.counts), None)
     if question is None:
         abort(404)
@@ -90,7 +94,7 @@ def chart(survey_id: str, question_id: str):
 @role_required(*STAFF)
 def results_csv(survey_id: str):
     survey = surveys.get(current_user.school, survey_id)
-    body = surveys.results_csv(survey, g.settings.data_dir)
+    body = surveys.results_csv(survey, g.settings.data_dir, current_user.model)
     name = quote(f"survey-{survey.opens_on.isoformat()}.csv")
     return Response(body.encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

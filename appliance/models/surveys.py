@@ -3,9 +3,11 @@ of an anonymous survey are kept apart from who took part."""
 
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, TextField
+import uuid
 
-from appliance.models.base import SyncModel
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, TextField, UUIDField
+
+from appliance.models.base import BaseModel, SyncModel
 from appliance.models.people import School, User
 
 AUDIENCES = ("students", "parents", "both")
@@ -37,3 +39,13 @@ class SurveyParticipation(SyncModel):
 
     class Meta:
         indexes = ((("survey", "user"), True),)
+
+
+class SurveyPending(BaseModel):
+    """An anonymous answer held back until a batch of them is stored, shuffled, as SurveyResponse rows:
+    it carries no time and is never synced, so nothing pairs it with its participation row."""
+
+    id = UUIDField(primary_key=True, default=uuid.uuid4)
+    survey = ForeignKeyField(Survey, backref="pending", on_delete="CASCADE")
+    role = CharField(max_length=16)
+    answers = TextField()

@@ -15,11 +15,11 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, Event, EventClass, FeedToken, PlannedEvent
-from appliance.models.people import PARENT, STUDENT, ClassGroup, ParentLink, School, Student, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.models.vocabulary import DIRECTIONS, LEVEL_NAMES, LEVELS
 from appliance.services import links, reminders, tables, validation
-from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
+from appliance.services.errors import Forbidden, ImportRejected, NotFound, RowError, ServiceError
 from appliance.services.links import LinkTarget
 from appliance.services.lookup import get_or_404
 
@@ -128,9 +128,39 @@ def _apply(event: Event, data: EventInput) -> None:
         setattr(event, name, getattr(data, name))
 
 
+def can_change_event(user: User, event: Event) -> bool:
+    """An event is changed (or deleted) by its author, the school's administration, or the class
+    teachers of its classes: of every class it is published to, so no one changes another's class."""
+    if user.school_id != event.school_id:
+        return False
+    if user.role == ADMIN or (event.created_by_id is not None and event.created_by_id == user.id):
+        return True
+    if user.role != TEACHER or event.audience != "classes":
+        return False
+    groups = {row.class_group_id for row in EventClass.select(EventClass.class_group).where(EventClass.event == event)}
+    led = {row.class_group_id for row in TeacherAssignment.select(TeacherAssignment.class_group).where(
+        (TeacherAssignment.teacher == user) & TeacherAssignment.is_class_teacher)}
+    return bool(groups) and groups <= led
+
+
+def require_change(user: User | None, event: Event) -> Event:
+    """`event`, when `user` may change it (None: the command line, which may)."""
+    if user is not None and not can_change_event(user, event):
+        raise Forbidden(N_("Изменить это событие может его автор, администрация или классный руководитель "
+                           "классов, для которых оно."))
+    return event
+
+
+def editable_event(user: User, event_id: str) -> Event:
+    return require_change(user, get_event(user.school, event_id))
+
+
 def save_event(school: School, data: EventInput, by: User | None = None, event: Event | None = None,
                source: str = "manual", uid: str | None = None) -> Event:
-    """Create or update an event; with classes it is published to those classes only."""
+    """Create or update an event; with classes it is published to those classes only. Changing an
+    event needs `by` to be allowed to (see can_change_event)."""
+    if event is not None:
+        require_change(by, event)
     groups = _resolve_classes(school, data.class_ids)
     with database.atomic():
         created = event is None
@@ -146,8 +176,8 @@ def save_event(school: School, data: EventInput, by: User | None = None, event: 
     return event
 
 
-def delete_event(school: School, event_id: str) -> None:
-    event = get_event(school, event_id)
+def delete_event(school: School, event_id: str, by: User | None = None) -> None:
+    event = require_change(by, get_event(school, event_id))
     with database.atomic():
         reminders.cancel("event", event.id)
         reminders.cancel("registration", event.id)

@@ -85,8 +85,9 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
         school = school_service.ensure_school(DEMO_SCHOOL, DEMO_CODE)
         demo = DemoSchool(school)
         taken: set[str] = set()
-        # One hash for everyone who is not a named login: cheap, and nobody knows it.
-        shared_hash = accounts.hash_password(password or secrets.token_urlsafe(12))
+        # One hash for everyone who is not a named login: cheap, and nobody knows it (not the demo
+        # password: only the four logins the README names open with that).
+        shared_hash = accounts.hash_password(secrets.token_urlsafe(18))
 
         def add(role, last, first, middle, login=None, activated=True):
             login = login or make_login(last, first, taken)

@@ -9,13 +9,12 @@ so a page over hundreds of schools reads one row each.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass
 
+from appliance.documents.csv_table import csv_table
 from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
 from appliance.models.hub import HELD, REJECTED, HubLedger, HubRow, HubSchool
@@ -158,13 +157,11 @@ CSV_COLUMNS = (N_("Школа"), N_("Код"), N_("Последний снимо
 
 def indicators_csv(rows: list[SchoolRow]) -> str:
     """The indicators per school as CSV for Excel (semicolons, UTF-8 with BOM)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(CSV_COLUMNS)
+    table: list[list] = [list(CSV_COLUMNS)]
     for row in rows:
         data = row.indicators
-        writer.writerow([row.school.name, row.school.code,
-                         row.school.last_snapshot_at.isoformat(sep=" ") if row.school.last_snapshot_at else "",
-                         data.get("students", 0), data.get("achievements", 0), data.get("winners", 0),
-                         f"{100 * data.get('winners_share', 0):.1f}".replace(".", ","), data.get("regional", 0)])
-    return "\ufeff" + out.getvalue()
+        table.append([row.school.name, row.school.code,
+                      row.school.last_snapshot_at.isoformat(sep=" ") if row.school.last_snapshot_at else "",
+                      data.get("students", 0), data.get("achievements", 0), data.get("winners", 0),
+                      f"{100 * data.get('winners_share', 0):.1f}".replace(".", ","), data.get("regional", 0)])
+    return csv_table(table)

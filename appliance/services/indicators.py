@@ -7,14 +7,13 @@ Only confirmed achievements count. «Regional level and above» is a level of ra
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
+from appliance.documents.csv_table import csv_table
 from appliance.models.people import STUDENT, ClassGroup, School, Student, User
 from appliance.models.portfolio import Achievement, CatalogEntry
 from appliance.services import catalogs, terms
@@ -145,31 +144,27 @@ def years_with_achievements(school: School) -> list[int]:
 
 def indicators_csv(found: Indicators) -> str:
     """The indicators as a table for Excel: semicolon-separated, with a header line per block."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Показатель", "Значение"])
-    writer.writerow(["Учебный год", terms.school_year_label(found.school_year) if found.school_year else "все"])
-    writer.writerow(["Класс", found.class_group.name if found.class_group else "все"])
-    writer.writerow(["Учеников", found.students])
-    writer.writerow(["Подтверждённых достижений", found.achievements])
-    writer.writerow(["Учеников хотя бы с одним подтверждённым достижением", found.with_confirmed])
-    writer.writerow(["Доля, %", f"{found.share_with_confirmed:.1f}".replace(".", ",")])
-    writer.writerow(["Победителей и призёров регионального уровня и выше", found.regional_prize_students])
-    writer.writerow(["Доля, %", f"{found.share_regional_prize:.1f}".replace(".", ",")])
-    writer.writerow(["Цель, %", f"{found.target:.0f}"])
+    rows: list[list] = [
+        ["Показатель", "Значение"],
+        ["Учебный год", terms.school_year_label(found.school_year) if found.school_year else "все"],
+        ["Класс", found.class_group.name if found.class_group else "все"],
+        ["Учеников", found.students],
+        ["Подтверждённых достижений", found.achievements],
+        ["Учеников хотя бы с одним подтверждённым достижением", found.with_confirmed],
+        ["Доля, %", f"{found.share_with_confirmed:.1f}".replace(".", ",")],
+        ["Победителей и призёров регионального уровня и выше", found.regional_prize_students],
+        ["Доля, %", f"{found.share_regional_prize:.1f}".replace(".", ",")],
+        ["Цель, %", f"{found.target:.0f}"],
+    ]
     for title, pairs in (("По уровням", found.by_level), ("По результатам", found.by_result),
                          ("По направлениям", found.by_direction), ("По классам", found.by_class),
                          ("По учебным годам", found.by_year), ("Самые активные педагоги", found.top_teachers)):
-        writer.writerow([])
-        writer.writerow([title, "Достижений"])
-        writer.writerows(pairs)
-    writer.writerow([])
-    writer.writerow(["Дата", "Ученик", "Класс", "Достижение", "Вид", "Направление", "Уровень", "Результат",
-                     "Педагог", "Роль педагога"])
-    for r in found.rows:
-        writer.writerow([r.date.strftime("%d.%m.%Y"), r.student, r.class_name, r.title, r.kind, r.direction,
-                         r.level, r.result, r.teacher or "без педагога", r.teacher_role])
-    return "\ufeff" + out.getvalue()
+        rows += [[], [title, "Достижений"], *(list(pair) for pair in pairs)]
+    rows += [[], ["Дата", "Ученик", "Класс", "Достижение", "Вид", "Направление", "Уровень", "Результат",
+                  "Педагог", "Роль педагога"]]
+    rows += [[r.date.strftime("%d.%m.%Y"), r.student, r.class_name, r.title, r.kind, r.direction,
+              r.level, r.result, r.teacher or "без педагога", r.teacher_role] for r in found.rows]
+    return csv_table(rows)
 
 
 # -- a teacher's contribution ------------------------------------------------------------------
@@ -212,16 +207,15 @@ def contribution(teacher: User, school_year: int | None = None) -> Contribution:
 
 
 def contribution_csv(found: Contribution) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Педагог", found.teacher.full_name])
-    writer.writerow(["Учебный год", terms.school_year_label(found.school_year) if found.school_year else "все"])
-    writer.writerow(["Подтверждённых достижений", len(found.rows)])
-    writer.writerow(["Учеников", found.students])
-    writer.writerow([])
-    writer.writerow(["Дата", "Учебный год", "Ученик", "Класс", "Достижение", "Вид", "Направление", "Уровень",
-                     "Результат", "Роль педагога"])
-    for r in found.rows:
-        writer.writerow([r.date.strftime("%d.%m.%Y"), terms.school_year_label(r.school_year), r.student,
-                         r.class_name, r.title, r.kind, r.direction, r.level, r.result, r.teacher_role])
-    return "\ufeff" + out.getvalue()
+    rows: list[list] = [
+        ["Педагог", found.teacher.full_name],
+        ["Учебный год", terms.school_year_label(found.school_year) if found.school_year else "все"],
+        ["Подтверждённых достижений", len(found.rows)],
+        ["Учеников", found.students],
+        [],
+        ["Дата", "Учебный год", "Ученик", "Класс", "Достижение", "Вид", "Направление", "Уровень",
+         "Результат", "Роль педагога"],
+    ]
+    rows += [[r.date.strftime("%d.%m.%Y"), terms.school_year_label(r.school_year), r.student,
+              r.class_name, r.title, r.kind, r.direction, r.level, r.result, r.teacher_role] for r in found.rows]
+    return csv_table(rows)

@@ -42,7 +42,15 @@ def get(achievement_id) -> Achievement:
 
 
 def can_view(viewer: User, achievement: Achievement) -> bool:
+    """A draft is the student's own until submitted: nobody else sees it, not even the teacher it
+    names. Anything else: the teacher named in it and whoever may see the student."""
+    if achievement.status == "draft":
+        return achievement.student_id == viewer.id
     return achievement.teacher_id == viewer.id or access.can_view_student(viewer, achievement.student)
+
+
+def _hide_drafts(student: User, viewer: User) -> bool:
+    return viewer.id != student.id
 
 
 def visible(viewer: User, achievement_id) -> Achievement:
@@ -70,14 +78,18 @@ class Filters:
     status: str = ""
 
 
-def achievements_of(student: User, filters: Filters | None = None, only_confirmed: bool = False) -> list[Achievement]:
-    """The student's achievements, newest first, with their list entries and teachers attached.
+def achievements_of(student: User, filters: Filters | None = None, only_confirmed: bool = False, *,
+                    viewer: User) -> list[Achievement]:
+    """The student's achievements `viewer` may see (drafts only to the student), newest first, with
+    their list entries and teachers attached.
 
     The lists are small, so they are read once and attached in Python: joining five aliases
     of the same table would make building each row several times slower.
     """
     filters = filters or Filters()
     query = Achievement.select().where(Achievement.student == student)
+    if _hide_drafts(student, viewer):
+        query = query.where(Achievement.status != "draft")
     if only_confirmed:
         query = query.where(Achievement.status == "confirmed")
     if filters.school_year:
@@ -121,14 +133,18 @@ class Counts:
         return self.by_status.get("confirmed", 0)
 
 
-def counts(student: User) -> Counts:
+def counts(student: User, viewer: User) -> Counts:
+    """How many achievements of each status `viewer` may see (drafts are counted for the student only)."""
     found = Counts()
+    mine = Achievement.student == student
+    if _hide_drafts(student, viewer):
+        mine &= Achievement.status != "draft"
     for status, number in (Achievement.select(Achievement.status, fn.COUNT(Achievement.id))
-                           .where(Achievement.student == student).group_by(Achievement.status).tuples()):
+                           .where(mine).group_by(Achievement.status).tuples()):
         found.by_status[status] = number
         found.total += number
     years = {terms.school_year_of(day) for (day,) in
-             Achievement.select(Achievement.date).where(Achievement.student == student).tuples()}
+             Achievement.select(Achievement.date).where(mine).tuples()}
     found.years = sorted(years, reverse=True)
     return found
 
@@ -415,8 +431,15 @@ def review_queue(teacher: User) -> list[Achievement]:
         .order_by(Achievement.submitted_at)))
 
 
-def class_overview(group: ClassGroup) -> list[tuple[User, Counts]]:
+def class_overview(group: ClassGroup, viewer: User) -> list[tuple[User, Counts]]:
+    """Each student's counts by status. Drafts are not counted in, except that the class's own
+    class teacher sees how many drafts a student keeps (`by_status["draft"]`), so as to remind them:
+    a number, never a title or a file."""
     from appliance.services import school as school_service
+
+    leads = (viewer.role == TEACHER and TeacherAssignment.select().where(
+        (TeacherAssignment.teacher == viewer) & (TeacherAssignment.class_group == group)
+        & TeacherAssignment.is_class_teacher).exists())
 
     students = school_service.students_of(group)
     found = {student.id: Counts() for student in students}
@@ -424,6 +447,10 @@ def class_overview(group: ClassGroup) -> list[tuple[User, Counts]]:
     # One pass over the class's achievements instead of two queries a student.
     for student_id, status, day in (Achievement.select(Achievement.student, Achievement.status, Achievement.date)
                                     .where(Achievement.student.in_(list(found))).tuples()):
+        if status == "draft":
+            if leads:
+                found[student_id].by_status["draft"] = found[student_id].by_status.get("draft", 0) + 1
+            continue
         found[student_id].by_status[status] = found[student_id].by_status.get(status, 0) + 1
         found[student_id].total += 1
         years[student_id].add(terms.school_year_of(day))

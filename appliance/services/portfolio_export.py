@@ -20,7 +20,8 @@ def document(student: User, today: datetime.date | None = None) -> dict:
     group = school_service.class_of(student)
     earliest = portfolio.earliest_date(student)
     first_year = terms.school_year_of(earliest) if earliest else None
-    items = [a for a in portfolio.achievements_of(student)
+    # The document shows no drafts, whoever downloads it: read as the student, then keep the sent ones.
+    items = [a for a in portfolio.achievements_of(student, viewer=student)
              if a.status in ("confirmed", "submitted") and a.in_document]
     framework = competencies.active_framework()
     achievements = []

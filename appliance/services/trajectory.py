@@ -80,12 +80,15 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
     if student.role != STUDENT:
         raise Forbidden(N_("Цели ставит ученик."))
     data = check_goal(form, today)
+    if reflection_id:
+        from appliance.services import reflection
+
+        reflection_id = reflection.get(student, reflection_id).id  # the student's own, or 404
     with database.atomic():
         goal = Goal.create(student=student, title=data.title, measure=data.measure, why=data.why, plan=data.plan,
                            deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
                                                                                  "recommendation") else "scratch",
-                           origin_note=_text(origin_note, N_("Откуда цель"), 500),
-                           reflection_id=parse_id(reflection_id) if reflection_id else None,
+                           origin_note=_text(origin_note, N_("Откуда цель"), 500), reflection_id=reflection_id or None,
                            remind_days=data.remind_days)
         _link(goal, student, data)
         reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)

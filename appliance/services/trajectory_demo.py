@@ -165,6 +165,7 @@ def _survey(school: School, admin: User, rng: random.Random, today: datetime.dat
     people = list(User.select().where((User.school == school) & User.role.in_((STUDENT, PARENT))
                                       & User.password_hash.is_null(False) & (User.login != "student1")
                                       & (User.login != "parent1")).order_by(User.login).limit(30))
+    given: list[SurveyResponse] = []
     for person in people:
         answers: dict[str, object] = {}
         for question in questionnaire.questions:
@@ -177,8 +178,14 @@ def _survey(school: School, admin: User, rng: random.Random, today: datetime.dat
             elif (remark := rng.choice(remarks)):
                 answers[question["id"]] = remark
         SurveyParticipation.create(survey=survey, user=person)
-        SurveyResponse.create(survey=survey, respondent=None, role=person.role,
-                              answers=json.dumps(answers, ensure_ascii=False))
+        given.append(SurveyResponse(survey=survey, respondent=None, role=person.role,
+                                    answers=json.dumps(answers, ensure_ascii=False)))
+    # As real anonymous answers are stored: apart from who took part, shuffled, with no time of their own.
+    rng.shuffle(given)
+    stamp = datetime.datetime.combine(survey.opens_on, datetime.time())
+    for response in given:
+        response.created_at = response.updated_at = stamp
+        response.save(force_insert=True)
 
 
 

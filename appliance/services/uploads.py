@@ -2,7 +2,9 @@
 
 A photo is decoded and written again (turned upright, without EXIF data such as the place
 it was taken, at most 4000 px), so what is stored is a plain image whatever was sent; a PDF
-is kept as sent unless it carries scripts or launch actions. Everything else is refused:
+is parsed (pikepdf) and written again without scripts, actions that run or open anything by
+themselves, embedded files, rich media and XFA forms, however they are spelled or compressed;
+a PDF that does not parse is refused. Everything else is refused:
 programs, archives, SVG, HTML. Files are written only after the whole form is checked, and
 the files a failed save wrote are removed again (`Batch`).
 """
@@ -36,7 +38,13 @@ Image.MAX_IMAGE_PIXELS = 60_000_000
 
 _IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 _SVG_DANGER = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject|<iframe|<embed", re.IGNORECASE)
-_PDF_DANGER = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
+# What a PDF may not keep: keys that hold scripts, automatic actions, embedded files, rich media, XFA.
+_PDF_DROP_KEYS = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/EmbeddedFiles", "/EF", "/RichMediaContent",
+                  "/RichMediaSettings", "/XFA", "/AF"}
+# Actions that run something, reach outside the document or send it somewhere.
+_PDF_BAD_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE", "/GoToR",
+                    "/RichMediaExecute", "/Rendition", "/Movie", "/Sound", "/SetOCGState", "/Trans", "/GoTo3DView"}
+_PDF_BAD_ANNOTS = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
 
 
 class UploadRefused(ServiceError):
@@ -82,10 +90,8 @@ def prepare(filename: str, data: bytes) -> Prepared:
                             status=413, name=name, mb=MAX_FILE_MB)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF-"):
-        if _PDF_DANGER.search(data):
-            raise UploadRefused(N_("PDF «%(name)s» содержит скрипты или вложенные программы — такие файлы не "
-                                   "принимаются. Сохраните документ заново как обычный PDF."), name=name)
-        return Prepared(_with_ext(name, "pdf"), data, "application/pdf", hashlib.sha256(data).hexdigest())
+        clean = clean_pdf(name, data)
+        return Prepared(_with_ext(name, "pdf"), clean, "application/pdf", hashlib.sha256(clean).hexdigest())
     if data.startswith((b"MZ", b"\x7fELF", b"#!")):
         raise UploadRefused(N_("Файл «%(name)s» — это программа, а не фото или PDF. Такие файлы не принимаются."),
                             name=name)
@@ -95,6 +101,62 @@ def prepare(filename: str, data: bytes) -> Prepared:
         raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузите фото (JPEG, PNG) или PDF."),
                             name=name)
     return _prepare_image(name, data)
+
+
+def clean_pdf(name: str, data: bytes) -> bytes:
+    """The PDF written again without active content (see the module's note); refused if it does not parse."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                raise pikepdf.PdfError("no pages")
+            seen: set = set()
+            for obj in list(pdf.objects):
+                _clean_pdf_object(obj, seen)
+            for page in pdf.pages:
+                _clean_pdf_object(page.obj, seen)
+            out = io.BytesIO()
+            pdf.remove_unreferenced_resources()
+            pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+    except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, RecursionError, KeyError, TypeError):
+        raise UploadRefused(N_("PDF «%(name)s» не открывается: он повреждён или защищён паролем. Сохраните "
+                               "документ заново как обычный PDF."), name=name) from None
+    return out.getvalue()
+
+
+def _clean_pdf_object(obj, seen: set, depth: int = 0) -> None:
+    import pikepdf
+
+    if depth > 64:
+        raise ValueError("nested too deep")
+    if not isinstance(obj, pikepdf.Object):
+        return  # a number, a boolean: nothing inside
+    if obj.is_indirect:
+        if obj.objgen in seen:
+            return
+        seen.add(obj.objgen)
+    if isinstance(obj, pikepdf.Array):
+        for item in list(obj):
+            _clean_pdf_object(item, seen, depth + 1)
+        return
+    if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        return
+    for key in list(obj.keys()):
+        if key in _PDF_DROP_KEYS:
+            del obj[key]
+    if str(obj.get("/S", "")) in _PDF_BAD_ACTIONS:
+        for key in list(obj.keys()):
+            del obj[key]  # an action that does nothing: nothing of it is left
+    if str(obj.get("/Type", "")) == "/EmbeddedFile" and isinstance(obj, pikepdf.Stream):
+        obj.write(b"")
+    annots = obj.get("/Annots")
+    if isinstance(annots, pikepdf.Array):
+        keep = [a for a in annots if not (isinstance(a, pikepdf.Dictionary) and str(a.get("/Subtype", "")) in _PDF_BAD_ANNOTS)]
+        if len(keep) != len(annots):
+            obj.Annots = pikepdf.Array(keep)
+    for key in list(obj.keys()):
+        _clean_pdf_object(obj[key], seen, depth + 1)
 
 
 def _prepare_image(name: str, data: bytes) -> Prepared:

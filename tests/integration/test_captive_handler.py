@@ -246,3 +246,16 @@ def test_admin_status_counts_leases_devices_and_probes(segment_settings, captive
 def test_admin_status_without_a_segment(settings, db):
     status = segment_status(settings)
     assert not status.configured and status.leases_now == 0 and status.probes_today == []
+
+
+@pytest.mark.parametrize("host, path", [("captive.apple.com", "/wifi/"), ("okey.internal", "/wifi/api"),
+                                        ("connectivitycheck.gstatic.com", "/generate_204")])
+def test_the_splash_and_the_api_carry_the_portals_security_headers(captive, host, path):
+    answer = get(captive, host, path)
+    policy = answer.headers.get("Content-Security-Policy", "")
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script-src" not in policy
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    press = press_accept(captive)
+    assert "frame-ancestors 'none'" in press.headers.get("Content-Security-Policy", "")

@@ -37,8 +37,13 @@ OBJECTS = {
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
           "filename": "css/okey.css", "token": "x" * 43}
 # Objects some attackers may rightly reach: a school-wide survey is answered by every student
-# and parent of the school and seen by its teachers; the school calendar is kept by teachers.
-SHARED_WITH = {"survey": {"student", "parent", "teacher"}, "event": {"teacher"}}
+# and parent of the school (the victim's survey is anonymous: its answers are the administration's
+# alone, no teacher reads them).
+SHARED_WITH = {"survey": {"student", "parent"}}
+# Objects some attackers may read but not change: every teacher sees the school calendar, but an
+# event is changed only by its author, the administration or the class teachers of its classes.
+# Reading is a GET of a route that takes nothing else (an edit form, GET and POST, is changing).
+READABLE_BY = {"event": {"teacher"}}
 # Open to everyone by design: logging in, activation by code, the health check, static files,
 # the choice of language, and the iCalendar feed (its secret token is the key; a wrong one → 404).
 PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static"}
@@ -131,9 +136,9 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
         "task": Task.select().where(Task.student == victim).first() or Task.create(student=victim, title="Записаться"),
         "attempt": Attempt.select().where(Attempt.student == victim).first()
         or Attempt.create(student=victim, questionnaire="riasec", answers="{}", scores="{}", shared=True),
-        "survey": Survey.select().where(Survey.school == victim.school).first()
+        "survey": Survey.select().where((Survey.school == victim.school) & Survey.anonymous).first()
         or Survey.create(school=victim.school, questionnaire="satisfaction", title="Опрос", opens_on=today,
-                         closes_on=today),
+                         closes_on=today, anonymous=True),
     }
     return {kind: row.id.hex for kind, row in found.items()}
 
@@ -197,6 +202,10 @@ def test_everyone_else_is_refused_everywhere(world, who):
         if role is not None and kinds and all(role in SHARED_WITH.get(kind, ()) for kind in kinds) and (
                 allowed_roles is None or role in allowed_roles) and who != "other_admin":
             continue  # an object shared with this role by design
+        if role is not None and kinds and not (rule.methods - {"GET", "HEAD", "OPTIONS"}) and all(
+                role in READABLE_BY.get(kind, ()) for kind in kinds) and (
+                allowed_roles is None or role in allowed_roles) and who != "other_admin":
+            continue  # an object this role may read by design
         url = _url(rule, world.objects)
         before = _last_change()
         if method == "GET":
@@ -218,12 +227,34 @@ def test_the_insiders_get_in_so_the_refusals_mean_something(world):
     """Every GET with the victim's objects opens for someone entitled to it: the URLs the matrix
     builds are real ones, refused for the attackers because of who they are."""
     clients = {who: _client(world, who) for who in ("victim", "insider_parent", "insider_teacher", "insider_admin")}
-    unopened = []
+    unopened, cached = [], []
     for rule, method in _rules(world.app):
         if method != "GET" or not any(arg in OBJECTS for arg in rule.arguments):
             continue
         url = _url(rule, world.objects)
-        codes = {who: client.get(url).status_code for who, client in clients.items()}
+        responses = {who: client.get(url) for who, client in clients.items()}
+        codes = {who: response.status_code for who, response in responses.items()}
         if not any(code in (200, 302) for code in codes.values()):
             unopened.append(f"{url} ({rule.endpoint}): {codes}")
+        cached += [f"{url} for {who}: {r.headers.get('Cache-Control')}" for who, r in responses.items()
+                   if r.status_code == 200 and "no-store" not in r.headers.get("Cache-Control", "")]
     assert not unopened, "nobody entitled opens:\n" + "\n".join(unopened)
+    assert not cached, "personal data a cache may keep:\n" + "\n".join(cached)
+
+
+def test_no_page_or_download_but_static_files_is_kept_in_a_cache(world):
+    """Every GET without an object (exports, feeds, pages) as each insider: `Cache-Control: no-store`."""
+    clients = {who: _client(world, who) for who in ("victim", "insider_parent", "insider_teacher", "insider_admin")}
+    cached, opened = [], 0
+    for rule, method in _rules(world.app):
+        if method != "GET" or rule.arguments - {"fmt", "kind", "name", "code"} or rule.endpoint == "static":
+            continue
+        url = _url(rule, world.objects)
+        for who, client in clients.items():
+            response = client.get(url)
+            if response.status_code == 200:
+                opened += 1
+                if "no-store" not in response.headers.get("Cache-Control", ""):
+                    cached.append(f"{url} ({response.mimetype}) for {who}: {response.headers.get('Cache-Control')}")
+    assert opened > 20
+    assert not cached, "personal data a cache may keep:\n" + "\n".join(cached)

@@ -199,6 +199,8 @@ def test_teacher_confirming_not_theirs_is_forbidden(client, demo):
 def test_parent_reads_but_cannot_edit(client, demo):
     student = User.get(User.login == "student1")
     a = portfolio.create_draft(student, title="Конкурс чтецов «Живая классика»")
+    # A sent one: a draft is the student's own (test_leaks_access).
+    Achievement.update(status="submitted").where(Achievement.id == a.id).execute()
     login(client, "parent1")
     assert client.get(f"/portfolio/student/{student.id.hex}").status_code == 200
     assert client.get(f"/portfolio/a/{a.id.hex}").status_code == 200

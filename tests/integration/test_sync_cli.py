@@ -33,3 +33,14 @@ def test_rotate_enrol_revoke_with_the_commands(tmp_path):
     assert again.returncode == 1 and "отозван" in again.stderr
     not_hub = run_okey("hub", "import", str(bundle), data_dir=school, check=False)
     assert not_hub.returncode == 1 and "Здесь нет хаба района" in not_hub.stderr
+
+
+def test_hub_init_makes_the_backup_key_the_nightly_backup_needs(tmp_path):
+    hub = tmp_path / "hub"
+    made = run_okey("hub", "init", "--password", "district-pass-2026", data_dir=hub)
+    assert (hub / "keys" / "backup.key").exists(), made.stdout
+    assert "recovery-sheet" in made.stdout
+    again = run_okey("hub", "init", data_dir=hub)
+    assert "Создан ключ резервных копий" not in again.stdout
+    backup = run_okey("backup", "run", data_dir=hub, check=False)  # no USB drive here: the local copy is made
+    assert "✓ Каталог backups" in backup.stdout and "не найден" not in backup.stdout + backup.stderr
