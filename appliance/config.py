@@ -36,8 +36,14 @@ class ServerSettings:
     port: int = 8080
     threads: int = 8
     # Open connections waitress keeps (phones hold theirs open between pages); beyond this,
-    # new ones wait unanswered. Idle ones are cheap: they cost no thread.
+    # new ones wait unanswered. Idle ones are cheap: they cost no thread. The process's limit on
+    # open files is raised to hold these and the segment's `max_connections`; where the system
+    # allows fewer, both are lowered to fit.
     connection_limit: int = 1000
+    # Connections one client address may hold on the LAN listener (0: no cap).
+    connections_per_address: int = 200
+    # Seconds a request's headers may take to arrive.
+    request_timeout: int = 30
     # Processes answering requests. Python runs one process on one core at a time: set this to
     # the number of cores (2 on a small server) to use them all. Background jobs, the Wi-Fi
     # segment and the announcement stay in the first process.
@@ -92,6 +98,12 @@ class SegmentSettings:
     leases_file: str = "/var/lib/misc/okey-segment.leases"
     # Port of the HTTPS listener for the RFC 8908 API and the portal (with tls_* set).
     tls_port: int = 443
+    # Anyone in radio range reaches the segment's listener: the connections one device (address)
+    # may hold at once (a browser opens about six), all devices together, and the seconds a
+    # request's headers may take to arrive (a body must then come at 4 KB/s at least).
+    connections_per_device: int = 24
+    max_connections: int = 3000
+    request_timeout: int = 20
 
 
 @dataclass
