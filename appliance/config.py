@@ -59,10 +59,13 @@ class ServerSettings:
 
 @dataclass
 class SecuritySettings:
-    # Failed logins allowed per account and per address within the window.
+    # Failed logins allowed within the window: for one account from one address (then the pair
+    # waits 30 s, 1 min, 2 min … — a classmate's phone cannot lock the owner out), from one
+    # address for all accounts, and for one account from all addresses together.
     max_failed_per_login: int = 5
     max_failed_per_address: int = 30
     failed_window_minutes: int = 15
+    max_failed_per_account: int = 100
     activation_days: int = 30
     # Debian 12's SQLite has the WAL-reset bug; the appliance uses the fixed
     # library bundled with apsw and refuses an affected one unless this is set.
