@@ -191,6 +191,20 @@ class Settings:
     def state_dir(self) -> Path:
         return self.data_dir / "state"
 
+    @property
+    def portal_url(self) -> str:
+        """The address printed on login cards and in their QR codes. With the open Wi-Fi segment
+        configured, the one a phone on it can reach (`https://<tls_host>/` with a certificate,
+        else `http://<portal_host>/`); `server.public_url` otherwise."""
+        seg = self.segment
+        if seg.interface.strip():
+            if seg.tls_host.strip() and seg.tls_cert.strip() and seg.tls_key.strip():
+                port = "" if seg.tls_port == 443 else f":{seg.tls_port}"
+                return f"https://{seg.tls_host.strip().lower()}{port}"
+            port = "" if seg.portal_port == 80 else f":{seg.portal_port}"
+            return f"http://{seg.portal_host.strip().lower().rstrip('.')}{port}"
+        return self.server.public_url.rstrip("/")
+
     def secret_key(self) -> str:
         """The key that signs cookies and activation codes, created once per data dir."""
         path = self.keys_dir / "secret_key"

@@ -13,6 +13,36 @@ class CheckResult:
     name: str
     ok: bool
     message: str
+    warning: bool = False
+
+
+def check_public_url(settings) -> CheckResult:
+    """Warn when `server.public_url` is an address a phone on the segment cannot open: there only
+    the portal's name (and the TLS name) on the segment's ports lead to the portal."""
+    from urllib.parse import urlsplit
+
+    from captive_portal.plan import SegmentConfigError, build_plan
+
+    try:
+        plan = build_plan(settings.segment)
+    except SegmentConfigError:
+        return CheckResult("server.public_url", False, "сначала исправьте [segment] (okey captive render)")
+    url = urlsplit(settings.server.public_url)
+    host = (url.hostname or "").lower().rstrip(".")
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+    except ValueError:
+        port = -1
+    hosts = {plan.portal_host, str(plan.server_ip), plan.tls_host} - {""}
+    reachable = host in hosts and ((url.scheme == "http" and port == plan.portal_port)
+                                   or (url.scheme == "https" and plan.tls and port == plan.tls_port))
+    if reachable:
+        return CheckResult("server.public_url", True, f"{settings.server.public_url} открывается из сегмента")
+    return CheckResult(
+        "server.public_url", True, warning=True,
+        message=(f"адрес {settings.server.public_url} недоступен с телефонов в открытой сети Wi-Fi (там открыт только "
+                 f"{plan.portal_url}). Карточки входа и QR-коды печатаются с адресом {plan.portal_url.rstrip('/')}; "
+                 f"чтобы и остальные ссылки вели туда, укажите public_url = \"{plan.portal_url.rstrip('/')}\"."))
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
@@ -55,7 +85,7 @@ def check_dir(directory: Path) -> list[CheckResult]:
     return results
 
 
-def _check_hostapd(path: Path) -> CheckResult:
+def _check_hostapd(path: Path) -> CheckResult:  # replaced below when hostapd can parse it
     """hostapd has no dry-run mode; check the keys the segment depends on."""
     keys = dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines()
                 if "=" in line and not line.startswith("#"))

@@ -508,3 +508,27 @@ def test_a_flood_of_connections_from_the_segment(segment_lab):
     assert figures["late"]["0"] == 0 and figures["late"]["2"] == 0, figures
     status, _, _ = phone.get("http://okey.internal/healthz", resolve=SERVER_IP)
     assert status == 200
+
+
+def test_a_login_card_leads_a_phone_on_the_segment_to_the_portal(segment_lab):
+    """The card's QR code, scanned from the printed page, opens the activation page from the phone."""
+    tmp, config, data = segment_lab["tmp"], str(segment_lab["config"]), str(segment_lab["data"])
+    csv = tmp / "7b.csv"
+    csv.write_text("ФИО;Класс\nГусева Полина Игоревна;7Б\n", encoding="utf-8")
+    sh(OKEY, "--config", config, "users", "import", str(csv), "--role", "student", "--data", data)
+    pdf = tmp / "cards.pdf"
+    sh(OKEY, "--config", config, "cards", "--class", "7Б", "--out", str(pdf), "--data", data, timeout=120)
+    sh("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp / "card"))
+    scanned = sh("zbarimg", "--raw", "-q", str(tmp / "card-1.png")).stdout.split()
+    urls = [s for s in scanned if s.startswith("http")]
+    assert urls and all(u.startswith("http://okey.internal/activate?code=") for u in urls), scanned
+    assert any(s.startswith("WIFI:") for s in scanned), scanned
+    # The phone resolves the name through the segment's DNS, as a phone's camera app would.
+    phone: Phone = segment_lab["phone"]
+    assert phone.dns(SERVER_IP, "okey.internal")["okey.internal"] == [SERVER_IP]
+    status, _, page = phone.get(urls[0], resolve=SERVER_IP)
+    assert status == 200 and "guseva.p" in page and 'name="password"' in page
+    # `okey captive check` warns that the default public_url cannot be opened from the segment.
+    checked = run_in(segment_lab["srv"], OKEY, "captive", "check", "--dir", str(tmp / "rendered"),
+                     "--config", config)
+    assert "server.public_url: предупреждение" in checked.stdout and "http://okey.internal" in checked.stdout
