@@ -55,8 +55,9 @@ def test_a_large_jpeg_is_decoded_at_reduced_size(tmp_path):
 
 
 def test_image_work_is_bounded_in_concurrency(monkeypatch):
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     buf = io.BytesIO()
     Image.new("RGB", (1200, 900), (10, 120, 200)).save(buf, "PNG")
@@ -86,8 +87,9 @@ def test_image_work_is_bounded_in_concurrency(monkeypatch):
 
 @pytest.mark.parametrize("side", [3000])
 def test_an_ordinary_photo_still_passes(side):
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     buf = io.BytesIO()
     Image.new("RGB", (side, side * 3 // 4), (10, 120, 200)).save(buf, "JPEG")
