@@ -104,6 +104,9 @@ class SegmentSettings:
     # Anyone in radio range reaches the segment's listener: the connections one device (address)
     # may hold at once (a browser opens about six), all devices together, and the seconds a
     # request's headers may take to arrive (a body must then come at 4 KB/s at least).
+    # Wi-Fi Enhanced Open: beside the open network, a hidden encrypted one (no password) that
+    # modern phones join by themselves (hostapd's OWE transition mode).
+    owe: bool = True
     connections_per_device: int = 24
     max_connections: int = 3000
     request_timeout: int = 20
