@@ -20,7 +20,8 @@ def segment_app(settings: Settings, portal: WSGIApp) -> tuple[SegmentDispatcher,
     """The dispatcher for the segment's listeners; raises SegmentConfigError on bad settings."""
     plan = build_plan(settings.segment)
     captive = create_captive_app(settings, plan)
-    return SegmentDispatcher(portal, captive, [plan.portal_host, plan.tls_host]), plan
+    https_url = plan.portal_url if plan.tls else ""
+    return SegmentDispatcher(portal, captive, [plan.portal_host, plan.tls_host], https_url), plan
 
 
 def flush_probe_counts(dispatcher: SegmentDispatcher) -> None:
