@@ -9,12 +9,13 @@ PORT ?= 8080
 
 # Debian packages: weasyprint's libraries and Cyrillic fonts, Chromium for the browser
 # tests, poppler for reading PDFs, dnsmasq/nftables/iproute2/udhcpc for the Wi-Fi segment tests,
-# PostgreSQL for the district hub tests, debootstrap for the Ansible converge test.
+# PostgreSQL for the district hub tests, debootstrap for the Ansible converge test, zbar-tools
+# for scanning the printed cards' QR codes.
 DEBIAN_PACKAGES := python3-venv python3-dev build-essential \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libffi-dev \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 \
 	chromium poppler-utils dnsmasq-base nftables iproute2 iputils-ping curl \
-	postgresql debootstrap hostapd udhcpc
+	postgresql debootstrap hostapd udhcpc zbar-tools
 
 .PHONY: run test bench lint clean install system-deps translations messages
 

@@ -155,7 +155,7 @@ def users_reset_password(ctx, data, login):
         raise click.ClickException(f"Пользователь «{login}» не найден.")
     code = accounts.reset_password(user, days=settings.security.activation_days)
     click.echo(f"Новый код активации для {user.full_name} ({user.login}): {code}")
-    click.echo(f"Активация: {settings.server.public_url.rstrip('/')}/activate")
+    click.echo(f"Активация: {settings.portal_url}/activate")
 
 
 @cli.command()

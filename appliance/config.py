@@ -38,8 +38,14 @@ class ServerSettings:
     port: int = 8080
     threads: int = 8
     # Open connections waitress keeps (phones hold theirs open between pages); beyond this,
-    # new ones wait unanswered. Idle ones are cheap: they cost no thread.
+    # new ones wait unanswered. Idle ones are cheap: they cost no thread. The process's limit on
+    # open files is raised to hold these and the segment's `max_connections`; where the system
+    # allows fewer, both are lowered to fit.
     connection_limit: int = 1000
+    # Connections one client address may hold on the LAN listener (0: no cap).
+    connections_per_address: int = 200
+    # Seconds a request's headers may take to arrive.
+    request_timeout: int = 30
     # Processes answering requests. Python runs one process on one core at a time: set this to
     # the number of cores (2 on a small server) to use them all. Background jobs, the Wi-Fi
     # segment and the announcement stay in the first process.
@@ -55,10 +61,13 @@ class ServerSettings:
 
 @dataclass
 class SecuritySettings:
-    # Failed logins allowed per account and per address within the window.
+    # Failed logins allowed within the window: for one account from one address (then the pair
+    # waits 30 s, 1 min, 2 min … — a classmate's phone cannot lock the owner out), from one
+    # address for all accounts, and for one account from all addresses together.
     max_failed_per_login: int = 5
     max_failed_per_address: int = 30
     failed_window_minutes: int = 15
+    max_failed_per_account: int = 100
     activation_days: int = 30
     # Debian 12's SQLite has the WAL-reset bug; the appliance uses the fixed
     # library bundled with apsw and refuses an affected one unless this is set.
@@ -94,6 +103,15 @@ class SegmentSettings:
     leases_file: str = "/var/lib/misc/okey-segment.leases"
     # Port of the HTTPS listener for the RFC 8908 API and the portal (with tls_* set).
     tls_port: int = 443
+    # Anyone in radio range reaches the segment's listener: the connections one device (address)
+    # may hold at once (a browser opens about six), all devices together, and the seconds a
+    # request's headers may take to arrive (a body must then come at 4 KB/s at least).
+    # Wi-Fi Enhanced Open: beside the open network, a hidden encrypted one (no password) that
+    # modern phones join by themselves (hostapd's OWE transition mode).
+    owe: bool = True
+    connections_per_device: int = 24
+    max_connections: int = 3000
+    request_timeout: int = 20
 
 
 @dataclass
@@ -177,6 +195,20 @@ class Settings:
     @property
     def state_dir(self) -> Path:
         return self.data_dir / "state"
+
+    @property
+    def portal_url(self) -> str:
+        """The address printed on login cards and in their QR codes. With the open Wi-Fi segment
+        configured, the one a phone on it can reach (`https://<tls_host>/` with a certificate,
+        else `http://<portal_host>/`); `server.public_url` otherwise."""
+        seg = self.segment
+        if seg.interface.strip():
+            if seg.tls_host.strip() and seg.tls_cert.strip() and seg.tls_key.strip():
+                port = "" if seg.tls_port == 443 else f":{seg.tls_port}"
+                return f"https://{seg.tls_host.strip().lower()}{port}"
+            port = "" if seg.portal_port == 80 else f":{seg.portal_port}"
+            return f"http://{seg.portal_host.strip().lower().rstrip('.')}{port}"
+        return self.server.public_url.rstrip("/")
 
     def secret_key(self) -> str:
         """The key that signs cookies and activation codes, created once per data dir."""

@@ -5,18 +5,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import resource
 import signal
 import socket
 import sys
 import threading
 import time
 
-from waitress.server import create_server
-
 from appliance.config import Settings
 from appliance.db import database
 from appliance.discovery import Announcer, build_service_info
+from appliance.listener import GuardedServer, connection_budget, portal_body_limit
 from appliance.scheduler import build_scheduler
 
 log = logging.getLogger("okey.server")
@@ -38,26 +36,19 @@ def build_wsgi_app(settings: Settings):
     return app
 
 
-def build_segment_server(settings: Settings, portal):
+def build_segment_server(settings: Settings, portal, connection_limit: int | None = None):
     """The open Wi-Fi segment's listeners (segment address, port 80, and HTTPS when a certificate
     is set): requests for the portal's host name go to the portal, the rest to the captive handler."""
     from captive_portal.plan import SegmentConfigError
     from captive_portal.wsgi import SegmentListeners
 
     try:
-        return SegmentListeners(settings, portal)
+        return SegmentListeners(settings, portal, connection_limit)
     except SegmentConfigError as exc:
         log.error("сегмент Wi-Fi не запущен, ошибки в [segment]: %s", "; ".join(exc.problems))
     except OSError as exc:  # the address is not configured yet, the port is busy, no certificate file
         log.error("сегмент Wi-Fi не запущен: %s", exc)
     return None
-
-
-def _allow_open_files(wanted: int) -> None:
-    """Raise the soft limit on open files (1024 by default) so every allowed connection fits."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
 def _fork_worker(app, listener: socket.socket, options: dict) -> int:
@@ -67,7 +58,7 @@ def _fork_worker(app, listener: socket.socket, options: dict) -> int:
         return pid
     status, parent = 0, os.getppid()
     try:
-        server = create_server(app, sockets=[listener], **options)
+        server = GuardedServer(app, sock=listener, **options)
         signal.signal(signal.SIGTERM, lambda signum, frame: server.close())
 
         def follow_parent() -> None:
@@ -90,8 +81,14 @@ def _fork_worker(app, listener: socket.socket, options: dict) -> int:
 def run(settings: Settings) -> None:
     configure_logging()
     app = build_wsgi_app(settings)
-    _allow_open_files(settings.server.connection_limit + 200)
-    options = dict(threads=settings.server.threads, ident="okey", connection_limit=settings.server.connection_limit,
+    segment_wanted = settings.segment.max_connections if settings.segment.interface else 0
+    lan_limit, segment_limit, files = connection_budget(settings.server.connection_limit, segment_wanted)
+    if (lan_limit, segment_limit) != (settings.server.connection_limit, segment_wanted):
+        log.warning("открытых файлов разрешено %s: соединений в сети школы не больше %s, в сегменте Wi-Fi — %s",
+                    files, lan_limit, segment_limit)
+    options = dict(threads=settings.server.threads, ident="okey", connection_limit=lan_limit,
+                   per_address=settings.server.connections_per_address,
+                   header_timeout=settings.server.request_timeout, body_limit=portal_body_limit,
                    # Flask refuses bodies over the upload limit with a Russian page (it reads
                    # Content-Length first); waitress cuts off only the absurd ones.
                    max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)
@@ -101,10 +98,10 @@ def run(settings: Settings) -> None:
         # to one of them. Forked before any thread or database connection exists.
         listener = socket.create_server((settings.server.host, settings.server.port), backlog=1024)
         workers = [_fork_worker(app, listener, options) for _ in range(settings.server.workers - 1)]
-        server = create_server(app, sockets=[listener], **options)
+        server = GuardedServer(app, sock=listener, **options)
     else:
-        server = create_server(app, host=settings.server.host, port=settings.server.port, **options)
-    segment = build_segment_server(settings, app) if settings.segment.interface else None
+        server = GuardedServer(app, host=settings.server.host, port=settings.server.port, **options)
+    segment = build_segment_server(settings, app, segment_limit) if settings.segment.interface else None
     scheduler = build_scheduler(settings)
     announcer = None
     if settings.server.announce:

@@ -58,13 +58,21 @@ def render(config: str | None, out: str) -> None:
 @captive.command("check")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=DEFAULT_DIR, show_default=True,
               help="Каталог с файлами, записанными okey captive render.")
-def check(directory: str) -> None:
-    """Проверить записанные конфигурации: dnsmasq --test и nft -c -f."""
-    from captive_portal.check import check_dir
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="Файл настроек TOML (для проверки server.public_url).")
+def check(directory: str, config: str | None) -> None:
+    """Проверить записанные конфигурации: dnsmasq --test, nft -c -f, hostapd; адрес на карточках."""
+    from captive_portal.check import check_dir, check_public_url
 
     results = check_dir(Path(directory))
+    try:
+        settings = _settings(config)
+    except (ConfigError, click.ClickException, SystemExit):
+        settings = None
+    if settings is not None and settings.segment.interface.strip():
+        results.append(check_public_url(settings))
     for result in results:
-        mark = "в порядке" if result.ok else "ОШИБКА"
+        mark = "предупреждение" if result.warning else "в порядке" if result.ok else "ОШИБКА"
         click.echo(f"{result.name}: {mark} — {result.message}")
     if not all(r.ok for r in results):
         sys.exit(1)

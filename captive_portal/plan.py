@@ -48,6 +48,7 @@ class SegmentPlan:
     channel: int
     tls_host: str
     tls_port: int
+    owe: bool = True
 
     @property
     def netmask(self) -> str:
@@ -194,5 +195,5 @@ def build_plan(seg: SegmentSettings) -> SegmentPlan:
         interface=interface, wifi_interface=wifi, server_ip=server_ip, network=network,
         dhcp_start=start, dhcp_end=end, lease_time=seg.lease_time.strip(), leases_file=seg.leases_file,
         portal_host=portal_host, sinkhole=sinkhole, portal_port=seg.portal_port, ssid=seg.ssid,
-        country=country, channel=seg.channel, tls_host=tls[0].lower(), tls_port=seg.tls_port,
+        country=country, channel=seg.channel, tls_host=tls[0].lower(), tls_port=seg.tls_port, owe=seg.owe,
     )

@@ -18,6 +18,11 @@ _env = Environment(loader=PackageLoader("captive_portal", "conf"), autoescape=Fa
                    undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
+def owe_ifname(wifi_interface: str) -> str:
+    """The second (OWE) network's interface, which hostapd creates: at most 15 characters."""
+    return f"{wifi_interface[:11]}-owe"
+
+
 def render_files(plan: SegmentPlan) -> dict[str, str]:
     """File name → text; hostapd.conf only when the segment has its own Wi-Fi interface."""
     files = {
@@ -25,8 +30,10 @@ def render_files(plan: SegmentPlan) -> dict[str, str]:
         "nftables.conf": _env.get_template("nftables.conf.j2").render(p=plan),
     }
     if plan.wifi_interface:
+        owe_ssid = plan.ssid.encode("utf-8")[:28] + b"-OWE"
         files["hostapd.conf"] = _env.get_template("hostapd.conf.j2").render(
-            p=plan, ssid_hex=plan.ssid.encode("utf-8").hex())
+            p=plan, ssid_hex=plan.ssid.encode("utf-8").hex(),
+            owe_ifname=owe_ifname(plan.wifi_interface) if plan.owe else "", owe_ssid_hex=owe_ssid.hex())
     return files
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from waitress.server import create_server
-
 from appliance.config import Settings
 from appliance.db import database
+from appliance.listener import SMALL_BODY, GuardedServer, portal_body_limit
 from captive_portal.dispatch import SegmentDispatcher, WSGIApp
 from captive_portal.handler import create_captive_app
 from captive_portal.plan import SegmentPlan, build_plan
@@ -21,7 +20,8 @@ def segment_app(settings: Settings, portal: WSGIApp) -> tuple[SegmentDispatcher,
     """The dispatcher for the segment's listeners; raises SegmentConfigError on bad settings."""
     plan = build_plan(settings.segment)
     captive = create_captive_app(settings, plan)
-    return SegmentDispatcher(portal, captive, [plan.portal_host, plan.tls_host]), plan
+    https_url = plan.portal_url if plan.tls else ""
+    return SegmentDispatcher(portal, captive, [plan.portal_host, plan.tls_host], https_url), plan
 
 
 def flush_probe_counts(dispatcher: SegmentDispatcher) -> None:
@@ -39,16 +39,27 @@ def flush_probe_counts(dispatcher: SegmentDispatcher) -> None:
 class SegmentListeners:
     """Bound at construction (so a busy port or a bad certificate fails at once), served by start()."""
 
-    def __init__(self, settings: Settings, portal: WSGIApp):
+    def __init__(self, settings: Settings, portal: WSGIApp, connection_limit: int | None = None):
         app, self.plan = segment_app(settings, portal)
         self.app = app
+        seg = settings.segment
         # Pupils upload evidence photos from their phones here: the portal's own limit applies.
         max_body = (settings.server.max_upload_mb + 1) * 1024 * 1024
-        # A class walking in means hundreds of phones connecting at once: waitress's default of
-        # 100 open connections would leave the rest waiting unanswered.
-        self.http = create_server(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
-                                  connection_limit=settings.server.connection_limit, ident="okey",
-                                  max_request_body_size=max_body)
+
+        def body_limit(method: str, host: str, path: str) -> int | None:
+            # The captive handler's pages take a button press, never a file.
+            if app.choose({"PATH_INFO": path.split("?", 1)[0], "HTTP_HOST": host}) is app.captive:
+                return SMALL_BODY
+            return portal_body_limit(method, host, path)
+
+        # A class walking in means hundreds of phones connecting at once (waitress's default of
+        # 100 open connections would leave the rest waiting unanswered), and anyone in radio
+        # range may try to hold them all: each device gets its share, slow senders are cut off.
+        self.http = GuardedServer(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
+                                  connection_limit=connection_limit or seg.max_connections, ident="okey",
+                                  per_address=seg.connections_per_device, header_timeout=seg.request_timeout,
+                                  body_limit=body_limit, max_request_body_size=max_body,
+                                  channel_timeout=max(seg.request_timeout * 3, 60))
         self.https = None
         if self.plan.tls:
             from cheroot.ssl.builtin import BuiltinSSLAdapter
@@ -82,6 +93,9 @@ class SegmentListeners:
             self.http.run()
         except OSError:
             pass  # the listening socket closed by close()
+        except BaseException:
+            log.exception("слушатель сегмента Wi-Fi остановился")
+            raise
 
     def close(self) -> None:
         self.http.close()

@@ -72,7 +72,7 @@ def client_address() -> str:
 def _limits() -> accounts.LoginLimits:
     security = g.settings.security
     return accounts.LoginLimits(security.max_failed_per_login, security.max_failed_per_address,
-                                security.failed_window_minutes)
+                                security.failed_window_minutes, security.max_failed_per_account)
 
 
 def _safe_next(target: str | None) -> str:
@@ -124,7 +124,7 @@ def activate():
     error, status, account = None, 200, None
     if request.method == "GET" and code:
         try:
-            account = accounts.find_by_activation_code(code)
+            account = accounts.find_by_activation_code(code, client_address())
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status
     if request.method == "POST":

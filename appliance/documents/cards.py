@@ -15,7 +15,7 @@ ROLE_TITLES = {STUDENT: "Ученик", PARENT: "Родитель", TEACHER: "У
 
 
 def activation_url(settings: Settings, code: str) -> str:
-    return f"{settings.server.public_url.rstrip('/')}/activate?code={quote(code)}"
+    return f"{settings.portal_url}/activate?code={quote(code)}"
 
 
 def render_cards(issued: IssuedCards, settings: Settings, on_card: Callable[[], None] | None = None) -> bytes:
@@ -36,7 +36,7 @@ def render_cards(issued: IssuedCards, settings: Settings, on_card: Callable[[], 
         "cards.html",
         school=issued.school,
         cards=cards,
-        portal_url=settings.server.public_url.rstrip("/"),
+        portal_url=settings.portal_url,
         ssid=settings.segment.ssid,
         wifi_qr=qr_svg(wifi_payload(settings.segment.ssid)),
     )

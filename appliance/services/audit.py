@@ -15,6 +15,8 @@ ACTIONS = {
     "login.throttled": N_("Вход заблокирован: много неудачных попыток"),
     "login.inactive": N_("Попытка входа в отключённую учётную запись"),
     "logout": N_("Выход"),
+    "activation.failed": N_("Неверный код активации"),
+    "activation.throttled": N_("Ввод кода активации заблокирован: много неверных кодов"),
     "account.activate": N_("Активация по коду"),
     "account.change_password": N_("Смена пароля"),
     "account.reset_password": N_("Сброс пароля администратором"),
@@ -32,9 +34,25 @@ ACTIONS = {
 }
 
 
+# The log is read by people: it keeps the newest rows up to this many (about 40 MB at most),
+# whatever a flood of failed logins writes, besides the age bound of the nightly purge.
+MAX_ROWS = 200_000
+# Field lengths (SQLite does not enforce CharField's max_length): what a client typed is cut here.
+_LIMITS = {"action": 64, "actor": 64, "address": 64, "detail": 2000}
+
+
+def clip(text: str | None, limit: int) -> str:
+    """At most `limit` characters; a cut is marked with «…»."""
+    text = text or ""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def record(action: str, user=None, actor: str = "", detail: str = "", address: str = "") -> None:
-    AuditLog.create(action=action, user=user, actor=actor or (user.login if user else ""),
-                    detail=detail, address=address or "")
+    row = AuditLog.create(action=clip(action, _LIMITS["action"]), user=user,
+                          actor=clip(actor or (user.login if user else ""), _LIMITS["actor"]),
+                          detail=clip(detail, _LIMITS["detail"]), address=clip(address, _LIMITS["address"]))
+    # The size bound: one range delete on the primary key, nothing to do most of the time.
+    AuditLog.delete().where(AuditLog.id <= row.id - MAX_ROWS).execute()
 
 
 def purge_older_than(days: int) -> int:

@@ -35,6 +35,15 @@ MAX_SIDE = 4000
 PREVIEW_SIDE = 480
 # Decoding bigger pictures is refused: a small file can unpack into gigabytes.
 Image.MAX_IMAGE_PIXELS = 60_000_000
+# What is decoded at full size: 4000 × 4000 points, 64 MB in memory. A larger JPEG (up to
+# MAX_IMAGE_PIXELS) is decoded at half or a quarter of its size, which JPEG allows cheaply;
+# a larger picture of any other kind (a PNG of 7,700 × 7,700 points can weigh 58 KB) is refused
+# from its header, before decoding.
+MAX_DECODED_PIXELS = 16_000_000
+# Pictures decoded at once, whatever the number of uploads: each may take ~150 MB at the peak.
+IMAGE_WORKERS = 2
+IMAGE_WAIT_SECONDS = 60
+_image_slots = threading.BoundedSemaphore(IMAGE_WORKERS)
 
 _IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 _SVG_DANGER = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject|<iframe|<embed", re.IGNORECASE)
@@ -170,15 +179,34 @@ def _prepare_image(name: str, data: bytes) -> Prepared:
             probe.verify()
         if probe_format not in _IMAGE_FORMATS:
             raise UnidentifiedImageError(probe_format)
-        if width * height > Image.MAX_IMAGE_PIXELS:
+        if width * height > (Image.MAX_IMAGE_PIXELS if probe_format in ("JPEG", "MPO") else MAX_DECODED_PIXELS):
             raise Image.DecompressionBombError(f"{width}x{height}")
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        if not _image_slots.acquire(timeout=IMAGE_WAIT_SECONDS):
+            raise UploadRefused(N_("Сервер сейчас обрабатывает много фотографий. Попробуйте ещё раз через минуту."),
+                                status=503)
+        try:
+            return _finish_image(name, _decode_image(data, width * height))
+        finally:
+            _image_slots.release()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(N_("Изображение «%(name)s» слишком большое по числу точек."), name=name) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadRefused(N_("Файл «%(name)s» не похож ни на фото, ни на PDF. Принимаются JPEG, PNG, WebP, "
                                "GIF и PDF."), name=name) from None
+
+
+def _decode_image(data: bytes, pixels: int) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    if pixels > MAX_DECODED_PIXELS:
+        # JPEG only (checked above): decode at 1/2, 1/4 or 1/8 of the size, straight from the file.
+        image.draft("RGB", (MAX_SIDE // 2, MAX_SIDE // 2))
+    image.load()
+    if image.width * image.height > MAX_DECODED_PIXELS:
+        raise Image.DecompressionBombError(f"{image.width}x{image.height}")
+    return image
+
+
+def _finish_image(name: str, image: Image.Image) -> Prepared:
     image = ImageOps.exif_transpose(image)
     keep_alpha = image.mode in ("RGBA", "LA", "P") and "transparency" in image.info or image.mode in ("RGBA", "LA")
     image = image.convert("RGBA" if keep_alpha else "RGB")

@@ -97,3 +97,21 @@ def test_check_reports_a_hostapd_conf_without_isolation(rendered):
 def test_check_without_rendered_files(tmp_path):
     result = okey("captive", "check", "--dir", str(tmp_path))
     assert result.exit_code == 1 and "сначала выполните okey captive render" in result.output
+
+
+def test_hostapd_conf_has_an_owe_transition_network_that_hostapd_accepts(rendered):
+    conf = (rendered / "hostapd.conf").read_text()
+    open_part, _, owe_part = conf.partition("\nbss=")
+    assert "wpa=0" in open_part and "owe_transition_ifname=wlan0-owe" in open_part
+    assert "wpa_key_mgmt=OWE" in owe_part and "ieee80211w=2" in owe_part and "ignore_broadcast_ssid=1" in owe_part
+    assert "owe_transition_ifname=wlan0" in owe_part and "ap_isolate=1" in owe_part
+    result = CliRunner().invoke(cli, ["captive", "check", "--dir", str(rendered)])
+    assert "hostapd.conf: в порядке" in result.output and "OWE" in result.output
+    assert "hostapd принимает конфигурацию" in result.output, result.output
+
+
+def test_check_reports_what_hostapd_refuses(rendered):
+    conf = rendered / "hostapd.conf"
+    conf.write_text(conf.read_text().replace("wpa_key_mgmt=OWE", "wpa_key_mgmt=OWE-BOGUS"))
+    result = CliRunner().invoke(cli, ["captive", "check", "--dir", str(rendered)])
+    assert result.exit_code == 1 and "hostapd не принимает" in result.output and "OWE-BOGUS" in result.output

@@ -90,9 +90,9 @@ def test_phones_on_the_segment_can_send_portal_sized_uploads(settings, app, tmp_
     listeners = SegmentListeners(settings, app)
     listeners.start()
     try:
-        def post(host: str, size: int) -> int:
+        def post(host: str, size: int, path: str = "/portfolio/new") -> int:
             connection = http.client.HTTPConnection("127.0.0.1", seg.portal_port, timeout=30)
-            connection.request("POST", "/login", body=b"x" * size,
+            connection.request("POST", path, body=b"x" * size,
                                headers={"Host": host, "Content-Type": "application/octet-stream"})
             status = connection.getresponse().status
             connection.close()
@@ -102,5 +102,7 @@ def test_phones_on_the_segment_can_send_portal_sized_uploads(settings, app, tmp_
         assert post("okey.internal", 5 * 1024 * 1024) == 400
         # … while the captive handler takes nothing bigger than its accept form.
         assert post("example.org", 1024 * 1024) == 413
+        # … and the anonymous forms nothing bigger than a login and a password.
+        assert post("okey.internal", 64 * 1024, "/login") == 413
     finally:
         listeners.close()

@@ -4,6 +4,7 @@ splash page under the certificate's name; probes redirect there."""
 from __future__ import annotations
 
 import datetime
+import http.client
 import json
 import socket
 import ssl
@@ -98,3 +99,19 @@ def test_a_missing_certificate_fails_at_once(settings, app, tmp_path):
     seg.tls_host, seg.tls_cert, seg.tls_key = TLS_HOST, str(tmp_path / "no.pem"), str(tmp_path / "no.key")
     with pytest.raises(OSError):
         SegmentListeners(settings, app)
+
+
+def test_with_a_certificate_the_portal_is_https_only_on_the_segment(listeners, certificate):
+    port = listeners.plan.tls_port
+    # Plain HTTP to the portal's own names is sent to HTTPS, before any form or cookie travels.
+    for host in ("okey.internal", TLS_HOST):
+        connection = http.client.HTTPConnection("127.0.0.1", listeners.plan.portal_port, timeout=10)
+        connection.request("GET", "/login?next=/x", headers={"Host": host})
+        answer = connection.getresponse()
+        assert (answer.status, answer.headers["Location"]) == (308, f"https://{TLS_HOST}:{port}/login?next=/x")
+        assert "Set-Cookie" not in answer.headers
+        connection.close()
+    # Over HTTPS: HSTS, and every cookie is Secure.
+    status, headers, _ = https_get(port, "/login", certificate[0])
+    assert status == 200 and headers["strict-transport-security"].startswith("max-age=")
+    assert "set-cookie" in headers and "Secure" in headers["set-cookie"]

@@ -211,6 +211,7 @@ def build_lab(lab: Netns, tag: str, tmp: Path) -> dict:
         dhcp_end = "10.77.0.200"
         lease_time = "1h"
         portal_host = "okey.internal"
+        request_timeout = 10
         sinkhole = "{SINKHOLE}"
         leases_file = "{tmp / 'segment.leases'}"
     """))
@@ -379,3 +380,157 @@ def test_the_handler_survives_hostile_requests(segment_lab):
     assert (status, headers["Retry-After"]) == (429, "10")
     other = Phone(segment_lab["srv"]).get("http://okey.internal/wifi/", resolve=SERVER_IP)
     assert other[0] == 200 and "Открыть портал" in other[2]
+
+
+FLOOD = textwrap.dedent("""
+    import json, resource, selectors, socket, sys, threading, time
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    server, main, probe_ip = sys.argv[1], sys.argv[2], sys.argv[3]
+    extra = sys.argv[4].split(",")
+
+    def connect(src, payload=b"", timeout=1):
+        s = socket.socket()
+        s.bind((src, 0))
+        s.settimeout(timeout)
+        s.connect((server, 80))
+        if payload:
+            s.sendall(payload)
+        return s
+
+    def alive(s):
+        # Still open: nothing to read (a reset or a close would make it readable).
+        sel = selectors.DefaultSelector()
+        sel.register(s, selectors.EVENT_READ)
+        readable = bool(sel.select(0))
+        sel.close()
+        if not readable:
+            return True
+        try:
+            return bool(s.recv(1, socket.MSG_PEEK))
+        except OSError:
+            return False
+
+    latencies, failures, stop = [], [], threading.Event()
+
+    def probe():
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                with connect(probe_ip, b"GET /healthz HTTP/1.1\\r\\nHost: okey.internal\\r\\nConnection: close\\r\\n\\r\\n",
+                             timeout=10) as s:
+                    reply = s.recv(64)
+                ok = reply.startswith(b"HTTP/1.1 200")
+            except OSError as exc:
+                ok, reply = False, repr(exc).encode()
+            elapsed = time.monotonic() - started
+            (latencies if ok else failures).append(elapsed if ok else reply.decode(errors="replace"))
+            time.sleep(0.2)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    started = time.monotonic()
+    # 1. One phone opens 3,000 connections at once.
+    single, errors, attempts = [], 0, 0
+    for _ in range(3000):
+        if time.monotonic() - started > 40:
+            break
+        attempts += 1
+        try:
+            single.append(connect(main, b"GET / HTTP/1.1\\r\\nHost: a\\r\\n"))
+        except OSError:
+            errors += 1
+    # 2. Many addresses each hold a few dozen: slow headers, half-sent large bodies, silence.
+    held = []
+    big = b"POST /portfolio/new HTTP/1.1\\r\\nHost: okey.internal\\r\\nContent-Length: 5000000\\r\\n\\r\\n" + b"x" * 65536
+    for n, src in enumerate(extra):
+        for i in range(int(sys.argv[5])):
+            if time.monotonic() - started > 80:
+                break
+            kind = (n + i) % 3
+            payload = (b"GET / HTTP/1.1\\r\\nHost: okey.internal\\r\\nX-Slow: a", big, b"")[kind]
+            try:
+                held.append((kind, connect(src, payload)))
+            except OSError:
+                errors += 1
+    opened = time.monotonic() - started
+    time.sleep(2)
+    held_open = sum(alive(s) for _, s in held)
+    single_open = sum(alive(s) for s in single)
+    # 3. A body larger than the route accepts is refused before it is sent.
+    with connect(probe_ip, b"POST /wifi/accept HTTP/1.1\\r\\nHost: okey.internal\\r\\nContent-Length: 50000000\\r\\n\\r\\n",
+                 timeout=5) as s:
+        t0 = time.monotonic()
+        try:
+            refused_big = s.recv(64).split(b"\\r\\n")[0].decode()
+        except OSError as exc:
+            refused_big = repr(exc)
+        refused_big_after = time.monotonic() - t0
+    time.sleep(float(sys.argv[6]))
+    # 4. After the time allowed for a request, slow senders and silent ones have been closed.
+    late = {kind: sum(alive(s) for k, s in held if k == kind) for kind in range(3)}
+    stop.set()
+    prober.join()
+    print(json.dumps(dict(single_attempted=attempts, single_open=single_open, held_attempted=len(held),
+                          held_open=held_open, errors=errors, opened_s=round(opened, 2), late=late,
+                          refused_big=refused_big, refused_big_after=round(refused_big_after, 3),
+                          probes=len(latencies), failures=failures[:5], n_failures=len(failures),
+                          max_s=round(max(latencies or [99]), 3),
+                          p95_s=round(sorted(latencies)[int(len(latencies) * 0.95)] if latencies else 99, 3),
+                          median_s=round(sorted(latencies)[len(latencies) // 2] if latencies else 99, 3))))
+""")
+
+
+def test_a_flood_of_connections_from_the_segment(segment_lab):
+    """Thousands of connections from the phone side: the portal process stays up, one address
+    cannot take more than its share, slow senders are cut off, and /healthz keeps answering."""
+    phone: Phone = segment_lab["phone"]
+    phone_if = run_in(phone.ns, "ip", "-o", "link", "show", "type", "veth").stdout.split(":")[1].strip().split("@")[0]
+    extra = [f"10.77.0.{n}" for n in range(201, 251)]
+    for address in [*extra, "10.77.0.254"]:
+        run_in(phone.ns, "ip", "addr", "add", f"{address}/24", "dev", phone_if)
+    lease_ip = segment_lab["lease"]["ip"]
+    per_address, request_timeout = 24, 10
+    result = run_in(phone.ns, sys.executable, "-c", FLOOD, SERVER_IP, lease_ip, "10.77.0.254", ",".join(extra),
+                    str(per_address), str(request_timeout + 8), timeout=170)
+    figures = json.loads(result.stdout)
+    print("flood figures:", figures)
+    assert segment_lab["server"].poll() is None, (segment_lab["tmp"] / "okey-serve.log").read_text()[-3000:]
+    # One address gets its share and no more.
+    assert figures["single_attempted"] >= 2000 and figures["single_open"] <= per_address, figures
+    # A thousand-plus connections held open at once from the phone side.
+    assert figures["held_open"] >= 1000, figures
+    # The health check answered all along, each time in well under a second.
+    assert figures["n_failures"] == 0 and figures["probes"] >= 20, figures
+    # Under a second nearly always; a generous bound for the worst one on two busy shared cores.
+    assert figures["p95_s"] < 1.0 and figures["max_s"] < 2.5, figures
+    # The oversized body was refused at once, without waiting for it.
+    assert "413" in figures["refused_big"] and figures["refused_big_after"] < 2, figures
+    # Slow headers and silence were cut off after the time allowed.
+    assert figures["late"]["0"] == 0 and figures["late"]["2"] == 0, figures
+    status, _, _ = phone.get("http://okey.internal/healthz", resolve=SERVER_IP)
+    assert status == 200
+
+
+def test_a_login_card_leads_a_phone_on_the_segment_to_the_portal(segment_lab):
+    """The card's QR code, scanned from the printed page, opens the activation page from the phone."""
+    tmp, config, data = segment_lab["tmp"], str(segment_lab["config"]), str(segment_lab["data"])
+    csv = tmp / "7b.csv"
+    csv.write_text("ФИО;Класс\nГусева Полина Игоревна;7Б\n", encoding="utf-8")
+    sh(OKEY, "--config", config, "users", "import", str(csv), "--role", "student", "--data", data)
+    pdf = tmp / "cards.pdf"
+    sh(OKEY, "--config", config, "cards", "--class", "7Б", "--out", str(pdf), "--data", data, timeout=120)
+    sh("pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp / "card"))
+    scanned = sh("zbarimg", "--raw", "-q", str(tmp / "card-1.png")).stdout.split()
+    urls = [s for s in scanned if s.startswith("http")]
+    assert urls and all(u.startswith("http://okey.internal/activate?code=") for u in urls), scanned
+    assert any(s.startswith("WIFI:") for s in scanned), scanned
+    # The phone resolves the name through the segment's DNS, as a phone's camera app would.
+    phone: Phone = segment_lab["phone"]
+    assert phone.dns(SERVER_IP, "okey.internal")["okey.internal"] == [SERVER_IP]
+    status, _, page = phone.get(urls[0], resolve=SERVER_IP)
+    assert status == 200 and "guseva.p" in page and 'name="password"' in page
+    # `okey captive check` warns that the default public_url cannot be opened from the segment.
+    checked = run_in(segment_lab["srv"], OKEY, "captive", "check", "--dir", str(tmp / "rendered"),
+                     "--config", config)
+    assert "server.public_url: предупреждение" in checked.stdout and "http://okey.internal" in checked.stdout

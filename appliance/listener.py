@@ -1,0 +1,191 @@
+"""A waitress server that an unfriendly client cannot bring down.
+
+Waitress's defaults trust the network: it watches its sockets with `select()` (which cannot see a
+descriptor above 1024, so a thousand open connections make the whole process exit), lets one client
+open as many connections as the total allows, keeps a connection that sends one byte a minute, and
+reads a whole body before the application can say it is too large. This server:
+
+- watches sockets with `poll()`;
+- caps the connections one client address may hold (`per_address`); more are closed at once;
+- closes a connection whose request is not complete in time: headers within `header_timeout`
+  seconds, a body at `min_body_rate` bytes a second at least;
+- refuses a body larger than the route accepts (`body_limit(method, host, path)`) as soon as the
+  headers have arrived, before reading it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+from waitress.utilities import RequestEntityTooLarge
+
+log = logging.getLogger("okey.listener")
+
+# (method, host, path) → the largest body the route accepts, in bytes; None: the server's limit.
+BodyLimit = Callable[[str, str, str], "int | None"]
+
+
+class _GuardedParser(HTTPRequestParser):
+    body_limit: BodyLimit | None = None
+
+    def __init__(self, adj):
+        super().__init__(adj)
+        self.started = time.monotonic()
+        self._route_checked = False
+        self.route_limit: int | None = None
+
+    def received(self, data: bytes) -> int:
+        consumed = super().received(data)
+        if self.headers_finished and not self.completed and not self._route_checked:
+            self._route_checked = True
+            if self.body_limit is not None:
+                host = self.headers.get("HOST", "")
+                self.route_limit = self.body_limit(self.command or "", host, self.path or "")
+        if (self.route_limit is not None and not self.completed and self.error is None
+                and max(self.content_length, self.body_bytes_received) > self.route_limit):
+            self.error = RequestEntityTooLarge(f"exceeds this route's limit of {self.route_limit}")
+            self.completed = True
+        return consumed
+
+
+class _GuardedChannel(HTTPChannel):
+    def parser_class(self, adj):  # called by HTTPChannel.received for each new request
+        parser = _GuardedParser(adj)
+        parser.body_limit = self.server.body_limit
+        return parser
+
+    def __init__(self, server, sock, addr, adj, map=None):
+        self.client_ip = addr[0] if isinstance(addr, tuple) else str(addr)
+        super().__init__(server, sock, addr, adj, map)
+        server.per_ip[self.client_ip] += 1
+        self.counted = True
+
+    def del_channel(self, map=None):
+        if getattr(self, "counted", False):
+            self.counted = False
+            per_ip = self.server.per_ip
+            per_ip[self.client_ip] -= 1
+            if per_ip[self.client_ip] <= 0:
+                del per_ip[self.client_ip]
+        super().del_channel(map)
+
+
+class GuardedServer(TcpWSGIServer):
+    channel_class = _GuardedChannel
+
+    def __init__(self, application, *, per_address: int = 0, header_timeout: float = 20,
+                 min_body_rate: int = 4096, body_limit: BodyLimit | None = None,
+                 sock: socket.socket | None = None, **options):
+        options.setdefault("asyncore_use_poll", True)
+        options.setdefault("cleanup_interval", 5)
+        adj = Adjustments(**options)
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(adj.threads)
+        self.per_address = per_address
+        self.header_timeout = header_timeout
+        self.min_body_rate = min_body_rate
+        self.body_limit = body_limit
+        self.per_ip: Counter[str] = Counter()
+        self.refused = 0  # connections closed at once: their address held too many
+        self.timed_out = 0  # connections closed for sending too slowly
+        if sock is not None:
+            super().__init__(application, {}, True, sock, dispatcher=dispatcher, adj=adj, bind_socket=False,
+                             sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()))
+        else:
+            super().__init__(application, {}, True, None, dispatcher=dispatcher, adj=adj,
+                             sockinfo=adj.listen[0])
+
+    def handle_accept(self):
+        try:
+            pair = self.accept()
+            if pair is None:
+                return
+            conn, addr = pair
+        except OSError:
+            # EMFILE and friends: keep serving the connections already open.
+            log.warning("accept() failed", exc_info=True)
+            return
+        if self.per_address and self.per_ip[addr[0]] >= self.per_address:
+            self.refused += 1
+            # A reset, not a polite close: the client learns at once and nothing lingers.
+            try:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            except OSError:
+                pass
+            conn.close()
+            return
+        try:
+            self.set_socket_options(conn)
+        except OSError:
+            conn.close()
+            return
+        self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+
+    def maintenance(self, now):
+        super().maintenance(now)
+        mono = time.monotonic()
+        for channel in list(self.active_channels.values()):
+            request = getattr(channel, "request", None)
+            if request is None:
+                # Connected and silent ever since: the same as headers that never come.
+                if (not channel.requests and channel.last_activity == channel.creation_time
+                        and time.time() - channel.creation_time > self.header_timeout):
+                    self.timed_out += 1
+                    channel.will_close = True
+                continue
+            if request.completed or not isinstance(request, _GuardedParser):
+                continue
+            allowed = self.header_timeout
+            if request.headers_finished:
+                allowed += max(request.content_length, request.body_bytes_received) / self.min_body_rate
+            if mono - request.started > allowed:
+                self.timed_out += 1
+                channel.will_close = True
+
+    def run(self):
+        self.asyncore.loop(timeout=self.adj.asyncore_loop_timeout, map=self._map, use_poll=True)
+
+
+def open_files_limit(wanted: int) -> int:
+    """Raise the soft limit on open files towards `wanted`; return the limit now in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
+
+
+# Forms an anonymous visitor can send: a login, a code and a password are a few hundred bytes.
+SMALL_BODY = 16 * 1024
+_SMALL_FORMS = ("/login", "/activate", "/password", "/language", "/logout")
+
+
+def portal_body_limit(method: str, host: str, path: str) -> int | None:
+    """The portal's routes: the anonymous forms accept a small body; the rest the upload limit."""
+    path = path.split("?", 1)[0].rstrip("/") or "/"
+    if method in ("GET", "HEAD", "OPTIONS") or path in _SMALL_FORMS or path == "/":
+        return SMALL_BODY
+    return None
+
+
+def connection_budget(lan: int, segment: int, reserve: int = 256) -> tuple[int, int, int]:
+    """(LAN connections, segment connections, open-files limit): the limit raised to hold both,
+    and both lowered in proportion where the system allows fewer open files."""
+    limit = open_files_limit(lan + segment + reserve)
+    room = limit - reserve
+    if lan + segment > room > 0:
+        scale = room / (lan + segment)
+        lan, segment = max(int(lan * scale), 10), max(int(segment * scale), 10) if segment else 0
+    return lan, segment, limit
