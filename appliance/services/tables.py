@@ -54,3 +54,22 @@ def table_rows(text: str) -> Iterator[list[str]]:
 def read_table(data: bytes, *, max_bytes: int, too_big: str) -> Iterator[list[str]]:
     """An uploaded table's rows (the header first); refusals as in `decode_table`."""
     return table_rows(decode_table(data, max_bytes=max_bytes, too_big=too_big))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell Excel shows as text: one that would start a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_table(rows) -> bytes:
+    """Rows → CSV as Excel opens it in Russia: UTF-8 with BOM, «;» between cells, quotes where a cell
+    holds «;», a quote or a line break, and no cell that Excel would run as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
