@@ -244,7 +244,8 @@ def self_assess(student: User, competency_id, score, reason: str = "",
                                      & (SelfAssessment.term == term.number))
     if row is None:
         return SelfAssessment.create(student=student, competency=competency, school_year=term.school_year,
-                                     class_name=years.class_in_year(student, term.school_year), term=term.number, score=score, reason=reason, assessed_on=today)
+                                     class_name=years.class_in_year(student, term.school_year), term=term.number,
+                                     score=score, reason=reason, assessed_on=today)
     row.score, row.reason, row.assessed_on = score, reason, today
     row.save()
     return row

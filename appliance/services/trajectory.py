@@ -82,7 +82,8 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
     data = check_goal(form, today)
     with database.atomic():
         school_year, class_name = years.stamp_now(student)
-        goal = Goal.create(student=student, school_year=school_year, class_name=class_name, title=data.title, measure=data.measure, why=data.why, plan=data.plan,
+        goal = Goal.create(student=student, school_year=school_year, class_name=class_name,
+                           title=data.title, measure=data.measure, why=data.why, plan=data.plan,
                            deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
                                                                                  "recommendation") else "scratch",
                            origin_note=_text(origin_note, N_("Откуда цель"), 500),

@@ -14,7 +14,6 @@ from appliance.services import enrolment, portfolio, roster, tables, years
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, Forbidden, ImportRejected, NotFound, ServiceError
 
-
 # -- the year arithmetic ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, start", [("2026/27", 2026), ("2026-2027", 2026), ("2026", 2026),
