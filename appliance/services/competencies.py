@@ -22,7 +22,7 @@ from appliance.models.changes import get_meta, set_meta
 from appliance.models.competencies import AchievementCompetency, Competency, CompetencyFramework, SelfAssessment
 from appliance.models.people import User
 from appliance.models.portfolio import Achievement, CatalogEntry
-from appliance.services import tables, terms, validation, years
+from appliance.services import tables, terms, validation
 from appliance.services.errors import Conflict, ImportRejected, NotFound, RowError, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
@@ -243,6 +243,8 @@ def self_assess(student: User, competency_id, score, reason: str = "",
                                      & (SelfAssessment.school_year == term.school_year)
                                      & (SelfAssessment.term == term.number))
     if row is None:
+        from appliance.services import years  # years → school → shipped → this module
+
         return SelfAssessment.create(student=student, competency=competency, school_year=term.school_year,
                                      class_name=years.class_in_year(student, term.school_year), term=term.number,
                                      score=score, reason=reason, assessed_on=today)
