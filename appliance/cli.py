@@ -133,11 +133,32 @@ def users_import(ctx, data, csv_file, role):
     except ServiceError as exc:
         raise click.ClickException(str(exc.message)) from None
     console.print(f"Создано учётных записей: {len(result.created)}; уже были: {result.existing}; "
+                  f"переведены в другой класс: {result.moved}; вернулись: {result.returned}; "
                   f"связей «родитель — ребёнок»: {result.links}.")
     if result.classes_created:
         console.print(f"Новые классы: {', '.join(result.classes_created)}.")
     if result.created:
         console.print("Напечатайте карточки со входом: okey cards --class КЛАСС --out cards.pdf")
+
+
+@users.command("export")
+@data_option
+@click.option("--class", "class_name", default=None, help="Класс, например 8Б (по умолчанию все классы).")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Куда записать CSV.")
+@click.pass_context
+def users_export(ctx, data, class_name, out):
+    """Списки классов в формате импорта (ученики и родители с логинами): после правки — обратно в import."""
+    from appliance.services import roster
+    from appliance.services import school as school_service
+    from appliance.services.errors import ServiceError
+
+    open_data(ctx, data)
+    try:
+        content = roster.export_roster(school_service.get_school(), class_name)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    write_atomic(Path(out), content)
+    console.print(f"Строк: {content.decode('utf-8-sig').count(chr(10)) - 1}. Файл: {out}")
 
 
 @users.command("reset-password")
@@ -184,6 +205,58 @@ def cards(ctx, data, class_name, role, reissue, out):
         pdf = cards_doc.render_cards(issued, settings, on_card=lambda: progress.advance(task))
     write_atomic(Path(out), pdf)
     console.print(f"Карточек: {len(issued.cards)}. Файл: {out}")
+
+
+@cli.group()
+def year():
+    """Учебный год: переход на следующий (перевод классов, выпуск)."""
+
+
+@year.command("rollover")
+@data_option
+@click.option("--to", "to_year", default=None, help="Какой год открыть, например 2027/28 (по умолчанию — "
+              "тот, что начинается этим сентябрём; с июня — следующий).")
+@click.option("--dry-run", is_flag=True, help="Только показать, что изменится; ничего не записывать.")
+@click.option("--yes", is_flag=True, help="Не спрашивать подтверждения.")
+@click.pass_context
+def year_rollover(ctx, data, to_year, dry_run, yes):
+    """Закрыть учебный год и открыть следующий: 5А → 6А, последний класс выпускается. Одна транзакция."""
+    import datetime
+
+    from appliance.services import school as school_service
+    from appliance.services import years
+    from appliance.services.errors import ServiceError
+
+    settings = open_data(ctx, data)
+    school = school_service.get_school()
+    try:
+        target = years.SchoolYear.parse(to_year).start if to_year else years.rollover_target(datetime.date.today())
+        plan = years.plan_rollover(school, settings.school.last_grade, target)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    if plan.done:
+        console.print(f"Учебный год {years.label(target)} уже открыт (сейчас {plan.from_label}): ничего не изменено.")
+        return
+    console.print(f"Переход {plan.from_label} → {plan.to_label} (последний класс школы: {plan.last_grade}).")
+    for change in plan.changes:
+        leads = ", ".join(t.short_name for t in change.class_teachers) or "нет классного руководителя"
+        if change.graduates:
+            console.print(f"  {change.old_name}: выпуск, учеников {len(change.students)}")
+        else:
+            console.print(f"  {change.old_name} → {change.new_name}: учеников {len(change.students)} ({leads})")
+    if not any(change.graduates for change in plan.changes):
+        console.print(f"  Выпускников нет: в школе нет {plan.last_grade}-х классов.")
+    console.print(f"Переводятся: {plan.promoted}; выпускаются: {plan.graduating}.")
+    if dry_run:
+        console.print("Проверка (--dry-run): ничего не записано.")
+        return
+    if not yes and not click.confirm("Выполнить переход?", default=False):
+        raise click.ClickException("Отменено: ничего не изменено.")
+    try:
+        years.rollover(school, settings.school.last_grade, plan.to_year, plan.from_year, actor="cli")
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    console.print(f"Готово: открыт {plan.to_label} учебный год.")
 
 
 from captive_portal.cli import captive  # noqa: E402 - feature commands register after the core ones

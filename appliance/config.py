@@ -30,6 +30,12 @@ class SchoolSettings:
     name: str = "Школа"
     code: str = "school"
     timezone: str = "Europe/Moscow"
+    # The school's last grade: its classes graduate at the year's rollover (9 for a basic school).
+    last_grade: int = 11
+    # Days a graduate keeps a read-only account after graduation; then it closes.
+    graduate_access_days: int = 365
+    # Days a leaver's data is kept after they left; then it is deleted (the audit log keeps that it was).
+    leaver_keep_days: int = 365
 
 
 @dataclass

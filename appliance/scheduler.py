@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, reminders, sessions, surveys
+from appliance.services import accounts, audit, enrolment, reminders, sessions, surveys
 from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
@@ -44,6 +44,13 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)
+
+    def school_year_periods() -> None:
+        # Graduates' read-only accounts close, leavers' data goes, when the school's periods run out.
+        enrolment.expire(settings.school.graduate_access_days, settings.school.leaver_keep_days, settings=settings)
+
+    scheduler.add_job(with_database(school_year_periods, "school-year-periods"), "cron", hour=3, minute=40,
+                      id="school-year-periods", replace_existing=True)
 
     def send_reminders() -> None:
         reminders.send_due(reminders.local_today(settings.school.timezone))

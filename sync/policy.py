@@ -67,6 +67,9 @@ POLICIES: tuple[TablePolicy, ...] = (
                         "last_login_at")),
     TablePolicy("student", ("user", "class_group", "start_year"), student="user"),
     TablePolicy("parent_link", None, student="student"),
+    # Which class a student was in each school year: the indicators count by class and year.
+    TablePolicy("class_membership", ("student", "school_year", "class_group", "grade", "outcome"),
+                student="student"),
     TablePolicy("teacher_assignment", ("teacher", "class_group", "is_class_teacher", "subject")),
     # Portfolio: the lists, achievements and their links; titles, descriptions and comments stay.
     TablePolicy("catalog_entry", ("catalog", "code", "name", "position", "rank", "active")),

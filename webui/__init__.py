@@ -13,12 +13,16 @@ from appliance import __version__
 from appliance.config import Settings
 from appliance.db import database, open_database
 from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+from appliance.services import enrolment, years
 
 csrf = CSRFProtect()
 babel = Babel()
 log = logging.getLogger("okey.web")
 
 LANGUAGES = {"ru": "Русский", "en": "English"}
+# What a graduate may still send: ending the session, the password, the language, the alumni choice.
+GRADUATE_MAY_POST = {"auth.logout", "auth.change_password", "auth.language", "auth.login", "auth.activate",
+                     "student.alumni"}
 
 
 def select_locale() -> str:
@@ -66,6 +70,13 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
         database.connect(reuse_if_open=True)
         g.settings = settings
 
+    @app.before_request
+    def graduates_read_only():
+        # A graduate reads and downloads; every other change is refused here, in one place.
+        if request.method == "POST" and request.endpoint not in GRADUATE_MAY_POST and current_user.is_authenticated \
+                and current_user.role == STUDENT:
+            enrolment.check_may_edit(current_user.model)
+
     @app.teardown_request
     def end_request(exc):
         # Each waitress thread keeps its connection: opening SQLite, setting the pragmas and the
@@ -85,11 +96,13 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     for module in (portfolio, review, indicators):
         app.register_blueprint(module.bp)
 
-    from webui import district
+    from webui import district, school_year
 
     app.register_blueprint(district.bp)
+    app.register_blueprint(school_year.bp)
 
-    app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale,
+                                 year_and_class=years.year_and_class)
     app.jinja_env.globals.update(STUDENT=STUDENT, TEACHER=TEACHER, PARENT=PARENT, ADMIN=ADMIN, DISTRICT=DISTRICT)
     from webui import nav
 

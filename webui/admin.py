@@ -58,22 +58,29 @@ def reset_password(user_id: str):
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(ADMIN)
 def import_users():
-    result, error, rows, status = None, None, [], 200
+    result, error, rows, status, preview = None, None, [], 200, None
     if request.method == "POST":
         upload = request.files.get("file")
         role = request.form.get("role") or None
+        if role not in (None, STUDENT, TEACHER, PARENT, ADMIN):
+            role = None
         if upload is None or not upload.filename:
             error, status = _("Выберите файл CSV со списком."), 400
         else:
             try:
-                result = roster.import_roster(upload.read(), current_user.school, role, by=current_user.model,
-                                              address=client_address())
+                if request.form.get("preview") == "1":
+                    preview, problems = roster.preview_roster(upload.read(), current_user.school, role)
+                    rows = [(row.line, text_of(row.message)) for row in problems]
+                else:
+                    result = roster.import_roster(upload.read(), current_user.school, role, by=current_user.model,
+                                                  address=client_address())
             except ImportRejected as exc:
                 error, status = text_of(exc.message), exc.status
                 rows = [(row.line, text_of(row.message)) for row in exc.rows]
             except ServiceError as exc:
                 error, status = text_of(exc.message), exc.status
-    return render_template("admin/import.html", result=result, error=error, rows=rows), status
+    return render_template("admin/import.html", result=result, error=error, rows=rows, preview=preview,
+                           status_names={code: _(name) for code, name in roster.STATUS_NAMES.items()}), status
 
 
 @bp.post("/cards")

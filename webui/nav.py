@@ -24,7 +24,7 @@ MENU = {
     ADMIN: [("admin.home", _l("Школа")), ("admin.users", _l("Пользователи")),
               ("indicators.home", _l("Показатели")), ("indicators.lists", _l("Списки портфолио")),
               ("indicators.frameworks", _l("Компетенции")), ("indicators.consent_register", _l("Согласия")),
-              ("admin.import_users", _l("Импорт списков")), ("calendar.manage", _l("Календарь")),
+              ("admin.import_users", _l("Импорт списков")), ("year.year_page", _l("Учебный год")), ("calendar.manage", _l("Календарь")),
               ("surveys.index", _l("Опросы"))],
     DISTRICT: [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
                  ("district.ledger", _l("Журнал пакетов"))],

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, g, render_template
 from flask_login import current_user
 
-from appliance.models.people import TEACHER, ClassGroup
-from appliance.services import access
+from appliance.documents import cards as cards_doc
+from appliance.documents import family_archive
+from appliance.i18n import N_
+from appliance.models.people import TEACHER, ClassGroup, User
+from appliance.services import access, audit, enrolment, guidance
+from appliance.services import cards as cards_service
 from appliance.services import school as school_service
-from webui.auth import role_required
+from appliance.services.lookup import get_or_404, parse_id
+from webui.auth import client_address, role_required
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 
@@ -35,7 +42,8 @@ def class_page(class_id: str):
     group, leads = _my_class(class_id)
     students = school_service.students_of(group)
     parents = {s.id: school_service.parents_of(s) for s in students}
-    return render_template("teacher/class.html", group=group, leads=leads, students=students, parents=parents)
+    return render_template("teacher/class.html", group=group, leads=leads, students=students, parents=parents,
+                           waiting=enrolment.never_logged_in(group) if leads else [])
 
 
 @bp.get("/student/<student_id>")
@@ -43,4 +51,33 @@ def class_page(class_id: str):
 def student_page(student_id: str):
     student = access.student_for(current_user.model, student_id)
     return render_template("teacher/student.html", student=student, group=school_service.class_of(student),
-                           parents=school_service.parents_of(student))
+                           parents=school_service.parents_of(student),
+                           leads=access.is_class_teacher_of(current_user.model, student),
+                           shared=guidance.shared_of(student))
+
+
+@bp.post("/card/<user_id>")
+@role_required(TEACHER)
+def card(user_id: str):
+    """A login card with a new one-time code for a student or parent of the teacher's own class."""
+    user = get_or_404(User, User.id == parse_id(user_id), User.school == current_user.school,
+                      message=N_("Ученик или родитель не найден среди Ваших классов."))
+    issued = cards_service.issue_one(current_user.model, user, g.settings.security.activation_days)
+    audit.record("cards.print", user=current_user.model, address=client_address(), detail=f"one={user.login}")
+    pdf = cards_doc.render_cards(issued, g.settings)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('card-' + user.login + '.pdf')}"})
+
+
+@bp.get("/class/<class_id>/documents.zip")
+@role_required(TEACHER)
+def class_documents(class_id: str):
+    """The graduation documents of the teacher's own class, one PDF a student, in one ZIP."""
+    group, leads = _my_class(class_id)
+    if not leads:
+        abort(404)
+    data = family_archive.class_documents(group)
+    audit.record("export", user=current_user.model, address=client_address(), detail=f"class documents {group.name}")
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote('portfolio-' + group.name + '.zip')}",
+        "Content-Length": str(len(data))})

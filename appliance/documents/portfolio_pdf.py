@@ -24,8 +24,8 @@ def long_date(day: datetime.date) -> str:
 def _by_year_and_level(achievements: list[dict]) -> list[tuple[str, list[tuple[str, list[dict]]]]]:
     """Newest school year first; inside a year the highest level first."""
     grouped = []
-    ordered = sorted(achievements, key=lambda a: a["school_year"], reverse=True)
-    for year, items in groupby(ordered, key=lambda a: a["school_year"]):
+    ordered = sorted(achievements, key=lambda a: (a["school_year"], a["year_and_class"]), reverse=True)
+    for year, items in groupby(ordered, key=lambda a: a["year_and_class"]):
         items = sorted(items, key=lambda a: (-a["level_rank"], a["date"]))
         levels = [(level or "Без уровня", list(group))
                   for level, group in groupby(items, key=lambda a: a["level"])]

@@ -55,6 +55,7 @@ class SelfAssessment(SyncModel):
     score = IntegerField()
     reason = TextField(default="")
     assessed_on = DateField()
+    class_name = CharField(max_length=16, default="")  # the student's class that school year
 
     class Meta:
         indexes = ((("student", "competency", "school_year", "term"), True),)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import (
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -26,6 +27,8 @@ class School(SyncModel):
     name = CharField(max_length=200)
     code = CharField(max_length=64, unique=True)
     timezone = CharField(max_length=64, default="Europe/Moscow")
+    # The school year open now, by the year it starts (2026 for 2026/27); the rollover moves it.
+    current_year = IntegerField(null=True)
 
 
 class ClassGroup(SyncModel):
@@ -75,6 +78,36 @@ class Student(SyncModel):
     class_group = ForeignKeyField(ClassGroup, backref="students", null=True, on_delete="SET NULL")
     # The calendar year the student entered the first grade: years of study follow from it.
     start_year = IntegerField(null=True)
+    # studying, left (the account is closed; data kept for the school's period), graduated.
+    status = CharField(max_length=16, default="studying")
+    status_changed_at = DateTimeField(null=True)
+    birth_date = DateField(null=True)
+    # A graduate's choice to appear in the alumni list.
+    alumni_listed = BooleanField(default=False)
+
+
+STUDYING = "studying"
+LEFT = "left"
+GRADUATED = "graduated"
+STUDENT_STATUSES = (STUDYING, LEFT, GRADUATED)
+
+
+class ClassMembership(SyncModel):
+    """The class a student was in during one school year, and how that year ended for them.
+
+    `class_name` keeps the name the class had that year (7Б in 2025/26 even after it became 8Б).
+    """
+
+    student = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    school_year = IntegerField()
+    class_group = ForeignKeyField(ClassGroup, backref="memberships", null=True, on_delete="SET NULL")
+    class_name = CharField(max_length=16)
+    grade = IntegerField()
+    # "" while the year goes on; promoted, graduated, left.
+    outcome = CharField(max_length=16, default="")
+
+    class Meta:
+        indexes = ((("student", "school_year"), True),)
 
 
 class ParentLink(SyncModel):

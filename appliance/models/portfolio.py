@@ -64,6 +64,9 @@ class Achievement(SyncModel):
     review_comment = TextField(default="")
     # Part of the graduation document (the student may leave an achievement out).
     in_document = BooleanField(default=True)
+    # The school year (by its first year) and the class the student was in when it was made.
+    school_year = IntegerField(null=True)
+    class_name = CharField(max_length=16, default="")
 
     class Meta:
         indexes = ((("student", "status"), False), (("teacher", "status"), False))
@@ -103,6 +106,9 @@ class Reflection(SyncModel):
     answers = TextField(default="{}")
     next_step = TextField(default="")
     in_document = BooleanField(default=False)
+    # The school year (by its first year) and the class the student was in when it was made.
+    school_year = IntegerField(null=True)
+    class_name = CharField(max_length=16, default="")
 
 
 # Fields holding text typed by people (names of things, descriptions, answers, comments).

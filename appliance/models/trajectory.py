@@ -28,6 +28,9 @@ class Goal(SyncModel):
     closing_reflection_id = UUIDField(null=True)
     remind_days = IntegerField(default=3)
     closed_at = DateTimeField(null=True)
+    # The school year (by its first year) and the class the student was in when it was made.
+    school_year = IntegerField(null=True)
+    class_name = CharField(max_length=16, default="")
 
 
 class GoalCompetency(SyncModel):

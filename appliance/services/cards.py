@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.people import PARENT, STUDENT, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.services import accounts
 from appliance.services import school as school_service
 from appliance.services.errors import NotFound
@@ -66,4 +66,27 @@ def issue_cards(class_name: str | None, role: str = STUDENT, reissue: bool = Fal
         for user, group_name in _candidates(school, role, group):
             if reissue or user.password_hash is None:
                 issued.cards.append(Card(user, group_name, accounts.issue_activation_code(user, days)))
+    return issued
+
+
+def issue_one(by: User, user: User, days: int = 30) -> IssuedCards:
+    """A new one-time code for one student or parent: the administrator's for anyone of the school,
+    a class teacher's for the students of their own classes and those students' parents. Anyone
+    else is told the person is not found, and nothing is written."""
+    from appliance.services import access
+
+    allowed = user.school_id == by.school_id and user.active and user.role in (STUDENT, PARENT)
+    if allowed and by.role != ADMIN:
+        children = [user] if user.role == STUDENT else school_service.children_of(user)
+        allowed = by.role == TEACHER and any(access.is_class_teacher_of(by, child) for child in children)
+    if not allowed:
+        raise NotFound(N_("Ученик или родитель не найден среди Ваших классов."))
+    if user.role == STUDENT:
+        group = school_service.class_of(user)
+    else:
+        groups = [school_service.class_of(child) for child in school_service.children_of(user)]
+        group = next((g for g in groups if g is not None), None)
+    issued = IssuedCards(user.school)
+    with database.atomic():
+        issued.cards.append(Card(user, group.name if group else "", accounts.issue_activation_code(user, days)))
     return issued

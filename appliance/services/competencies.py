@@ -243,8 +243,11 @@ def self_assess(student: User, competency_id, score, reason: str = "",
                                      & (SelfAssessment.school_year == term.school_year)
                                      & (SelfAssessment.term == term.number))
     if row is None:
+        from appliance.services import years  # years → school → shipped → this module
+
         return SelfAssessment.create(student=student, competency=competency, school_year=term.school_year,
-                                     term=term.number, score=score, reason=reason, assessed_on=today)
+                                     class_name=years.class_in_year(student, term.school_year), term=term.number,
+                                     score=score, reason=reason, assessed_on=today)
     row.score, row.reason, row.assessed_on = score, reason, today
     row.save()
     return row

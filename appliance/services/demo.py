@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from appliance.db import database
 from appliance.models.base import utcnow
-from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, School, Student, User
-from appliance.services import accounts, portfolio_demo, trajectory_demo
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassMembership, School, Student, User
+from appliance.services import accounts, portfolio_demo, trajectory_demo, years
 from appliance.services import school as school_service
 from appliance.services.names import make_login
 
@@ -125,6 +125,12 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
                 student = add(STUDENT, last, first, middle,
                               login="student1" if first_student else None, activated=activated)
                 Student.create(user=student, class_group=group, start_year=start_year)
+                # The classes the student was in the years before (the demo's history).
+                for back in range(0, min(group.grade, 4)):
+                    ClassMembership.create(student=student, school_year=year - back,
+                                           class_group=group if back == 0 else None,
+                                           class_name=school_service.class_name(group.grade - back, group.letter),
+                                           grade=group.grade - back, outcome="" if back == 0 else "promoted")
                 mother = _person(rng, True, surname=last[:-1] if female and last.endswith("а") else last)
                 parent = add(PARENT, *mother, login="parent1" if first_student else None,
                              activated=first_student or rng.random() < 0.6)
@@ -136,4 +142,5 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
                     link.save()
         portfolio_demo.add_demo_data(school, rng)
         trajectory_demo.add_demo_data(school, rng)
+        years.fill_missing_stamps()
     return demo

@@ -19,7 +19,7 @@ from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, terms, uploads, validation
+from appliance.services import access, audit, catalogs, competencies, terms, uploads, validation, years
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -235,6 +235,7 @@ def create_draft(student: User, competency_ids: list | None = None, today: datet
     if "title" not in fields:
         raise ServiceError(N_("Укажите название достижения."), status=422)
     values = _clean(student, fields, today)
+    values["school_year"], values["class_name"] = years.stamp_for_day(student, values["date"])
     with database.atomic():
         achievement = Achievement.create(student=student, status="draft", **values)
         if competency_ids:
@@ -255,6 +256,8 @@ def update(student: User, achievement: Achievement, competency_ids: list | None 
     with database.atomic():
         for name, value in values.items():
             setattr(achievement, name, value)
+        if "date" in values and terms.school_year_of(achievement.date) != achievement.school_year:
+            achievement.school_year, achievement.class_name = years.stamp_for_day(student, achievement.date)
         if achievement.status == "confirmed" and (changed or links_changed):
             _back_to_review(achievement)
         achievement.save()

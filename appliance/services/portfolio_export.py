@@ -8,7 +8,7 @@ import datetime
 from appliance import __version__
 from appliance.models.base import utcnow
 from appliance.models.people import User
-from appliance.services import catalogs, competencies, portfolio, reflection, terms
+from appliance.services import catalogs, competencies, portfolio, reflection, terms, years
 from appliance.services import school as school_service
 
 FORMAT = "okey-portfolio"
@@ -18,6 +18,8 @@ FORMAT_VERSION = 1
 def document(student: User, today: datetime.date | None = None) -> dict:
     today = today or datetime.date.today()
     group = school_service.class_of(student)
+    history = years.history(student)
+    last_year = history[-1].school_year if history and group is None else terms.school_year_of(today)
     earliest = portfolio.earliest_date(student)
     first_year = terms.school_year_of(earliest) if earliest else None
     # The document shows no drafts, whoever downloads it: read as the student, then keep the sent ones.
@@ -30,7 +32,9 @@ def document(student: User, today: datetime.date | None = None) -> dict:
             "id": str(a.id),
             "title": a.title,
             "date": a.date.isoformat(),
-            "school_year": terms.school_year_label(terms.school_year_of(a.date)),
+            "school_year": terms.school_year_label(a.school_year or terms.school_year_of(a.date)),
+            "class": a.class_name or None,
+            "year_and_class": years.year_and_class(a.school_year or terms.school_year_of(a.date), a.class_name),
             "kind": a.kind.name if a.kind_id else None,
             "direction": a.direction.name if a.direction_id else None,
             "level": a.level.name if a.level_id else None,
@@ -57,9 +61,11 @@ def document(student: User, today: datetime.date | None = None) -> dict:
             "last_name": student.last_name,
             "first_name": student.first_name,
             "middle_name": student.middle_name,
-            "class": group.name if group else None,
+            "class": group.name if group else (history[-1].class_name if history else None),
+            "classes": [{"school_year": terms.school_year_label(m.school_year), "class": m.class_name,
+                         "outcome": m.outcome or None} for m in history],
             "years": {"from": terms.school_year_label(first_year) if first_year else None,
-                      "to": terms.school_year_label(terms.school_year_of(today))},
+                      "to": terms.school_year_label(last_year)},
         },
         "summary": {
             "achievements": len(achievements),

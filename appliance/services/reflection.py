@@ -14,7 +14,7 @@ from appliance.i18n import N_
 from appliance.models.people import STUDENT, User
 from appliance.models.portfolio import Achievement, Reflection
 from appliance.services import school as school_service
-from appliance.services import validation
+from appliance.services import validation, years
 from appliance.services.errors import NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -109,7 +109,9 @@ def save(student: User, answers: dict, achievement_id=None, in_document: bool = 
         if reflection_id:
             reflection = get(student, reflection_id)
         else:
-            reflection = Reflection(student=student, prompt_set=prompt_set_for(student))
+            school_year, class_name = years.stamp_now(student)
+            reflection = Reflection(student=student, prompt_set=prompt_set_for(student), school_year=school_year,
+                                    class_name=class_name)
         reflection.achievement = achievement
         reflection.answers = json.dumps(cleaned, ensure_ascii=False)
         reflection.next_step = next_step

@@ -8,15 +8,17 @@ creates no duplicates: people are recognised by role, name and class (or child).
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 from dataclasses import dataclass, field
 
 from appliance.db import database
+from appliance.documents.csv_table import csv_table
 from appliance.i18n import N_
-from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, School, Student, User
-from appliance.services import audit, tables
+from appliance.models.people import ADMIN, LEFT, PARENT, STUDENT, STUDYING, TEACHER, School, Student, User
+from appliance.services import audit, tables, validation, years
 from appliance.services import school as school_service
-from appliance.services.errors import ImportRejected, RowError, ServiceError
+from appliance.services.errors import ImportRejected, NotFound, RowError, ServiceError
 from appliance.services.names import make_login, split_full_name
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -38,6 +40,7 @@ COLUMN_WORDS = {
     "child": ("ребёнок", "ребенок", "дети", "child", "чей родитель"),
     "login": ("логин", "login"),
     "class_teacher": ("классный руководитель", "кл. руководитель", "кл. рук.", "class teacher"),
+    "birth_date": ("дата рождения", "birth date", "birth_date", "date of birth"),
 }
 _NAME_OK = re.compile(r"^[A-Za-zА-ЯЁа-яё][A-Za-zА-ЯЁа-яё' .\-]*$")
 _LOGIN_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -48,6 +51,8 @@ _YES = ("да", "yes", "1", "+", "true", "д")
 class ImportResult:
     created: list[User] = field(default_factory=list)
     existing: int = 0
+    moved: int = 0
+    returned: int = 0
     links: int = 0
     classes_created: list[str] = field(default_factory=list)
 
@@ -63,6 +68,7 @@ class _Row:
     child: str
     login: str
     class_teacher: bool
+    birth_date: datetime.date | None = None
 
     @property
     def full_name(self) -> str:
@@ -186,10 +192,111 @@ def _parse_row(record, columns, default_role, line) -> tuple[_Row | None, RowErr
         return None, RowError(line, N_("логин «%(login)s» может содержать только латинские буквы, цифры, точку, дефис и подчёркивание."),
                               login=login)
     class_teacher = _fold(_cell(record, columns, "class_teacher")) in _YES
-    return _Row(line, role, last, first, middle, class_name, child, login, class_teacher), None
+    try:
+        birth_date = validation.parse_date(_cell(record, columns, "birth_date"))
+    except ValueError:
+        return None, RowError(line, N_("дата рождения «%(value)s» не распознана: напишите её как 25.12.2012."),
+                              value=_cell(record, columns, "birth_date")[:20])
+    return _Row(line, role, last, first, middle, class_name, child, login, class_teacher, birth_date), None
+
+
+# What the import does with a student's row.
+NEW, UNCHANGED, MOVED, RETURNED, AMBIGUOUS = "new", "unchanged", "moved", "returned", "ambiguous"
+_ELSEWHERE = N_("не в классе (выбыл или выпускник)")
+STATUS_NAMES = {NEW: N_("новый"), UNCHANGED: N_("без изменений"), MOVED: N_("переводится"),
+                RETURNED: N_("возвращается"), AMBIGUOUS: N_("неоднозначно")}
+
+
+@dataclass
+class Match:
+    status: str
+    user: User | None = None
+    note: str = ""  # for an ambiguous row: who it could be (class names)
+
+
+def match_student(row: _Row, school: School) -> Match:
+    """Who a student's row names: by login when the file has one; otherwise by full name (and birth
+    date, when both the file and the school know it) in the row's class, or in the class the student
+    would be in after moving up a grade. Two candidates, or a namesake elsewhere, is ambiguous:
+    the administrator decides (adds the login), the import never guesses."""
+    if row.login:
+        user = User.get_or_none(User.login == row.login)
+        if user is None:
+            return Match(NEW)
+        if user.role != STUDENT or user.school_id != school.id or _fold(user.full_name) != _fold(row.full_name):
+            return Match(AMBIGUOUS, note=row.login)
+        return _moved_or_not(user, row)
+    rows = (User.select(User, Student).join(Student, on=(Student.user == User.id))
+            .where((User.school == school) & (User.role == STUDENT) & (User.last_name == row.last_name)))
+    candidates = [u for u in rows if _fold(u.full_name) == _fold(row.full_name)
+                  and not (row.birth_date and u.student.birth_date and u.student.birth_date != row.birth_date)]
+    grade, letter = school_service.parse_class_name(row.class_name)
+    here = [u for u in candidates if u.student.status == STUDYING and _class_name_of(u) == row.class_name]
+    below = [u for u in candidates if u.student.status == STUDYING
+             and _class_name_of(u) == school_service.class_name(grade - 1, letter)]
+    if len(here) == 1 and not below:
+        return Match(UNCHANGED, here[0])
+    if len(below) == 1 and not here:
+        return Match(MOVED, below[0])
+    if not candidates:
+        return Match(NEW)
+    where = sorted({_class_name_of(u) or str(_ELSEWHERE) for u in candidates})
+    return Match(AMBIGUOUS, note=", ".join(where))
+
+
+def _class_name_of(user: User) -> str:
+    group = school_service.class_of(user)
+    return group.name if group else ""
+
+
+def _moved_or_not(user: User, row: _Row) -> Match:
+    status = user.student_profile.get().status if Student.select().where(Student.user == user).exists() else STUDYING
+    if status == LEFT:
+        return Match(RETURNED, user)
+    return Match(UNCHANGED if _class_name_of(user) == row.class_name else MOVED, user)
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    name: str
+    role: str
+    class_name: str
+    status: str
+    login: str = ""
+    note: str = ""
+
+
+def preview_roster(data: bytes, school: School, default_role: str | None = None) -> tuple[list[PreviewRow], list[RowError]]:
+    """What importing the file would do, row by row: new, unchanged, moved, returned, ambiguous.
+    Writes nothing."""
+    rows, errors = read_rows(tables.decode_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=TOO_BIG), default_role)
+    if not rows and not errors:
+        raise ImportRejected(N_("В файле нет ни одной строки с данными."))
+    found = []
+    claimed: dict = {}
+    for row in rows:
+        if row.role == STUDENT:
+            match = match_student(row, school)
+            if match.user is not None and match.user.id in claimed:
+                errors.append(RowError(row.line, N_("это тот же ученик, что в строке %(other)s."),
+                                       other=claimed[match.user.id]))
+                continue
+            if match.user is not None:
+                claimed[match.user.id] = row.line
+        else:
+            existing = _existing_user(row, school, {})
+            match = Match(UNCHANGED if existing else NEW, existing)
+        found.append(PreviewRow(row.line, row.full_name, row.role, row.class_name, match.status,
+                                match.user.login if match.user else row.login, match.note))
+    return found, errors
 
 
 def _existing_user(row: _Row, school: School, created_students: dict) -> User | None:
+    if row.login:
+        by_login = User.get_or_none((User.login == row.login) & (User.school == school) & (User.role == row.role))
+        if by_login is not None:
+            return by_login
     query = User.select().where((User.school == school) & (User.role == row.role))
     matches = [u for u in query.where(User.last_name == row.last_name) if _fold(u.full_name) == _fold(row.full_name)]
     if row.role == STUDENT:
@@ -226,11 +333,19 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
         students: dict[tuple[str, str], User] = {}
         pending_parents = []
         taken_logins = set()
+        claimed: dict = {}
         for row in rows:
             if row.role == PARENT:
                 pending_parents.append(row)
                 continue
-            user = _existing_user(row, school, students)
+            if row.role == STUDENT:
+                user = _student_of_row(row, school, claimed, result, errors, by, address)
+                if user is not None:
+                    students[(_fold(row.full_name), row.class_name)] = user
+                    continue
+                if any(e.line == row.line for e in errors):
+                    continue
+            user = _existing_user(row, school, students) if row.role != STUDENT else None
             if user is None:
                 user = _create_user(row, school, taken_logins, result, errors)
                 if user is None:
@@ -267,8 +382,45 @@ def import_roster(data: bytes, school: School, default_role: str | None = None, 
             raise ImportRejected(N_("Файл не импортирован: исправьте ошибки (%(count)s) и загрузите его снова."),
                                  rows=errors, count=len(errors))
         audit.record("users.import", user=by, address=address,
-                     detail=f"created={len(result.created)} existing={result.existing} links={result.links}")
+                     detail=f"created={len(result.created)} existing={result.existing} moved={result.moved} "
+                            f"returned={result.returned} links={result.links}")
     return result
+
+
+def _student_of_row(row: _Row, school: School, claimed: dict, result: ImportResult, errors: list[RowError],
+                    by: User | None, address: str) -> User | None:
+    """The existing student the row names, moved or returned into the row's class; None for a new
+    one (or a row in error, with the reason added to `errors`)."""
+    from appliance.services import enrolment
+
+    match = match_student(row, school)
+    if match.status == AMBIGUOUS and row.login:
+        errors.append(RowError(row.line, N_("логин «%(login)s» уже занят другим человеком."), login=row.login))
+        return None
+    if match.status == AMBIGUOUS:
+        errors.append(RowError(row.line, N_("неоднозначно: «%(name)s» может быть учеником из %(where)s. Добавьте "
+                                            "колонку «Логин» (или «Дата рождения»), чтобы указать, кто это."),
+                               name=row.full_name, where=match.note))
+        return None
+    if match.user is None:
+        return None
+    if match.user.id in claimed:
+        errors.append(RowError(row.line, N_("это тот же ученик, что в строке %(other)s."), other=claimed[match.user.id]))
+        return None
+    claimed[match.user.id] = row.line
+    if match.status in (MOVED, RETURNED):
+        _class(school, row.class_name, result)
+    if match.status == MOVED:
+        enrolment.move(match.user, row.class_name, by=by, address=address)
+        result.moved += 1
+    elif match.status == RETURNED:
+        enrolment.return_(match.user, row.class_name, by=by, address=address)
+        result.returned += 1
+    else:
+        result.existing += 1
+    if row.birth_date:
+        Student.update(birth_date=row.birth_date).where(Student.user == match.user).execute()
+    return match.user
 
 
 def _class(school: School, name: str, result: ImportResult):
@@ -290,6 +442,35 @@ def _create_user(row: _Row, school: School, taken: set[str], result: ImportResul
     user = User.create(school=school, role=row.role, login=login, full_name=row.full_name,
                        last_name=row.last_name, first_name=row.first_name, middle_name=row.middle_name)
     if row.role == STUDENT:
-        Student.create(user=user, class_group=_class(school, row.class_name, result))
+        group = _class(school, row.class_name, result)
+        Student.create(user=user, class_group=group, birth_date=row.birth_date)
+        years.set_membership(user, years.current_year(school), group)
     result.created.append(user)
     return user
+
+
+EXPORT_HEADER = ("Роль", "Фамилия", "Имя", "Отчество", "Класс", "Логин", "Дата рождения", "Ребёнок")
+
+
+def export_roster(school: School, class_name: str | None = None) -> bytes:
+    """The class lists in the import's own format (students, then each parent once per child, by the
+    child's login), so importing the file back recognises everyone and creates nothing."""
+    if class_name:
+        group = school_service.find_class(school, class_name)
+        if group is None:
+            raise NotFound(N_("Класс «%(name)s» не найден."), name=class_name.strip())
+        groups = [group]
+    else:
+        groups = school_service.classes(school)
+    rows: list[tuple] = [EXPORT_HEADER]
+    parent_rows = []
+    for group in groups:
+        for student in school_service.students_of(group):
+            profile = Student.get(Student.user == student)
+            born = profile.birth_date.strftime("%d.%m.%Y") if profile.birth_date else ""
+            rows.append(("ученик", student.last_name, student.first_name, student.middle_name, group.name,
+                         student.login, born, ""))
+            for parent, _ in school_service.parents_of(student):
+                parent_rows.append(("родитель", parent.last_name, parent.first_name, parent.middle_name, group.name,
+                                    parent.login, "", student.login))
+    return csv_table(rows + parent_rows).encode("utf-8")

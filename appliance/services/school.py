@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -26,7 +27,9 @@ def ensure_school(name: str, code: str, timezone: str = "Europe/Moscow") -> Scho
     install_shipped_data()
     school = School.get_or_none(School.code == code)
     if school is None:
-        school = School.create(name=name, code=code, timezone=timezone)
+        today = datetime.date.today()
+        school = School.create(name=name, code=code, timezone=timezone,
+                               current_year=today.year if today.month >= 9 else today.year - 1)
     return school
 
 

@@ -54,3 +54,4 @@ def table_rows(text: str) -> Iterator[list[str]]:
 def read_table(data: bytes, *, max_bytes: int, too_big: str) -> Iterator[list[str]]:
     """An uploaded table's rows (the header first); refusals as in `decode_table`."""
     return table_rows(decode_table(data, max_bytes=max_bytes, too_big=too_big))
+

@@ -12,7 +12,7 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import Event
 from appliance.models.people import STUDENT, TEACHER, User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
-from appliance.services import access, reminders, validation
+from appliance.services import access, reminders, validation, years
 from appliance.services.calendar import visible_event
 from appliance.services.errors import Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -85,7 +85,9 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
 
         reflection_id = reflection.get(student, reflection_id).id  # the student's own, or 404
     with database.atomic():
-        goal = Goal.create(student=student, title=data.title, measure=data.measure, why=data.why, plan=data.plan,
+        school_year, class_name = years.stamp_now(student)
+        goal = Goal.create(student=student, school_year=school_year, class_name=class_name,
+                           title=data.title, measure=data.measure, why=data.why, plan=data.plan,
                            deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
                                                                                  "recommendation") else "scratch",
                            origin_note=_text(origin_note, N_("Откуда цель"), 500), reflection_id=reflection_id or None,

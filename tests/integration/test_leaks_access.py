@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from appliance.models.changes import SyncChange
-from appliance.models.people import Student, TeacherAssignment, User
+from appliance.models.people import TEACHER, Student, TeacherAssignment, User
 from appliance.models.surveys import Survey, SurveyParticipation, SurveyResponse
 from appliance.services import accounts, reminders, surveys
 from appliance.services import school as school_service
@@ -34,14 +34,14 @@ def _student_of_another_class(victim: User) -> User:
 def _teacher_not_of(*students: User) -> User:
     groups = [school_service.class_of(s) for s in students]
     teaching = TeacherAssignment.select(TeacherAssignment.teacher).where(TeacherAssignment.class_group.in_(groups))
-    teacher = User.select().where((User.role == "teacher") & User.id.not_in(teaching)).first()
+    teacher = User.select().where((User.role == TEACHER) & User.id.not_in(teaching)).first()
     accounts.set_password(teacher, DEMO_PASSWORD)
     return teacher
 
 
 def _answers(data_dir, survey: Survey, role: str, text: str) -> dict:
     found = {}
-    for q in surveys.questions_for(surveys.definition(data_dir, survey.questionnaire), role):
+    for q in surveys.definition(data_dir, survey.questionnaire).answer_specs(role):
         found[q["id"]] = str(q["min"]) if q["type"] == "scale" else q["options"][0] if q["type"] == "choice" else text
     return found
 
