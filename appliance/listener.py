@@ -154,6 +154,14 @@ class GuardedServer(TcpWSGIServer):
     def run(self):
         self.asyncore.loop(timeout=self.adj.asyncore_loop_timeout, map=self._map, use_poll=True)
 
+    def close(self):
+        """Stop: the listening socket and every open connection, so that run() returns at once (an idle
+        keep-alive connection would otherwise keep the loop, and the process, alive)."""
+        super().close()
+        for channel in list(self._map.values()):
+            channel.close()
+        self.task_dispatcher.shutdown(timeout=5)
+
 
 def open_files_limit(wanted: int) -> int:
     """Raise the soft limit on open files towards `wanted`; return the limit now in force."""
