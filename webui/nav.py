@@ -36,7 +36,7 @@ PHONE_BAR = 3
 SHORT = {
     "review.queue": _l("Проверка"), "review.classes": _l("Классы"), "portfolio.family": _l("Портфолио"),
     "parent.home": _l("Дети"), "teacher.home": _l("Классы"), "admin.users": _l("Люди"),
-    "indicators.home": _l("Показатели"), "portfolio.competencies_page": _l("Компетенции"),
+    "indicators.home": _l("Показатели"), "portfolio.competencies_page": _l("Компетенции"), "guidance.index": _l("Профессии"),
 }
 
 # Pages under a section that live at other addresses (the section stays lit in the menu there).
