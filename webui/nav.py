@@ -46,7 +46,7 @@ ALSO = {
     "portfolio.family": ("/portfolio/student/", "/portfolio/a/"),
     "review.queue": ("/portfolio/a/",),
     "review.classes": ("/portfolio/student/",),
-    "trajectory.class_overview": ("/activities/student/", "/activities/goal/"),
+    "trajectory.class_overview": ("/activities/student/", "/activities/goal/", "/guidance/result/"),
     "calendar.events": ("/calendar/",),
     "calendar.manage": ("/calendar/",),
 }
