@@ -34,8 +34,8 @@ MENU = {
 # full one is too long for a fifth of a 360-px screen) and «Ещё», which opens the whole list.
 PHONE_BAR = 3
 SHORT = {
-    "review.queue": _l("Проверка"), "review.classes": _l("Классы"), "portfolio.family": _l("Портфолио"),
-    "parent.home": _l("Дети"), "teacher.home": _l("Классы"), "admin.users": _l("Люди"),
+    "review.queue": _l("Проверка"), "review.classes": _l("Портфолио"), "portfolio.family": _l("Портфолио"),
+    "parent.home": _l("Дети"), "teacher.home": _l("Мои классы"), "admin.users": _l("Люди"),
     "indicators.home": _l("Показатели"), "portfolio.competencies_page": _l("Компетенции"), "guidance.index": _l("Профессии"),
 }
 
