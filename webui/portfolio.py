@@ -10,6 +10,7 @@ import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from appliance.documents.charts import STUDENT_CHARTS, student_charts
@@ -238,7 +239,8 @@ def competencies_page():
         reasons = {key[7:]: value for key, value in request.form.items() if key.startswith("reason-")}
         try:
             saved = competencies.self_assess_many(me, scores, reasons)
-            flash(_("Самооценка сохранена: %(n)d.", n=saved), "success")
+            flash(ngettext("Самооценка сохранена: %(num)d компетенция.", "Самооценка сохранена: %(num)d компетенций.",
+                           saved), "success")
             return redirect(url_for("portfolio.competencies_page"))
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status
