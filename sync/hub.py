@@ -29,6 +29,7 @@ from appliance.migrations import latest_version
 from appliance.models.base import utcnow
 from appliance.models.hub import APPLIED, DUPLICATE, HELD, REJECTED, HubLedger, HubReceipt, HubRow, HubSchool, HubSchoolKey
 from appliance.services.hub import recompute_indicators
+from appliance.services.validation import parse_json
 from sync import bundle, keys, receipts
 from sync.errors import BundleRejected, SyncError
 from sync.policy import TableSpec, specs
@@ -68,7 +69,7 @@ class Enrolled:
 def enroll(data: bytes, hub: keys.HubKeys, replace: bool = False) -> Enrolled:
     """Register a school (or its new key) from an enrolment file."""
     try:
-        document = json.loads(data.decode())
+        document = parse_json(data.decode())
         body, signature = document["enrolment"], keys.unb64(document["signature"])
         raw = bundle.canonical(body)
         public = body["public_key"]
@@ -301,7 +302,7 @@ class _Applier:
     def _line(self, raw: bytes) -> None:
         self.lines += 1
         try:
-            line = json.loads(raw)
+            line = parse_json(raw)
         except ValueError:
             raise BundleRejected(f"Строка {self.lines} данных не читается как JSON: пакет не применён.",
                                  status=422) from None
