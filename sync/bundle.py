@@ -89,6 +89,15 @@ def _number(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_NUMBER
 
 
+def header_length(head: bytes) -> int | None:
+    """How many bytes the header (magic, length, manifest, signature) takes, from its first 16;
+    None before they have come. A bad length gives 16, so that reading the header says why."""
+    if len(head) < len(MAGIC) + 4:
+        return None
+    (size,) = struct.unpack(">I", head[len(MAGIC):len(MAGIC) + 4])
+    return len(MAGIC) + 4 + size + SIGNATURE_SIZE if 0 < size <= MAX_MANIFEST else len(MAGIC) + 4
+
+
 def read_header(stream: BinaryIO) -> Manifest:
     """Read the magic, the manifest and its signature; the stream is left at the payload."""
     magic = _read_exact(stream, len(MAGIC))

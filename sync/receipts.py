@@ -58,6 +58,8 @@ def accept_receipt(data: bytes, school_id: str) -> tuple[dict, bool]:
         moved = sync_state.acknowledge(fields["instance_id"], int(fields["seq_to"]),
                                        datetime.datetime.fromisoformat(fields["received_at"]),
                                        str(fields.get("scope", "")))
+        held = fields.get("quarantined", [])
+        sync_state.set_problems("district", [p for p in held if isinstance(p, dict)] if isinstance(held, list) else [])
     return fields, moved
 
 
