@@ -45,10 +45,20 @@ def decode_table(data: bytes, *, max_bytes: int, too_big: str) -> str:
 
 
 def table_rows(text: str) -> Iterator[list[str]]:
-    """Rows of a decoded table, the delimiter taken from the first line."""
+    """Rows of a decoded table, the delimiter taken from the first line. A table the csv module
+    cannot split (a cell over its 128 KB limit, a stray NUL) is refused with the line it stopped at."""
     lines = text.splitlines()
     first = lines[0] if lines else ""
-    return csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count))
+    reader = csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise ServiceError(N_("Строка %(line)d таблицы: ячейка длиннее %(kb)d КБ. Проверьте, не пропущена ли "
+                                  "закрывающая кавычка."), status=422, line=reader.line_num,
+                               kb=csv.field_size_limit() // 1024) from None
+        raise ServiceError(N_("Строка %(line)d таблицы не читается. Сохраните файл из Excel как CSV заново."),
+                           status=422, line=reader.line_num) from None
 
 
 def read_table(data: bytes, *, max_bytes: int, too_big: str) -> Iterator[list[str]]:

@@ -108,7 +108,7 @@ def year(value, label: str) -> int | None:
     if value is None or not str(value).strip():
         return None
     cleaned = str(value).strip()
-    if not cleaned.isdigit() or len(cleaned) > 4 or not FIRST_YEAR <= int(cleaned) <= LAST_YEAR:
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 4 or not FIRST_YEAR <= int(cleaned) <= LAST_YEAR:
         raise Invalid(_YEAR_RANGE, label=label, min=FIRST_YEAR, max=LAST_YEAR)
     return int(cleaned)
 
@@ -128,7 +128,7 @@ def query_month(value: str | None, label: str) -> tuple[int, int] | None:
     cleaned = (value or "").strip()
     if not cleaned:
         return None
-    found = re.fullmatch(r"(\d{4})-(\d{1,2})", cleaned)
+    found = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", cleaned)
     if not found or not 1 <= int(found.group(2)) <= 12:
         raise Invalid(N_("%(label)s: месяц «%(value)s» не читается: нужен год и месяц, например 2026-10."),
                       status=400, label=label, value=cleaned[:20])
