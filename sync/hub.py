@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyrage
-from peewee import fn
 
 from appliance.db import database, is_sqlite
 from appliance.files import AtomicFile
@@ -372,11 +371,15 @@ class _Applier:
         """Record the bad rows of this bundle; clear those a good version (or a complete snapshot
         without them) has replaced."""
         school = self.school.id
-        applied = HubRow.select(HubRow.id).where(
-            (HubRow.school == school) & (HubRow.ledger == self.ledger.id) & (HubRow.table == HubQuarantine.table)
-            & (HubRow.row_id == HubQuarantine.row_id))
-        stale = (HubQuarantine.ledger != self.ledger.id) if base else fn.EXISTS(applied)
-        HubQuarantine.delete().where((HubQuarantine.school == school) & stale).execute()
+        if base:
+            HubQuarantine.delete().where((HubQuarantine.school == school)
+                                         & (HubQuarantine.ledger != self.ledger.id)).execute()
+        else:
+            mark = database.param
+            database.execute_sql(
+                f'DELETE FROM "hub_quarantine" WHERE "school_id" = {mark} AND EXISTS (SELECT 1 FROM "hub_row" r '  # nosec B608 - fixed names
+                f'WHERE r."school_id" = "hub_quarantine"."school_id" AND r."tbl" = "hub_quarantine"."tbl" '
+                f'AND r."row_id" = "hub_quarantine"."row_id" AND r."ledger" = {mark})', (school, self.ledger.id))
         for bad in self.quarantined:
             HubQuarantine.delete().where((HubQuarantine.school == school) & (HubQuarantine.table == bad.table)
                                          & (HubQuarantine.row_id == bad.row_id)).execute()

@@ -55,11 +55,14 @@ def accept_receipt(data: bytes, school_id: str) -> tuple[dict, bool]:
     moved = False
     # A receipt for the database this one was restored from acknowledges nothing here.
     if fields.get("status") in ACKNOWLEDGING and fields.get("instance_id") == instance_id():
+        latest = int(fields["seq_to"]) >= sync_state.acknowledged()[1]  # an older receipt's list is stale
         moved = sync_state.acknowledge(fields["instance_id"], int(fields["seq_to"]),
                                        datetime.datetime.fromisoformat(fields["received_at"]),
                                        str(fields.get("scope", "")))
         held = fields.get("quarantined", [])
-        sync_state.set_problems("district", [p for p in held if isinstance(p, dict)] if isinstance(held, list) else [])
+        if latest:
+            sync_state.set_problems("district", [p for p in held if isinstance(p, dict)]
+                                    if isinstance(held, list) else [])
     return fields, moved
 
 

@@ -97,13 +97,31 @@ def test_the_hub_quarantines_a_bad_row_and_applies_the_rest(world):
         assert sync_state.acknowledged()[1] == result.seq_to  # the school is not blocked
         assert [p["table"] for p in sync_state.status().problems] == ["catalog_entry"]
     # The admin page of the school says it plainly.
-    world.close()
-    from webui import create_app
+    with world.at_school():
+        from webui import create_app
 
-    client = create_app(world.school_settings, testing=True).test_client()
-    login(client, "admin")
-    page = client.get("/admin/").get_data(as_text=True)
+        client = create_app(world.school_settings, testing=True).test_client()
+        login(client, "admin")
+        page = client.get("/admin/").get_data(as_text=True)
     assert "Район не принял" in page and "catalog_entry" in page and "code" in page
+    with world.at_school():
+        # Its later bundles apply; one that carries a good version of the row clears it.
+        olympiad = CatalogEntry.get(CatalogEntry.code == "olympiad")
+        olympiad.name = "Олимпиада школьников"
+        olympiad.save()
+    later = world.import_file(world.export("analytics").path)
+    assert later.status == "applied" and "Отложено" not in later.message
+    with world.at_hub():
+        assert HubQuarantine.select().count() == 0
+    assert json.loads(later.receipt)["receipt"]["quarantined"] == []
+    world.accept(later)
+    with world.at_school():
+        assert sync_state.status().problems == []
+    spoiled = world.import_file(bad.path)
+    assert spoiled.status == "rejected" and world.hub_school().last_status == "applied"  # an old bundle again
+    world.accept(outcome)  # an older receipt again does not bring the old list back
+    with world.at_school():
+        assert sync_state.status().problems == []
 
 
 def test_many_bad_rows_still_refuse_the_bundle(world):
