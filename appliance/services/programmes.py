@@ -102,7 +102,7 @@ def _studying(school: School, student_id) -> User:
 
 
 def enrolments_of_programme(programme: Programme) -> list[ProgrammeEnrolment]:
-    return list(ProgrammeEnrolment.select(ProgrammeEnrolment, User).join(User)
+    return list(ProgrammeEnrolment.select(ProgrammeEnrolment, User).join(User, on=(ProgrammeEnrolment.student == User.id))
                 .where(ProgrammeEnrolment.programme == programme)
                 .order_by(ProgrammeEnrolment.status, User.last_name, User.first_name))
 

@@ -378,7 +378,7 @@ def _parent_enrolment(parent: User, enrolment_id) -> TrialEnrolment:
 def children_enrolments(parent: User) -> list[TrialEnrolment]:
     children = ParentLink.select(ParentLink.student).where(ParentLink.parent == parent)
     return list(TrialEnrolment.select(TrialEnrolment, TrialSession, ProfessionTrial, User)
-                .join(TrialSession).join(ProfessionTrial).switch(TrialEnrolment).join(User)
+                .join(TrialSession).join(ProfessionTrial).switch(TrialEnrolment).join(User, on=(TrialEnrolment.student == User.id))
                 .where(TrialEnrolment.student.in_(children)).order_by(TrialSession.starts_on.desc()))
 
 
@@ -696,5 +696,5 @@ def classes_with_trials(school: School) -> list[ClassGroup]:
 
 def enrolments_of_trial(trial: ProfessionTrial) -> list[TrialEnrolment]:
     return list(TrialEnrolment.select(TrialEnrolment, TrialSession, User).join(TrialSession)
-                .switch(TrialEnrolment).join(User)
+                .switch(TrialEnrolment).join(User, on=(TrialEnrolment.student == User.id))
                 .where(TrialSession.trial == trial).order_by(TrialSession.starts_on, User.last_name))
