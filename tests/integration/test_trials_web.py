@@ -47,7 +47,7 @@ def test_the_student_finds_a_trial_signs_up_and_sees_it_in_the_calendar(demo, cl
     detail = f"/trials/{trial.id.hex}"
     response = post_form(client, f"/trials/session/{session.id.hex}/sign-up", page=detail)
     assert response.status_code == 302
-    month = client.get(f"/calendar/?year={session.starts_on.year}&month={session.starts_on.month}")
+    month = client.get(f"/calendar/?m={session.starts_on:%Y-%m}")
     assert "Пекарь" in month.get_data(as_text=True)
     assert "Пекарь" in client.get("/trials/mine").get_data(as_text=True)
 
