@@ -109,7 +109,8 @@ def _past(student: User, trial, rng: random.Random, today: datetime.date) -> Non
     form = {f"c-{c.id.hex}": str(rng.randint(2, 5)) for c in competencies}
     form.update(would_do=answer, liked=rng.choice(("Настоящая работа руками", "Команда и наставник",
                                                    "Увидел, как всё устроено внутри")),
-                why=rng.choice(("Это интересно и полезно людям", "Слишком шумно для меня", "Хочу попробовать ещё")))
+                why={"yes": "Это интересно и полезно людям", "maybe": "Хочу попробовать ещё",
+                     "no": "Слишком шумно и однообразно для меня"}[answer])
     trials.self_assess(student, enrolment.id, form, today)
     _link, token = trials.issue_expert_link(student.school, enrolment.id, None)
     expert = {f"c-{c.id.hex}": str(rng.randint(3, 5)) for c in competencies}
