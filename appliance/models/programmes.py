@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
+from appliance.i18n import N_
 from appliance.models.base import SyncModel
 from appliance.models.competencies import Competency
 from appliance.models.people import School, User
 from appliance.models.trials import Organisation
 
-KINDS = {"club": "кружок", "section": "секция", "technopark": "курс технопарка", "course": "курс", "studio": "студия"}
+KINDS = {"club": N_("кружок"), "section": N_("секция"), "technopark": N_("курс технопарка"), "course": N_("курс"), "studio": N_("студия")}
 REQUESTED = "requested"  # the student asked; the teacher or the administration decides
 ATTENDING = "attending"
 FINISHED = "finished"

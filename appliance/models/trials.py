@@ -13,18 +13,19 @@ from peewee import (
     TextField,
 )
 
+from appliance.i18n import N_
 from appliance.models.base import SyncModel
 from appliance.models.competencies import Competency
 from appliance.models.people import School, User
 
 # Kinds of partner organisations.
-ORG_KINDS = {"university": "вуз", "college": "колледж", "enterprise": "предприятие",
-             "technopark": "технопарк", "ngo": "некоммерческая организация", "other": "другое"}
+ORG_KINDS = {"university": N_("вуз"), "college": N_("колледж"), "enterprise": N_("предприятие"),
+             "technopark": N_("технопарк"), "ngo": N_("некоммерческая организация"), "other": N_("другое")}
 # Fields of professions a trial belongs to.
-FIELDS = {"engineering": "инженерия и производство", "it": "ИТ и цифровые технологии",
-          "science": "наука и исследования", "medicine": "медицина и здоровье",
-          "education": "образование", "arts": "творчество и дизайн", "business": "экономика и бизнес",
-          "service": "сервис и транспорт", "public": "право и госслужба", "agro": "природа и агро"}
+FIELDS = {"engineering": N_("инженерия и производство"), "it": N_("ИТ и цифровые технологии"),
+          "science": N_("наука и исследования"), "medicine": N_("медицина и здоровье"),
+          "education": N_("образование"), "arts": N_("творчество и дизайн"), "business": N_("экономика и бизнес"),
+          "service": N_("сервис и транспорт"), "public": N_("право и госслужба"), "agro": N_("природа и агро")}
 # How an enrolment stands.
 AWAITING_CONSENT = "consent"  # an off-site trial waits for a parent's permission; the place is held
 ENROLLED = "enrolled"
@@ -32,7 +33,7 @@ CANCELLED = "cancelled"
 TAKING_PLACE = (AWAITING_CONSENT, ENROLLED)
 ENROLMENT_STATUSES = (AWAITING_CONSENT, ENROLLED, CANCELLED)
 # Would the student do this work?
-WOULD_DO = {"yes": "да", "maybe": "может быть", "no": "нет"}
+WOULD_DO = {"yes": N_("да"), "maybe": N_("может быть"), "no": N_("нет")}
 SELF, EXPERT = "self", "expert"
 
 
