@@ -84,7 +84,8 @@ def add_demo_data(school, rng: random.Random) -> None:
                                              "organisation": orgs[org].id.hex if org is not None else "",
                                              "teacher": teacher.id.hex if teacher else ""},
                                     [codes[c] for c in comps if c in codes], admin)
-        for student in rng.sample(list(User.select().where((User.school == school) & (User.role == STUDENT))), 8):
+        others = User.select().where((User.school == school) & (User.role == STUDENT) & (User.id != student1.id))
+        for student in rng.sample(list(others), 8):
             if school_service.class_of(student) is not None:
                 programmes.enrol(admin, programme.id, student.id)
         programmes.enrol(admin, programme.id, student1.id)
