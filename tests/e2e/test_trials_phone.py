@@ -133,3 +133,32 @@ def test_a_trial_from_sign_up_to_the_graduation_pdf(live_server, phone, chromium
                                    check=True).stdout.split())
     assert "Профессиональные пробы" in text
     assert TRIAL in text and "Инструктор полигона Зуев" in text and "Снимать двор сверху" in text
+
+
+def test_the_parent_allows_an_off_site_trial_and_the_student_asks_for_a_club(live_server, phone):
+    page, base = phone, live_server.url
+    browser_login(page, base, "student1")
+    page.goto(f"{base}/trials/?field=medicine")
+    page.click("text=Медицинская сестра")
+    page.wait_for_url(f"{base}/trials/*")
+    assert "нужно согласие родителя" in page.content()
+    page.locator("form button:has-text('Записаться')").first.click()
+    page.wait_for_url(f"{base}/trials/mine")
+    assert "ждёт согласия родителя" in page.content()
+    page.goto(f"{base}/programmes/")
+    _fits(page)
+    assert not _small_targets(page)
+    mine = " ".join(page.locator("main section.card").first.inner_text().split())
+    assert "Школьный театр «Маска»" in mine and "(окончено)" in mine
+    screenshot(page, "programmes-student-phone")
+    _log_out(page)
+
+    browser_login(page, base, "parent1")
+    page.goto(f"{base}/trials/family")
+    _fits(page)
+    assert not _small_targets(page)
+    screenshot(page, "trials-family-phone")
+    page.locator("li", has_text="Медицинская сестра").locator("button.primary").click()
+    page.wait_for_url(f"{base}/trials/family")
+    assert "согласие записано" in page.content()
+    assert page.locator("li", has_text="Медицинская сестра").locator(".badge.ok").count() == 1
