@@ -198,3 +198,18 @@ def test_a_programme_keeps_its_years_and_shows_on_the_competency_map(demo):
     with pytest.raises(ServiceError) as nobody:
         programmes.save(demo.school, {"title": "Ничья", "kind": "club"}, [], User.get(User.login == "admin"))
     assert nobody.value.status == 422
+
+
+def test_the_trajectory_suggests_trials_in_liked_fields_with_the_reason(demo):
+    from appliance.services import recommendations
+
+    student = User.get(User.login == "student1")
+    liked = {e.trial.field for e in trials.trace(student).entries if e.enrolment.would_do == "yes"}
+    ruled_out = {e.trial.field for e in trials.trace(student).entries if e.enrolment.would_do == "no"}
+    trial, _ = _trial(demo.school, title="Бариста")
+    trial.field = sorted(liked - ruled_out)[0]
+    trial.save()
+    found = [s for s in recommendations._trials(student, TODAY, recommendations.RecommendationSettings())]
+    suggestion = next(s for s in found if s.trial_id == trial.id.hex)
+    assert suggestion.reason.startswith("Потому что тебе понравилась проба")
+    assert all(s.direction not in ruled_out for s in found)
