@@ -266,6 +266,20 @@ def expert_link(enrolment_id: str):
                            url=url_for("trials.expert", token=token, _external=True))
 
 
+@bp.post("/enrolment/<enrolment_id>/paper-consent")
+@role_required(ADMIN)
+def paper_consent(enrolment_id: str):
+    try:
+        enrolment = trials.record_paper_consent(current_user.school, enrolment_id, current_user.model)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        enrolment = trials.staff_enrolment(current_user.school, enrolment_id)
+        return _trial_form(enrolment.session.trial, text_of(exc.message), exc.status)
+    flash(_("Согласие родителя на бумаге записано."), "success")
+    return redirect(url_for("trials.edit_trial", trial_id=enrolment.session.trial_id.hex))
+
+
 # -- the administration: statistics --------------------------------------------------------------------------
 
 def _year() -> int:

@@ -395,6 +395,17 @@ def decide_consent(parent: User, enrolment_id, allow: bool) -> TrialEnrolment:
         return enrolment
 
 
+def record_paper_consent(school: School, enrolment_id, by: User) -> TrialEnrolment:
+    """A parent without an account signed a paper form: the administration records it."""
+    with database.atomic():
+        enrolment = staff_enrolment(school, enrolment_id)
+        if enrolment.status != AWAITING_CONSENT:
+            raise Conflict(N_("Эта запись не ждёт согласия родителя."))
+        enrolment.status, enrolment.consent_at, enrolment.consent_by = ENROLLED, utcnow(), by
+        enrolment.save()
+        return enrolment
+
+
 # -- after the trial -----------------------------------------------------------------------------------
 
 def _scale() -> tuple[int, int]:

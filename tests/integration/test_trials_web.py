@@ -91,6 +91,17 @@ def test_an_off_site_trial_needs_the_parents_consent(demo, client):
     assert again.status_code == 409 and TrialEnrolment.get_by_id(enrolment.id).status == "enrolled"
 
 
+def test_the_administration_records_a_consent_signed_on_paper(demo, client):
+    trial, (session, _) = _trial(demo.school, off_site=True, capacity=4, title="Шахтёр")
+    student = _student(demo.school, "9В", 2)
+    enrolment = trials.sign_up(student, session.id, TODAY)
+    login(client, "admin")
+    page = f"/trials/manage/{trial.id.hex}"
+    assert post_form(client, f"/trials/enrolment/{enrolment.id.hex}/paper-consent", page=page).status_code == 302
+    assert TrialEnrolment.get_by_id(enrolment.id).status == "enrolled"
+    assert post_form(client, f"/trials/enrolment/{enrolment.id.hex}/paper-consent", page=page).status_code == 409
+
+
 def test_the_expert_link_is_one_time_and_expires(demo, client):
     trial, (session, _) = _trial(demo.school, capacity=3, title="Кондитер")
     student = User.get(User.login == "student1")
