@@ -10,7 +10,11 @@ reads a whole body before the application can say it is too large. This server:
 - closes a connection whose request is not complete in time: headers within `header_timeout`
   seconds, a body at `min_body_rate` bytes a second at least;
 - refuses a body larger than the route accepts (`body_limit(method, host, path)`) as soon as the
-  headers have arrived, before reading it.
+  headers have arrived, before reading it;
+- lets a route look at the first bytes of a body as they arrive (`body_check`): the inspector it
+  gives says read on, or stop here — then the body is cut where it is, the request goes to the
+  application with only what came (its Content-Length says so), the rest is never read and the
+  connection closes after the answer. The district hub checks a bundle's header and signature so.
 """
 
 from __future__ import annotations
@@ -32,36 +36,84 @@ log = logging.getLogger("okey.listener")
 
 # (method, host, path) → the largest body the route accepts, in bytes; None: the server's limit.
 BodyLimit = Callable[[str, str, str], "int | None"]
+# What an inspector answers for the body's first bytes: not enough yet, read on, or stop here.
+MORE, READ, CUT = None, "read", "cut"
+Inspector = Callable[[bytes], "str | None"]
+# (method, host, path, Content-Length) → an inspector of the body's first bytes, or None.
+BodyCheck = Callable[[str, str, str, int], "Inspector | None"]
+INSPECT_LIMIT = 128 * 1024  # an inspector that still wants more after this many bytes: cut
+# The header a cut request carries to the application (X-Okey-Body-Cut: the Content-Length the
+# client declared); one the client sends itself is removed.
+CUT_HEADER = "X_OKEY_BODY_CUT"
 
 
 class _GuardedParser(HTTPRequestParser):
     body_limit: BodyLimit | None = None
+    body_check: BodyCheck | None = None
+    channel: _GuardedChannel | None = None
 
     def __init__(self, adj):
         super().__init__(adj)
         self.started = time.monotonic()
         self._route_checked = False
         self.route_limit: int | None = None
+        self.inspector: Inspector | None = None
+        self._inspected = 0
+        self.cut = False
 
     def received(self, data: bytes) -> int:
         consumed = super().received(data)
         if self.headers_finished and not self.completed and not self._route_checked:
             self._route_checked = True
+            self.headers.pop(CUT_HEADER, None)
+            host, method, path = self.headers.get("HOST", ""), self.command or "", self.path or ""
             if self.body_limit is not None:
-                host = self.headers.get("HOST", "")
-                self.route_limit = self.body_limit(self.command or "", host, self.path or "")
+                self.route_limit = self.body_limit(method, host, path)
+            if self.body_check is not None:
+                self.inspector = self.body_check(method, host, path, self.content_length)
         if (self.route_limit is not None and not self.completed and self.error is None
                 and max(self.content_length, self.body_bytes_received) > self.route_limit):
             self.error = RequestEntityTooLarge(f"exceeds this route's limit of {self.route_limit}")
             self.completed = True
+        if (self.inspector is not None and not self.completed and self.error is None and self.body_rcv is not None
+                and self.body_bytes_received > self._inspected):
+            self._inspect()
         return consumed
+
+    def _inspect(self) -> None:
+        self._inspected = self.body_bytes_received
+        size = min(self._inspected, INSPECT_LIMIT)
+        verdict = self.inspector(self.body_rcv.getbuf().get(size)[:size])
+        if verdict is MORE and size < INSPECT_LIMIT:
+            return
+        self.inspector = None
+        if verdict == READ:
+            return
+        # Stop here: the application gets what came, as if that were the whole body, and answers;
+        # the channel drops whatever else the client sends and closes after the answer.
+        self.cut = True
+        self.completed = True
+        self.headers[CUT_HEADER] = str(self.content_length)
+        self.headers["CONTENT_LENGTH"] = str(self._inspected)
+        self.headers["CONNECTION"] = "close"
+        if self.channel is not None:
+            self.channel.discard = True
 
 
 class _GuardedChannel(HTTPChannel):
+    discard = False  # a body was cut: what else arrives on this connection is dropped
+
     def parser_class(self, adj):  # called by HTTPChannel.received for each new request
         parser = _GuardedParser(adj)
         parser.body_limit = self.server.body_limit
+        parser.body_check = self.server.body_check
+        parser.channel = self
         return parser
+
+    def received(self, data):
+        if self.discard:
+            return True
+        return super().received(data)
 
     def __init__(self, server, sock, addr, adj, map=None):
         self.client_ip = addr[0] if isinstance(addr, tuple) else str(addr)
@@ -84,7 +136,7 @@ class GuardedServer(TcpWSGIServer):
 
     def __init__(self, application, *, per_address: int = 0, header_timeout: float = 20,
                  min_body_rate: int = 4096, body_limit: BodyLimit | None = None,
-                 sock: socket.socket | None = None, **options):
+                 body_check: BodyCheck | None = None, sock: socket.socket | None = None, **options):
         options.setdefault("asyncore_use_poll", True)
         options.setdefault("cleanup_interval", 5)
         adj = Adjustments(**options)
@@ -94,6 +146,7 @@ class GuardedServer(TcpWSGIServer):
         self.header_timeout = header_timeout
         self.min_body_rate = min_body_rate
         self.body_limit = body_limit
+        self.body_check = body_check
         self.per_ip: Counter[str] = Counter()
         self.refused = 0  # connections closed at once: their address held too many
         self.timed_out = 0  # connections closed for sending too slowly
@@ -153,6 +206,14 @@ class GuardedServer(TcpWSGIServer):
 
     def run(self):
         self.asyncore.loop(timeout=self.adj.asyncore_loop_timeout, map=self._map, use_poll=True)
+
+    def close(self):
+        """Stop: the listening socket and every open connection, so that run() returns at once (an idle
+        keep-alive connection would otherwise keep the loop, and the process, alive)."""
+        super().close()
+        for channel in list(self._map.values()):
+            channel.close()
+        self.task_dispatcher.shutdown(timeout=5)
 
 
 def open_files_limit(wanted: int) -> int:

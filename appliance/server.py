@@ -25,6 +25,13 @@ def configure_logging() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def upload_check(settings: Settings):
+    """The district hub's early look at bundle uploads, for the listener."""
+    from sync.http import body_check
+
+    return body_check(settings)
+
+
 def build_wsgi_app(settings: Settings):
     from sync.http import bp as sync_upload
     from webui import create_app, csrf
@@ -89,6 +96,7 @@ def run(settings: Settings) -> None:
     options = dict(threads=settings.server.threads, ident="okey", connection_limit=lan_limit,
                    per_address=settings.server.connections_per_address,
                    header_timeout=settings.server.request_timeout, body_limit=portal_body_limit,
+                   body_check=upload_check(settings),
                    # Flask refuses bodies over the upload limit with a Russian page (it reads
                    # Content-Length first); waitress cuts off only the absurd ones.
                    max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)

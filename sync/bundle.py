@@ -22,6 +22,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from appliance.services.validation import parse_json
 from sync.errors import BundleRejected
 
 MAGIC = b"OKEY-SYNC-1\n"
@@ -30,6 +31,7 @@ SIGNATURE_CONTEXT = b"okey-sync-manifest\0"
 MAX_MANIFEST = 64 * 1024
 SIGNATURE_SIZE = 64
 SCOPES = ("analytics", "full")
+MAX_NUMBER = 2**53  # sequence numbers, sizes and counts: far above any school, far below a 64-bit column
 SUFFIX = ".okeysync"
 PART_SUFFIX = ".part"  # a bundle still being written; never under its final name
 
@@ -83,6 +85,19 @@ _REQUIRED = {"format": int, "school_id": str, "instance_id": str, "seq_from": in
              "parts": list, "school_name": str, "base": bool}
 
 
+def _number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_NUMBER
+
+
+def header_length(head: bytes) -> int | None:
+    """How many bytes the header (magic, length, manifest, signature) takes, from its first 16;
+    None before they have come. A bad length gives 16, so that reading the header says why."""
+    if len(head) < len(MAGIC) + 4:
+        return None
+    (size,) = struct.unpack(">I", head[len(MAGIC):len(MAGIC) + 4])
+    return len(MAGIC) + 4 + size + SIGNATURE_SIZE if 0 < size <= MAX_MANIFEST else len(MAGIC) + 4
+
+
 def read_header(stream: BinaryIO) -> Manifest:
     """Read the magic, the manifest and its signature; the stream is left at the payload."""
     magic = _read_exact(stream, len(MAGIC))
@@ -99,7 +114,7 @@ def read_header(stream: BinaryIO) -> Manifest:
     if len(raw) != size or len(signature) != SIGNATURE_SIZE:
         raise BundleRejected("Пакет обрезан: манифест или подпись неполные.")
     try:
-        data = json.loads(raw.decode())
+        data = parse_json(raw.decode())
     except (UnicodeDecodeError, ValueError):
         raise BundleRejected("Пакет повреждён: манифест не читается (подпись тоже не сойдётся).") from None
     if not isinstance(data, dict):
@@ -107,12 +122,14 @@ def read_header(stream: BinaryIO) -> Manifest:
     for key, kind in _REQUIRED.items():
         if not isinstance(data.get(key), kind) or (kind is int and isinstance(data.get(key), bool)):
             raise BundleRejected(f"Пакет повреждён: в манифесте нет поля «{key}» нужного вида.")
+        if kind is int and not 0 <= data[key] < MAX_NUMBER:
+            raise BundleRejected(f"Пакет повреждён: число «{key}» в манифесте вне допустимого диапазона.")
     if data["format"] != FORMAT:
         raise BundleRejected(f"Пакет сделан в формате {data['format']}, а хаб знает формат {FORMAT}. "
                              "Обновите программу хаба.", status=422)
     parts = data["parts"]
     if len(parts) != 1 or not isinstance(parts[0], dict) or not isinstance(parts[0].get("sha256"), str) \
-            or not isinstance(parts[0].get("size"), int) or not isinstance(parts[0].get("rows"), int):
+            or not all(_number(parts[0].get(key)) for key in ("size", "rows")):
         raise BundleRejected("Пакет повреждён: в манифесте неверно описаны части.")
     return Manifest(raw, data, signature)
 

@@ -16,4 +16,12 @@ class SyncError(Exception):
 
 
 class BundleRejected(SyncError):
-    """The hub refused a bundle; the ledger has an entry with the same message."""
+    """The hub refused a bundle; the ledger has an entry with the same message.
+
+    `changes_status` is False for a refusal that says nothing about the school's own state — a
+    replay of an old bundle, a key already revoked, a payload that is not the one the school
+    signed — so the district's dashboard keeps showing the school's last real outcome."""
+
+    def __init__(self, message: str, status: int | None = None, changes_status: bool = True):
+        super().__init__(message, status)
+        self.changes_status = changes_status

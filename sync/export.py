@@ -33,7 +33,7 @@ from appliance.services import sync_state
 from appliance.services.school import get_school
 from sync import bundle, keys
 from sync.errors import SyncError
-from sync.policy import TableSpec, specs
+from sync.policy import TableSpec, row_problems, specs
 
 BATCH = 500
 
@@ -61,6 +61,7 @@ class _Rows:
         self.scope = scope
         self.secret = secret
         self.specs = specs()
+        self.kept_back: list[dict] = []
 
     def hide(self, value: str | None) -> str | None:
         if value is None or self.scope == "full":
@@ -153,7 +154,14 @@ class _Rows:
                 # A delete, or a row of a student without parents' consent: a tombstone only.
                 yield {"t": table, "op": "delete", "id": self.hide(row_id), "seq": seq}
             else:
-                yield {"t": table, "op": "upsert", "id": self.hide(row_id), "seq": seq, "row": self.shape(spec, row)}
+                shaped = self.shape(spec, row)
+                problems = row_problems(spec, shaped)
+                if problems:
+                    # The hub would refuse it: kept back and shown on the admin page until it is fixed.
+                    self.kept_back.append({"table": table, "id": row_id, "field": problems[0][0],
+                                           "why": problems[0][1]})
+                    continue
+                yield {"t": table, "op": "upsert", "id": self.hide(row_id), "seq": seq, "row": shaped}
 
     def consent_granted(self, changes: list[tuple[int, str, str]]) -> Iterator[dict]:
         """When parents give consent, everything of that student goes out, not only what changed."""
@@ -187,9 +195,27 @@ def _hex(value) -> str:
     return value.hex if isinstance(value, uuid.UUID) else str(value)
 
 
-def iter_lines(seq_from: int, seq_to: int, scope: str, secret: bytes | None) -> Iterator[dict]:
-    """Every bundle line for the changes in (seq_from, seq_to], in batches by sequence."""
+def _record_kept_back(kept_back: list[dict], seq_from: int, seq_to: int) -> None:
+    """The rows this export kept back, and those kept back before that have not changed since."""
+    still = []
+    for item in sync_state.problems():
+        if item["where"] != "school" or seq_from == 0:
+            continue
+        changed = database.execute_sql("SELECT 1 FROM sync_change WHERE tbl = ? AND row_id = ? AND seq > ? AND seq <= ?",
+                                       (item["table"], item["id"], seq_from, seq_to)).fetchone()
+        if not changed:
+            still.append(item)
+    fresh = {(item["table"], item["id"]) for item in kept_back}
+    sync_state.set_problems("school", kept_back + [i for i in still if (i["table"], i["id"]) not in fresh])
+
+
+def iter_lines(seq_from: int, seq_to: int, scope: str, secret: bytes | None,
+               kept_back: list[dict] | None = None) -> Iterator[dict]:
+    """Every bundle line for the changes in (seq_from, seq_to], in batches by sequence; rows the hub
+    would refuse go to `kept_back` instead."""
     shaper = _Rows(scope, secret)
+    if kept_back is not None:
+        shaper.kept_back = kept_back
     last = seq_from
     while last < seq_to:
         batch = database.execute_sql(
@@ -315,7 +341,10 @@ def export(out_dir: Path, keys_dir: Path, scope: str = "analytics",
                   "instance_id": instance, "seq_from": seq_from, "seq_to": seq_to, "base": seq_from == 0,
                   "schema_version": current_version(), "scope": scope,
                   "created_at": (now or utcnow()).isoformat(sep=" "), "software": __version__}
-        result = write_bundle(out_dir, signer, district, fields, iter_lines(seq_from, seq_to, scope, secret))
+        kept_back: list[dict] = []
+        result = write_bundle(out_dir, signer, district, fields,
+                              iter_lines(seq_from, seq_to, scope, secret, kept_back))
+        _record_kept_back(kept_back, seq_from, seq_to)
     record_pending(result)
     return result
 

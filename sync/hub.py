@@ -12,8 +12,10 @@ failure rolls the whole bundle back and leaves a ledger entry that says why, in 
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
+import logging
 import re
 import shutil
 import zlib
@@ -27,17 +29,40 @@ from appliance.db import database, is_sqlite
 from appliance.files import AtomicFile
 from appliance.migrations import latest_version
 from appliance.models.base import utcnow
-from appliance.models.hub import APPLIED, DUPLICATE, HELD, REJECTED, HubLedger, HubReceipt, HubRow, HubSchool, HubSchoolKey
+from appliance.models.hub import (
+    APPLIED,
+    DUPLICATE,
+    HELD,
+    REJECTED,
+    HubLedger,
+    HubQuarantine,
+    HubReceipt,
+    HubRow,
+    HubSchool,
+    HubSchoolKey,
+)
 from appliance.services.hub import recompute_indicators
+from appliance.services.validation import parse_json
 from sync import bundle, keys, receipts
 from sync.errors import BundleRejected, SyncError
-from sync.policy import TableSpec, specs
+from sync.policy import TableSpec, row_problems, specs
 
 MAX_LINE = 4 * 1024 * 1024  # the longest payload line (one row) the hub reads
 APPLY_BATCH = 500  # rows per write; fewer when they are big (APPLY_BYTES)
 APPLY_BYTES = 8 * 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_QUARANTINE = 100  # bad rows one bundle may set aside; more, and the bundle is refused whole
+RECEIPT_QUARANTINE = 20  # set-aside rows a receipt names (it gives the total too)
+# Uploads over HTTP whose header does not authenticate (junk, unknown keys, bad signatures): each
+# address gets at most JUNK_PER_ADDRESS ledger rows per JUNK_WINDOW, then 429 with no row; the
+# ledger keeps at most JUNK_KEEP such rows from all addresses together.
+JUNK_PER_ADDRESS = 20
+JUNK_WINDOW = datetime.timedelta(hours=1)
+JUNK_KEEP = 2000
 ENROLMENT_TYPE = "okey-enrolment-1"
+log = logging.getLogger("okey.sync")
+_NOT_SIGNED = ("Пакет повреждён или обрезан (или подделан): данные не совпадают с подписанным описанием (размер или "
+               "SHA-256). Ничего не применено, состояние школы не меняется.")
 
 
 # -- enrolment ------------------------------------------------------------------------------
@@ -68,7 +93,7 @@ class Enrolled:
 def enroll(data: bytes, hub: keys.HubKeys, replace: bool = False) -> Enrolled:
     """Register a school (or its new key) from an enrolment file."""
     try:
-        document = json.loads(data.decode())
+        document = parse_json(data.decode())
         body, signature = document["enrolment"], keys.unb64(document["signature"])
         raw = bundle.canonical(body)
         public = body["public_key"]
@@ -139,7 +164,7 @@ def revoke(school_ref: str, fingerprint: str | None = None, reason: str = "") ->
 class ImportOutcome:
     status: str  # applied, duplicate, held, rejected
     message: str
-    ledger: HubLedger
+    ledger: HubLedger | None  # None: junk over the address's limit, not recorded
     receipt: bytes | None
     http_status: int
     rows: int = 0
@@ -172,26 +197,21 @@ class _HashingReader(io.RawIOBase):
         return len(data)
 
 
-def _check_value(column, value) -> bool:
-    kind = column.kind
-    if value is None:
-        return True
-    if kind == "id":
-        return isinstance(value, str) and bool(_ID.match(value))
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind in ("date", "datetime"):
-        return isinstance(value, str) and len(value) <= 40
-    return isinstance(value, str) and (column.max_length is None or len(value) <= column.max_length)
+class RowQuarantined(Exception):
+    """A well-formed line whose values the hub cannot store: that row is set aside, not the bundle."""
+
+    def __init__(self, table: str, row_id: str, seq: int, column: str, why: str):
+        super().__init__(why)
+        self.table, self.row_id, self.seq, self.column, self.why = table, row_id, seq, column, why
 
 
 def validate_line(number: int, line: object, scope: str, seq_from: int, seq_to: int,
                   table_specs: dict[str, TableSpec]) -> tuple[str, str, str, int, dict | None]:
-    """One payload line checked against the table's policy: (table, op, id, seq, row)."""
+    """One payload line checked against the table's policy: (table, op, id, seq, row).
+
+    A line that is not a row of this bundle (unknown table, operation, id or sequence; a field the
+    scope must not carry) refuses the whole bundle (BundleRejected); a row whose values do not fit
+    their columns raises RowQuarantined."""
     def bad(why: str) -> BundleRejected:
         return BundleRejected(f"Строка {number} данных не прошла проверку: {why}. Пакет не применён.", status=422)
 
@@ -218,10 +238,10 @@ def validate_line(number: int, line: object, scope: str, seq_from: int, seq_to: 
     extra = set(row) - allowed
     if extra:
         raise bad(f"поля {', '.join(sorted(extra))} не допускаются в таблице «{table}» (объём «{scope}»)")
-    columns = {c.name: c for c in spec.columns}
-    for name, value in row.items():
-        if not _check_value(columns[name], value):
-            raise bad(f"неверное значение поля «{name}» таблицы «{table}»")
+    problems = row_problems(spec, row)
+    if problems:
+        column, why = problems[0]
+        raise RowQuarantined(table, row_id, seq, column, why)
     return table, op, row_id, seq, row
 
 
@@ -262,6 +282,7 @@ class _Applier:
         self.pending_bytes = 0
         self.specs = specs()
         self.now = utcnow()
+        self.quarantined: list[RowQuarantined] = []
 
     def write(self, data) -> int:
         self._feed(bytes(data))
@@ -301,12 +322,20 @@ class _Applier:
     def _line(self, raw: bytes) -> None:
         self.lines += 1
         try:
-            line = json.loads(raw)
+            line = parse_json(raw)
         except ValueError:
             raise BundleRejected(f"Строка {self.lines} данных не читается как JSON: пакет не применён.",
                                  status=422) from None
-        table, op, row_id, seq, row = validate_line(self.lines, line, self.scope, self.seq_from, self.seq_to,
-                                                    self.specs)
+        try:
+            table, op, row_id, seq, row = validate_line(self.lines, line, self.scope, self.seq_from, self.seq_to,
+                                                        self.specs)
+        except RowQuarantined as bad:
+            self.quarantined.append(bad)
+            if len(self.quarantined) > MAX_QUARANTINE:
+                raise BundleRejected(f"Больше {MAX_QUARANTINE} строк пакета не проходят проверку (первая: таблица "
+                                     f"«{self.quarantined[0].table}», поле «{self.quarantined[0].column}»: "
+                                     f"{self.quarantined[0].why}). Пакет не применён.", status=422) from None
+            return
         self.pending[(table, row_id)] = (op, seq, row)
         self.pending_bytes += len(raw)
         if len(self.pending) >= APPLY_BATCH or self.pending_bytes >= APPLY_BYTES:
@@ -333,8 +362,29 @@ class _Applier:
         for table, ids in deletes.items():
             HubRow.delete().where((HubRow.school == self.school.id) & (HubRow.table == table)
                                   & HubRow.row_id.in_(ids)).execute()
+            HubQuarantine.delete().where((HubQuarantine.school == self.school.id) & (HubQuarantine.table == table)
+                                         & HubQuarantine.row_id.in_(ids)).execute()
         if upserts:
             _write_rows(upserts)
+
+    def set_aside(self, base: bool) -> None:
+        """Record the bad rows of this bundle; clear those a good version (or a complete snapshot
+        without them) has replaced."""
+        school = self.school.id
+        if base:
+            HubQuarantine.delete().where((HubQuarantine.school == school)
+                                         & (HubQuarantine.ledger != self.ledger.id)).execute()
+        else:
+            mark = database.param
+            database.execute_sql(
+                f'DELETE FROM "hub_quarantine" WHERE "school_id" = {mark} AND EXISTS (SELECT 1 FROM "hub_row" r '  # nosec B608 - fixed names
+                f'WHERE r."school_id" = "hub_quarantine"."school_id" AND r."tbl" = "hub_quarantine"."tbl" '
+                f'AND r."row_id" = "hub_quarantine"."row_id" AND r."ledger" = {mark})', (school, self.ledger.id))
+        for bad in self.quarantined:
+            HubQuarantine.delete().where((HubQuarantine.school == school) & (HubQuarantine.table == bad.table)
+                                         & (HubQuarantine.row_id == bad.row_id)).execute()
+            HubQuarantine.create(school=school, table=bad.table, row_id=bad.row_id, seq=bad.seq,
+                                 ledger=self.ledger.id, field=bad.column[:64], reason=bad.why, received_at=self.now)
 
 
 class Hub:
@@ -344,8 +394,9 @@ class Hub:
         self.keys = hub_keys
         self.held_dir = data_dir / "sync" / "held"
 
-    # The whole pipeline; every outcome, good or bad, leaves a ledger entry.
-    def import_stream(self, stream: BinaryIO, source: str = "") -> ImportOutcome:
+    # The whole pipeline; every outcome, good or bad, leaves a ledger entry (junk from the network
+    # within its limit: `remote` uploads whose header does not authenticate).
+    def import_stream(self, stream: BinaryIO, source: str = "", remote: bool = False) -> ImportOutcome:
         manifest: bundle.Manifest | None = None
         school: HubSchool | None = None
         try:
@@ -354,16 +405,41 @@ class Hub:
             self._check(manifest, school)
             return self._decide_and_apply(stream, manifest, school, source)
         except BundleRejected as exc:
-            return self._reject(exc, manifest, school, source)
+            return self._reject(exc, manifest, school, source, remote)
         except (OSError, pyrage.DecryptError) as exc:
-            # age refuses a damaged or cut chunk; a dropped upload ends the stream early.
-            why = ("Пакет повреждён или обрезан: расшифровка не прошла проверку целостности."
-                   if "decrypt" in str(exc).lower() else f"Пакет не дочитан: {exc}.")
-            return self._reject(BundleRejected(why), manifest, school, source)
+            # A dropped upload ends the stream early (age's own refusals are handled in _apply).
+            return self._reject(BundleRejected(f"Пакет не дочитан: {exc}.", changes_status=False), manifest, school,
+                                source, remote)
 
-    def refuse(self, message: str, status: int, source: str = "") -> ImportOutcome:
+    def refuse(self, message: str, status: int, source: str = "", remote: bool = False) -> ImportOutcome:
         """Refuse an upload before reading it (too big), with a ledger entry like any other."""
-        return self._reject(BundleRejected(message, status), None, None, source)
+        return self._reject(BundleRejected(message, status), None, None, source, remote)
+
+    @staticmethod
+    def header_settles(head: bytes) -> bool:
+        """Whether these first bytes are enough to judge the header: all of it, or a wrong start."""
+        if not head.startswith(bundle.MAGIC):
+            return not bundle.MAGIC.startswith(head)
+        return len(head) >= (bundle.header_length(head) or len(head) + 1)
+
+    def header_verdict(self, head: bytes) -> tuple[int, str] | None:
+        """What the upload endpoint needs to know from a body's first bytes, before it reads on:
+        None while the header is incomplete; (0, "") when the body should be read (an authentic
+        bundle the hub will apply or hold); (status, message) when the header alone settles it —
+        junk, an unknown key, a bad signature, a replay, a duplicate — and the rest is not needed."""
+        if not self.header_settles(head):
+            return None
+        try:
+            manifest = bundle.read_header(io.BytesIO(head))
+        except BundleRejected as exc:
+            return exc.status, exc.message
+        try:
+            school = self._authenticate(manifest)
+            self._check(manifest, school)
+            decision = self._decide(manifest, HubSchool.get_by_id(school.id))
+        except BundleRejected as exc:
+            return exc.status, exc.message
+        return (200, "") if decision == DUPLICATE else (0, "")
 
     def import_file(self, path: Path) -> ImportOutcome:
         with open(path, "rb") as stream:
@@ -386,7 +462,7 @@ class Hub:
         key = HubSchoolKey.get(HubSchoolKey.fingerprint == manifest["signer"])
         if key.revoked_at is not None:
             raise BundleRejected(f"Ключ школы «{school.name}» отозван "
-                                 f"{key.revoked_at:%d.%m.%Y}: пакет не принят.", status=403)
+                                 f"{key.revoked_at:%d.%m.%Y}: пакет не принят.", status=403, changes_status=False)
         if not self.keys.accepts_recipient(manifest["recipient"]):
             raise BundleRejected("Пакет предназначен другому району: он зашифрован не нашим ключом.", status=403)
         if manifest["schema_version"] > latest_version():
@@ -411,13 +487,14 @@ class Hub:
                 return APPLIED
             if end <= school.last_seq:
                 raise BundleRejected(f"Повтор старого пакета: изменения {start}–{end} уже получены "
-                                     f"(принято до {school.last_seq}). Пакет не применён.", status=409)
+                                     f"(принято до {school.last_seq}). Пакет не применён.", status=409,
+                                     changes_status=False)
             return HELD
         retired = HubLedger.select().where((HubLedger.school == school.id) & (HubLedger.status == APPLIED)
                                            & (HubLedger.instance_id == manifest["instance_id"])).exists()
         if retired:
             raise BundleRejected("Пакет от прежней копии базы школы (после восстановления школа работает на новой): "
-                                 "он устарел и не применён.", status=409)
+                                 "он устарел и не применён.", status=409, changes_status=False)
         if manifest["base"]:
             return APPLIED
         return HELD
@@ -445,10 +522,13 @@ class Hub:
                 school.save()
                 return self._answer(entry, manifest, school, 202)
             entry = self._ledger(manifest, school, APPLIED, source, "")
-            rows = self._apply(stream, manifest, school, entry)
-            entry.rows = rows
-            entry.message = (f"Применено строк: {rows} (изменения {manifest['seq_from']}–{manifest['seq_to']}, "
+            rows, aside = self._apply(stream, manifest, school, entry)
+            entry.rows = rows - aside
+            entry.message = (f"Применено строк: {rows - aside} (изменения {manifest['seq_from']}–{manifest['seq_to']}, "
                              f"объём «{manifest['scope']}»).")
+            if aside:
+                entry.message += (f" Отложено строк: {aside} — значения не проходят проверку (список на странице "
+                                  "школы и в квитанции); школа их исправит, следующий пакет их заменит.")
             entry.save()
             school.instance_id = manifest["instance_id"]
             school.last_seq_from, school.last_seq = manifest["seq_from"], manifest["seq_to"]
@@ -475,19 +555,32 @@ class Hub:
         part = manifest.payload
         reader = _HashingReader(stream, part["size"])
         applier = _Applier(school, entry, manifest)
-        pyrage.decrypt_io(io.BufferedReader(reader, 1 << 16), applier, self.keys.identities)
-        applier.finish()
-        while reader.readinto(bytearray(1 << 16)):
-            pass  # anything after the age stream counts toward the size check below
-        if reader.size != part["size"] or reader.sha.hexdigest() != part["sha256"]:
-            raise BundleRejected("Данные пакета не совпадают с подписанным описанием (размер или SHA-256): "
-                                 "пакет изменён или обрезан.")
+        try:
+            pyrage.decrypt_io(io.BufferedReader(reader, 1 << 16), applier, self.keys.identities)
+            applier.finish()
+        except (BundleRejected, pyrage.DecryptError, OSError) as exc:
+            # Anyone can encrypt to the district's public key: a refusal of the payload's contents
+            # is the school's own only if the payload is the one its signed manifest describes.
+            genuine = self._drain(reader, part)
+            if isinstance(exc, BundleRejected) and genuine:
+                raise
+            raise BundleRejected(_NOT_SIGNED, changes_status=False) from None
+        if not self._drain(reader, part):
+            raise BundleRejected(_NOT_SIGNED, changes_status=False)
         if applier.lines != part["rows"]:
             raise BundleRejected(f"В пакете {applier.lines} строк, а в описании {part['rows']}: пакет не применён.")
         if manifest["base"]:
             # A complete snapshot: rows the school no longer has are gone at the hub too.
             HubRow.delete().where((HubRow.school == school.id) & (HubRow.ledger != entry.id)).execute()
-        return applier.lines
+        applier.set_aside(manifest["base"])
+        return applier.lines, len(applier.quarantined)
+
+    @staticmethod
+    def _drain(reader: _HashingReader, part: dict) -> bool:
+        """Read the payload to its declared end; whether it is the one the manifest describes."""
+        while reader.readinto(bytearray(1 << 16)):
+            pass  # anything after the age stream counts toward the size check
+        return reader.size == part["size"] and reader.sha.hexdigest() == part["sha256"]
 
     def _hold(self, stream: BinaryIO, manifest: bundle.Manifest) -> Path:
         self.held_dir.mkdir(parents=True, exist_ok=True)
@@ -498,7 +591,7 @@ class Hub:
             shutil.copyfileobj(reader, out, 1 << 20)
             if reader.size != manifest.payload["size"] or reader.sha.hexdigest() != manifest.payload["sha256"]:
                 raise BundleRejected("Данные пакета не совпадают с подписанным описанием (размер или SHA-256): "
-                                     "пакет изменён или обрезан.")
+                                     "пакет изменён или обрезан.", changes_status=False)
             out.commit()
         return path
 
@@ -534,19 +627,55 @@ class Hub:
                   "status": entry.status,
                   "message": entry.message, "rows": rows, "received_at": entry.received_at.isoformat(sep=" "),
                   "district": self.keys.district_key.fingerprint}
+        if entry.status in (APPLIED, DUPLICATE):
+            held = school.quarantine.order_by(HubQuarantine.id)
+            fields["quarantined_total"] = held.count()
+            fields["quarantined"] = [{"table": q.table, "id": q.row_id, "field": q.field, "why": q.reason, "seq": q.seq}
+                                     for q in held.limit(RECEIPT_QUARANTINE)]
         body = receipts.sign_receipt(self.keys.signing, fields)
         HubReceipt.create(ledger=entry, bundle_id=manifest.bundle_id, body=body.decode(), final=entry.status != HELD)
         return ImportOutcome(entry.status, entry.message, entry, body, http_status, rows)
 
     def _reject(self, exc: BundleRejected, manifest: bundle.Manifest | None, school: HubSchool | None,
-                source: str) -> ImportOutcome:
+                source: str, remote: bool = False) -> ImportOutcome:
+        if school is None and remote and self._junk_from(source) >= JUNK_PER_ADDRESS:
+            # Junk past its limit leaves no row; the log line says it happened.
+            log.warning("hub: upload from %s refused without a ledger entry (over %d refusals in %s): %s",
+                        source, JUNK_PER_ADDRESS, JUNK_WINDOW, exc.message)
+            return ImportOutcome(REJECTED, "Слишком много отклонённых пакетов с этого адреса: хаб не принимает "
+                                 "их до конца часа. Проверьте, что отправляете пакет «Окей, школа» на адрес своего "
+                                 "района.", None, None, 429)
         with database.atomic():
             if manifest is not None:
                 entry = self._ledger(manifest, school, REJECTED, source, exc.message)
             else:
                 entry = HubLedger.create(status=REJECTED, message=exc.message, source=source[:255])
-            if school is not None:
+            if school is not None and exc.changes_status and self._is_news(manifest, school):
                 HubSchool.update(last_status=REJECTED, last_message=exc.message,
                                  last_received_at=entry.received_at).where(HubSchool.id == school.id).execute()
+            if school is None and entry.id % 100 == 0:
+                self._trim_junk()
         return ImportOutcome(REJECTED, exc.message, entry, None, exc.status)
+
+    @staticmethod
+    def _is_news(manifest: bundle.Manifest | None, school: HubSchool) -> bool:
+        """Whether a bundle is later than what the hub holds for its school (not an old one again)."""
+        if manifest is None:
+            return False
+        current = HubSchool.get_by_id(school.id)
+        return manifest["instance_id"] != current.instance_id or manifest["seq_to"] > current.last_seq
+
+    @staticmethod
+    def _junk_from(source: str) -> int:
+        since = utcnow() - JUNK_WINDOW
+        return (HubLedger.select().where((HubLedger.school.is_null()) & (HubLedger.source == source[:255])
+                                         & (HubLedger.received_at >= since)).count())
+
+    @staticmethod
+    def _trim_junk() -> None:
+        """Keep the newest JUNK_KEEP refusals that name no school."""
+        oldest_kept = (HubLedger.select(HubLedger.id).where(HubLedger.school.is_null())
+                       .order_by(HubLedger.id.desc()).offset(JUNK_KEEP).limit(1).scalar())
+        if oldest_kept is not None:
+            HubLedger.delete().where(HubLedger.school.is_null() & (HubLedger.id <= oldest_kept)).execute()
 

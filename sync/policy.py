@@ -42,6 +42,8 @@ MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appli
                  "appliance.models.programmes")
 
 MAX_TEXT = 256 * 1024  # the longest text value a row may carry
+MAX_INT = 2**63  # what a BIGINT column holds
+_HEX = frozenset("0123456789abcdef")
 STAMPS = ("created_at", "updated_at")
 
 
@@ -179,6 +181,43 @@ class TableSpec:
     def student_column(self) -> str | None:
         student = self.policy.student
         return self.column(student).name if isinstance(student, str) else None
+
+
+def value_problem(column: Column, value) -> str | None:
+    """Why `value` cannot be stored in `column` as the hub stores it (None: it can). The one check:
+    the school applies it before a row leaves, the hub when the row arrives."""
+    kind = column.kind
+    if value is None:
+        return None
+    if kind == "id":
+        return None if isinstance(value, str) and len(value) == 32 and all(c in _HEX for c in value) \
+            else "не идентификатор"
+    if kind == "bool":
+        return None if isinstance(value, bool) else "не да/нет"
+    if kind == "int":
+        return None if isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value < MAX_INT \
+            else "не целое число (или вне 64 бит)"
+    if kind == "float":
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else "не число"
+    if kind in ("date", "datetime"):
+        return None if isinstance(value, str) and len(value) <= 40 else "не дата"
+    if not isinstance(value, str):
+        return "не текст"
+    if column.max_length is not None and len(value) > column.max_length:
+        return f"длиннее {column.max_length} знаков ({len(value)})"
+    return None
+
+
+def row_problems(spec: TableSpec, row: dict) -> list[tuple[str, str]]:
+    """(column, why) for every value of a shaped row that the hub would refuse."""
+    columns = {c.name: c for c in spec.columns}
+    found = []
+    for name, value in row.items():
+        column = columns.get(name)
+        why = "неизвестное поле" if column is None else value_problem(column, value)
+        if why:
+            found.append((name, why))
+    return found
 
 
 def _kind(model_field) -> tuple[str, int | None]:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance.models.changes import instance_id
 from appliance.services import sync_state
+from appliance.services.validation import parse_json
 from sync import keys
 from sync.bundle import canonical
 from sync.errors import SyncError
@@ -34,7 +35,7 @@ def sign_receipt(signing: Ed25519PrivateKey, fields: dict) -> bytes:
 def verify_receipt(district: keys.DistrictKey, data: bytes) -> dict:
     """The receipt's fields, if the district's key signed them; SyncError otherwise."""
     try:
-        parsed = json.loads(data.decode())
+        parsed = parse_json(data.decode())
         fields, signature = parsed["receipt"], keys.unb64(parsed["signature"])
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
         raise SyncError("Квитанция района не читается: файл повреждён.") from None
@@ -54,9 +55,14 @@ def accept_receipt(data: bytes, school_id: str) -> tuple[dict, bool]:
     moved = False
     # A receipt for the database this one was restored from acknowledges nothing here.
     if fields.get("status") in ACKNOWLEDGING and fields.get("instance_id") == instance_id():
+        latest = int(fields["seq_to"]) >= sync_state.acknowledged()[1]  # an older receipt's list is stale
         moved = sync_state.acknowledge(fields["instance_id"], int(fields["seq_to"]),
                                        datetime.datetime.fromisoformat(fields["received_at"]),
                                        str(fields.get("scope", "")))
+        held = fields.get("quarantined", [])
+        if latest:
+            sync_state.set_problems("district", [p for p in held if isinstance(p, dict)]
+                                    if isinstance(held, list) else [])
     return fields, moved
 
 

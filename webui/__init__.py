@@ -108,7 +108,8 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale,
                                  year_and_class=years.year_and_class)
     app.jinja_env.globals.update(STUDENT=STUDENT, TEACHER=TEACHER, PARENT=PARENT, ADMIN=ADMIN, DISTRICT=DISTRICT)
-    from webui import nav
+    from webui import nav, wording
 
     app.context_processor(nav.context)
+    wording.register(app)
     return app

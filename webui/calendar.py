@@ -14,7 +14,7 @@ from appliance.i18n import N_
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.models.vocabulary import LEVELS
 from appliance.services import calendar as cal
-from appliance.services import calendar_ics, reminders
+from appliance.services import calendar_ics, reminders, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
@@ -28,12 +28,11 @@ PAGE = 50
 
 
 def _month_arg() -> tuple[int, int]:
-    value = request.args.get("m", "")
-    try:
-        day = datetime.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        day = school_today()
-    return day.year, day.month
+    found = validation.query_month(request.args.get("m"), N_("Месяц"))
+    if found is None:
+        today = school_today()
+        return today.year, today.month
+    return found
 
 
 def _shift_month(year: int, month: int, delta: int) -> str:
@@ -58,10 +57,7 @@ def month():
 @bp.get("/week")
 @role_required(STUDENT, TEACHER, ADMIN)
 def week():
-    try:
-        day = datetime.date.fromisoformat(request.args.get("d", ""))
-    except ValueError:
-        day = school_today()
+    day = validation.query_date(request.args.get("d"), N_("Неделя")) or school_today()
     start = day - datetime.timedelta(days=day.weekday())
     days = [start + datetime.timedelta(days=n) for n in range(7)]
     items = cal.by_day(cal.personal_items(current_user.model, days[0], days[-1]))

@@ -21,6 +21,18 @@ from webui.messages import text_of
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
 
 
+@bp.app_template_global()
+def result_names(attempt) -> str:
+    """The result of a test attempt in words (the names of its strongest scales), for any page that lists one."""
+    return guidance.result_names(g.settings.data_dir, attempt.questionnaire, attempt.code)
+
+
+@bp.app_template_global()
+def test_title(attempt) -> str:
+    found = guidance.available_by_code(g.settings.data_dir).get(attempt.questionnaire)
+    return found.title if found else attempt.questionnaire
+
+
 @bp.get("/")
 @role_required(STUDENT)
 def index():

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import charts as chart_builder
+from appliance.i18n import N_
 from appliance.models.people import ADMIN, ClassGroup
-from appliance.services import catalogs, competencies, consent, indicators, terms
+from appliance.services import catalogs, competencies, consent, indicators, terms, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
@@ -24,12 +25,12 @@ def _school():
 
 
 def _filters() -> tuple[int | None, ClassGroup | None]:
-    year = request.args.get("year", "")
+    year = validation.query_year(request.args.get("year"), N_("Учебный год"))
     group = None
     class_id = request.args.get("class", "")
     if class_id:
         group = next((c for c in school_service.classes(_school()) if c.id.hex == class_id), None)
-    return (int(year) if year.isdigit() else None), group
+    return year, group
 
 
 def _charts(found: indicators.Indicators) -> dict:

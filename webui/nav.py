@@ -34,8 +34,38 @@ MENU = {
                  ("district.ledger", _l("Журнал пакетов"))],
 }
 
+# On a phone the bar at the bottom holds the first PHONE_BAR items of a role's menu (short labels where the
+# full one is too long for a fifth of a 360-px screen) and «Ещё», which opens the whole list.
+PHONE_BAR = 3
+SHORT = {
+    "review.queue": _l("Проверка"), "review.classes": _l("Портфолио"), "portfolio.family": _l("Портфолио"),
+    "parent.home": _l("Дети"), "teacher.home": _l("Мои классы"), "admin.users": _l("Люди"),
+    "indicators.home": _l("Показатели"), "portfolio.competencies_page": _l("Компетенции"), "guidance.index": _l("Профессии"),
+}
+
+# Pages under a section that live at other addresses (the section stays lit in the menu there).
+ALSO = {
+    "portfolio.achievements": ("/portfolio/a/", "/portfolio/new"),
+    "portfolio.my_overview": ("/portfolio/student/",),
+    "portfolio.family": ("/portfolio/student/", "/portfolio/a/"),
+    "review.queue": ("/portfolio/a/",),
+    "review.classes": ("/portfolio/student/",),
+    "trajectory.class_overview": ("/activities/student/", "/activities/goal/", "/guidance/result/"),
+    "calendar.events": ("/calendar/",),
+    "calendar.manage": ("/calendar/",),
+}
+
 ROLE_NAMES = {STUDENT: _l("Ученик"), TEACHER: _l("Учитель"), PARENT: _l("Родитель"),
               ADMIN: _l("Администратор"), DISTRICT: _l("Район")}
+
+
+def _match(path: str, url: str, extra: tuple[str, ...]) -> int:
+    """How closely a page belongs to a menu item: the length of the address prefix they share (0: not at all)."""
+    best = len(url) + 1 if path == url else 0
+    for prefix in (url if url.endswith("/") else url + "/", *extra):
+        if prefix != "/" and path.startswith(prefix):
+            best = max(best, len(prefix))
+    return best
 
 
 def context() -> dict:
@@ -43,6 +73,12 @@ def context() -> dict:
     if current_user.is_authenticated:
         for endpoint, label in MENU.get(current_user.role, []):
             url = url_for(endpoint)
-            items.append({"url": url, "label": label,
-                          "active": request.path == url or (url != "/" and request.path.startswith(url + "/"))})
-    return {"menu": items, "role_names": ROLE_NAMES}
+            items.append({"url": url, "label": label, "short": SHORT.get(endpoint, label), "active": False,
+                          "match": _match(request.path, url, ALSO.get(endpoint, ()))})
+        # The closest match is the current section: /portfolio/hobbies is «Хобби», not also «Достижения».
+        best = max(items, key=lambda item: item["match"], default=None)
+        if best and best["match"]:
+            best["active"] = True
+    bar = items[:PHONE_BAR]
+    current = next((item for item in items[PHONE_BAR:] if item["active"]), None)
+    return {"menu": items, "menu_bar": bar, "menu_current": current, "role_names": ROLE_NAMES}

@@ -10,13 +10,15 @@ import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from appliance.documents.charts import STUDENT_CHARTS, student_charts
 from appliance.documents.portfolio_pdf import render_portfolio
+from appliance.i18n import N_
 from appliance.models.changes import current_sequence
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
-from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads
+from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
 from appliance.services.portfolio_export import document
@@ -86,8 +88,7 @@ def _form_context(achievement=None, values=None) -> dict:
 @role_required(STUDENT)
 def achievements():
     me = _me()
-    year = request.args.get("year", "")
-    filters = portfolio.Filters(school_year=int(year) if year.isdigit() else None,
+    filters = portfolio.Filters(school_year=validation.query_year(request.args.get("year"), N_("Учебный год")),
                                 level=request.args.get("level", ""), direction=request.args.get("direction", ""),
                                 result=request.args.get("result", ""), status=request.args.get("status", ""))
     return render_template("portfolio/achievements.html", items=portfolio.achievements_of(me, filters, viewer=me),
@@ -238,7 +239,8 @@ def competencies_page():
         reasons = {key[7:]: value for key, value in request.form.items() if key.startswith("reason-")}
         try:
             saved = competencies.self_assess_many(me, scores, reasons)
-            flash(_("Самооценка сохранена: %(n)d.", n=saved), "success")
+            flash(ngettext("Самооценка сохранена: %(num)d компетенция.", "Самооценка сохранена: %(num)d компетенций.",
+                           saved), "success")
             return redirect(url_for("portfolio.competencies_page"))
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents.portfolio_pdf import render_contribution
+from appliance.i18n import N_
 from appliance.models.people import TEACHER
-from appliance.services import indicators, portfolio, terms
+from appliance.services import indicators, portfolio, terms, validation
 from appliance.services import school as school_service
 from webui.auth import role_required
 
@@ -65,8 +66,7 @@ def classes():
 
 
 def _year() -> int | None:
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() else None
+    return validation.query_year(request.args.get("year"), N_("Учебный год"))
 
 
 @bp.get("/contribution")

@@ -14,6 +14,7 @@ from functools import cached_property
 import pygal
 from pygal.style import Style
 
+from appliance.services import russian
 from appliance.services.competencies import CompetencyState, GrowthPoint
 
 BLUE, YELLOW, GREEN, RED, GREY = "#1f4e8c", "#f2b705", "#2e8b57", "#c0392b", "#8a94a6"
@@ -73,19 +74,42 @@ def _short(label: str, width: int = 18) -> str:
     return "\n".join(textwrap.wrap(label, width)[:2])
 
 
+def _axis_name(name: str, width: int, lines: int = 2) -> str:
+    """«Адаптивность, работа в условиях неопределённости» → «Адаптивность»; «Восприятие критики и обратная
+    связь» → «Восприятие / критики»: the words before a comma or «и», on at most two short lines."""
+    head = re.split(r",| и ", name, maxsplit=1)[0].strip()
+    wrapped = textwrap.wrap(head, width, break_long_words=False)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] += "…"
+    return "\n".join(wrapped)
+
+
 def competency_radar(states: list[CompetencyState], title: str = "Карта компетенций", scale_max: int = 5) -> Chart:
     """Self-assessment against the evidence of confirmed achievements, one axis per competency."""
     rows = [[f"{s.competency.code} {s.competency.name}", _fmt(s.self_score), _fmt(s.evidence_score),
              str(s.confirmed)] for s in states]
-    chart = _base(pygal.Radar, title, height=460, fill=True, range=(0, scale_max), dots_size=3,
-                  colors=(BLUE, YELLOW))
-    # Many axes get their codes (the table under the chart names them); a few fit their names.
-    chart.x_labels = [s.competency.code if len(states) > 8 else _short(s.competency.name, 16) for s in states]
-    chart.add("Самооценка", [s.self_score or 0 for s in states])
-    chart.add("Подтверждено достижениями", [s.evidence_score for s in states])
+    if len(states) > 8:
+        # Past eight axes a radar's names collide on a phone: the same two series as pairs of bars, each
+        # competency named on its row (shortened to its first words; the table has the full names).
+        chart = _base(pygal.HorizontalBar, title, width=500, height=150 + 44 * len(states), range=(0, scale_max),
+                      colors=(BLUE, YELLOW), truncate_label=-1, spacing=6)
+        drawn = list(reversed(states))  # a horizontal chart draws from the bottom up
+        chart.x_labels = [_axis_name(s.competency.name, 21, lines=1) for s in drawn]
+        kind = "Столбчатая диаграмма"
+    else:
+        # The scale's numbers would sit on the top axis's name; the description and the table give the scale.
+        chart = _base(pygal.Radar, title, height=460, fill=True, range=(0, scale_max), dots_size=3,
+                      colors=(BLUE, YELLOW), show_y_labels=False)
+        drawn = states
+        chart.x_labels = [_axis_name(s.competency.name, 16) for s in drawn]
+        kind = "Лепестковая диаграмма"
+    chart.add("Самооценка", [s.self_score or 0 for s in drawn])
+    chart.add("Подтверждено достижениями", [s.evidence_score for s in drawn])
     assessed = [s for s in states if s.self_score]
     strongest = max(states, key=lambda s: s.evidence_score, default=None)
-    description = (f"Лепестковая диаграмма: {len(states)} компетенций, оценено самостоятельно {len(assessed)}; "
+    description = (f"{kind}: {russian.count(len(states), 'компетенция')}, "
+                   f"оценено самостоятельно {len(assessed)}; "
                    f"шкала от 0 до {scale_max}.")
     if strongest and strongest.evidence_score:
         description += f" Больше всего подтверждено: «{strongest.competency.name}» ({_fmt(strongest.evidence_score)})."
@@ -102,7 +126,8 @@ def growth_chart(points: list[GrowthPoint], title: str = "Рост по четв
     rows = [[p.term.label, _fmt(p.self_mean), _fmt(p.evidence_mean), str(p.confirmed_total)] for p in points]
     description = "Линейный график: средняя самооценка и подтверждённый уровень компетенций по периодам."
     if len(points) >= 2:
-        description += (f" С {points[0].term.label} по {points[-1].term.label} подтверждённый уровень "
+        description += (f" С {russian.phrase_in_case(points[0].term.label, 'gent')} по {points[-1].term.label} "
+                        "подтверждённый уровень "
                         f"вырос с {_fmt(points[0].evidence_mean)} до {_fmt(points[-1].evidence_mean)}.")
     return Chart(title, chart, description,
                  ["Период", "Самооценка", "Подтверждено", "Подтверждённых достижений всего"], rows)
@@ -120,7 +145,8 @@ def level_result_chart(matrix: dict[str, dict[str, int]], levels: list[str], res
     rows = [[level, *(str(matrix.get(level, {}).get(r, 0)) for r in results), str(totals[level])] for level in levels
             if totals[level]]
     total = sum(totals.values())
-    description = f"Столбчатая диаграмма: всего {total} достижений по уровням, в столбце — по результатам."
+    description = (f"Столбчатая диаграмма: всего {russian.count(total, 'достижение')} по уровням, "
+                   "в столбце — по результатам.")
     return Chart(title, chart, description, ["Уровень", *results, "Всего"], rows)
 
 

@@ -9,6 +9,7 @@ from appliance.documents.charts import bar_chart, level_result_chart, student_ch
 from appliance.documents.render import render_pdf
 from appliance.models.base import utcnow
 from appliance.models.people import User
+from appliance.services import russian
 from appliance.services import school as school_service
 from appliance.services.indicators import Contribution
 from appliance.services.portfolio_export import document
@@ -43,7 +44,8 @@ def render_portfolio(student: User, today: datetime.date | None = None) -> bytes
     leads = school_service.class_teachers(group) if group else []
     return render_pdf("portfolio.html", doc=doc, by_year=_by_year_and_level(doc["achievements"]),
                       charts=student_charts(student, today), generated=long_date(utcnow().date()),
-                      class_teacher=leads[0].short_name if leads else "", short_name=student.short_name)
+                      class_teacher=leads[0].short_name if leads else "", short_name=student.short_name,
+                      female=russian.is_female(student.full_name), word=russian.agree_with_number)
 
 
 def render_contribution(found: Contribution) -> bytes:

@@ -108,4 +108,25 @@ class HubReceipt(BaseModel):
     final = BooleanField(default=True)
 
 
-HUB_MODELS = [HubSchool, HubSchoolKey, HubLedger, HubRow, HubReceipt]
+class HubQuarantine(BaseModel):
+    """A row of a school that arrived in a bundle but does not fit its columns (a value too long, of
+    the wrong kind): set aside with the ledger entry that brought it, so the rest of the bundle and
+    the school's later bundles still apply. A later good version of the row, its deletion or a
+    complete snapshot without it clears it."""
+
+    id = AutoField()
+    school = ForeignKeyField(HubSchool, backref="quarantine", on_delete="CASCADE")
+    table = CharField(max_length=64, column_name="tbl")
+    row_id = CharField(max_length=64)
+    seq = BigIntegerField()
+    ledger = IntegerField()
+    field = CharField(max_length=64)
+    reason = TextField()
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "hub_quarantine"
+        indexes = ((("school", "table", "row_id"), True),)
+
+
+HUB_MODELS = [HubSchool, HubSchoolKey, HubLedger, HubRow, HubReceipt, HubQuarantine]

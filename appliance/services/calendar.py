@@ -292,11 +292,12 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
     else:
         events = visible_query(user).where((Event.starts_on <= end) & (Event.ends_on >= start))
     for event in events:
-        day = max(event.starts_on, start)
-        while day <= min(event.ends_on, end):
+        first, last = max(event.starts_on, start), min(event.ends_on, end)
+        # Counted, never stepped past `last`: an event on 31.12.9999 cannot overflow the date.
+        for offset in range(max((last - first).days + 1, 0)):
+            day = first + datetime.timedelta(days=offset)
             items.append(Item(day, "event", event.title, LinkTarget.of(links.EVENT, event.id),
                               event.start_time if day == event.starts_on else "", event.level))
-            day += datetime.timedelta(days=1)
     if user.role == STUDENT:
         for goal in Goal.select().where((Goal.student == user) & Goal.deadline.between(start, end)
                                         & (Goal.status != "dropped")):

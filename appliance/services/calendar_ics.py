@@ -19,7 +19,7 @@ from appliance.models.people import STUDENT, School, User
 from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import calendar as cal
 from appliance.services.errors import ImportRejected, RowError, ServiceError
-from appliance.services.validation import parse_clock
+from appliance.services.validation import in_range, parse_clock
 
 PRODID = "-//Okey School//okey-school//RU"
 MAX_EVENTS = 5000
@@ -70,7 +70,9 @@ def _event_component(event: Event, tz: zoneinfo.ZoneInfo, stamp: datetime.dateti
     return item
 
 
-def _all_day(uid: str, title: str, day: datetime.date, stamp: datetime.datetime, note: str) -> icalendar.Event:
+def _all_day(uid: str, title: str, day: datetime.date, stamp: datetime.datetime, note: str) -> icalendar.Event | None:
+    if not _fits(day):
+        return None
     item = icalendar.Event()
     item.add("uid", uid)
     item.add("dtstamp", stamp)
@@ -86,9 +88,21 @@ def events_ics(events, school: School, name: str) -> bytes:
     stamp = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     feed = _calendar(name)
     for event in events:
-        feed.add_component(_event_component(event, tz, stamp))
+        if _fits(event.starts_on, event.ends_on):
+            feed.add_component(_event_component(event, tz, stamp))
     feed.add_missing_timezones()
     return feed.to_ical()
+
+
+def _add(feed: icalendar.Calendar, item: icalendar.Event | None) -> None:
+    if item is not None:
+        feed.add_component(item)
+
+
+def _fits(*days) -> bool:
+    """A row stored before dates were held to the school's years (or by any other path) is left
+    out of a calendar file rather than breaking it for everyone."""
+    return all(day is None or in_range(day) for day in days)
 
 
 def feed_ics(user: User, since: datetime.date) -> bytes:
@@ -116,18 +130,19 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
     else:
         events = cal.visible_query(user).where(Event.ends_on >= since)
     for event in events.order_by(Event.starts_on):
-        feed.add_component(_event_component(event, tz, stamp))
+        if _fits(event.starts_on, event.ends_on, event.registration_deadline):
+            feed.add_component(_event_component(event, tz, stamp))
     if user.role == STUDENT:
         for goal in Goal.select().where((Goal.student == user) & (Goal.status == "active") & (Goal.deadline >= since)):
-            feed.add_component(_all_day(f"goal-{goal.id.hex}@okey", f"Срок цели: {goal.title}", goal.deadline,
+            _add(feed, _all_day(f"goal-{goal.id.hex}@okey", f"Срок цели: {goal.title}", goal.deadline,
                                         stamp, goal.measure))
         for milestone in (Milestone.select(Milestone, Goal).join(Goal)
                           .where((Goal.student == user) & (Goal.status == "active")
                                  & Milestone.done_at.is_null() & (Milestone.due_on >= since))):
-            feed.add_component(_all_day(f"milestone-{milestone.id.hex}@okey", f"Этап: {milestone.title}",
+            _add(feed, _all_day(f"milestone-{milestone.id.hex}@okey", f"Этап: {milestone.title}",
                                         milestone.due_on, stamp, f"Цель: {milestone.goal.title}"))
         for task in Task.select().where((Task.student == user) & (Task.status != "done") & (Task.due_on >= since)):
-            feed.add_component(_all_day(f"task-{task.id.hex}@okey", f"Задача: {task.title}", task.due_on, stamp, ""))
+            _add(feed, _all_day(f"task-{task.id.hex}@okey", f"Задача: {task.title}", task.due_on, stamp, ""))
     feed.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 asks
     body = feed.to_ical()
     if user.role != STUDENT:

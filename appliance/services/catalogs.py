@@ -101,11 +101,15 @@ def add_entry(catalog: str, name: str, rank: int = 0) -> CatalogEntry:
     name = _clean_name(name)
     if CatalogEntry.select().where((CatalogEntry.catalog == catalog) & (CatalogEntry.name == name)).exists():
         raise Conflict(N_("Значение «%(name)s» уже есть в списке."), name=name)
-    code = _CODE.sub("-", name.lower()).strip("-") or "item"
-    base, number = code, 1
+    # The code is made from the name, and must fit its column with any «-N» it gets: a longer one
+    # is accepted by SQLite but refused by the district hub (and by PostgreSQL).
+    limit = CatalogEntry.code.max_length
+    base = _CODE.sub("-", name.lower()).strip("-")[:limit].strip("-") or "item"
+    code, number = base, 1
     while CatalogEntry.select().where((CatalogEntry.catalog == catalog) & (CatalogEntry.code == code)).exists():
         number += 1
-        code = f"{base}-{number}" if base != "item" else f"item-{number}"
+        suffix = f"-{number}"
+        code = base[:limit - len(suffix)].strip("-") + suffix
     last = CatalogEntry.select().where(CatalogEntry.catalog == catalog).order_by(
         CatalogEntry.position.desc()).first()
     return CatalogEntry.create(catalog=catalog, code=code, name=name, rank=_rank(catalog, rank),

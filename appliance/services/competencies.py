@@ -94,9 +94,9 @@ def import_framework(data: bytes, filename: str, name: str = "", code: str = "")
         raise ImportRejected(N_("Файл пустой."))
     if filename.lower().endswith(".json"):
         try:
-            parsed = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ImportRejected(N_("Файл не читается как JSON: %(error)s."), error=str(exc)) from None
+            parsed = validation.parse_json(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ImportRejected(N_("Файл не читается как JSON: %(error)s."), error=str(exc)[:200]) from None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("competencies"), list):
             raise ImportRejected(N_("В JSON нужен объект с полями name, code и списком competencies."))
         parsed.setdefault("name", name)

@@ -62,13 +62,20 @@ def _female(surname: str) -> str:
     return surname
 
 
+# Patronymics are written out, not built by a rule: Павел → Павлович, Дмитрий → Дмитриевич, Михаил → Михайлович.
+PATRONYMICS = {
+    "Александр": ("Александрович", "Александровна"), "Сергей": ("Сергеевич", "Сергеевна"),
+    "Андрей": ("Андреевич", "Андреевна"), "Дмитрий": ("Дмитриевич", "Дмитриевна"),
+    "Алексей": ("Алексеевич", "Алексеевна"), "Игорь": ("Игоревич", "Игоревна"),
+    "Владимир": ("Владимирович", "Владимировна"), "Олег": ("Олегович", "Олеговна"),
+    "Николай": ("Николаевич", "Николаевна"), "Евгений": ("Евгеньевич", "Евгеньевна"),
+    "Михаил": ("Михайлович", "Михайловна"), "Павел": ("Павлович", "Павловна"),
+    "Виктор": ("Викторович", "Викторовна"), "Юрий": ("Юрьевич", "Юрьевна"),
+}
+
+
 def _patronymic(father: str, female: bool) -> str:
-    ending = "вна" if female else "вич"
-    if father.endswith("ий"):  # Юрий → Юрьевич
-        return father[:-2] + "ье" + ending
-    if father.endswith(("й", "ь")):  # Сергей → Сергеевич, Игорь → Игоревич
-        return father[:-1] + "е" + ending
-    return father + "о" + ending
+    return PATRONYMICS[father][1 if female else 0]
 
 
 def _person(rng: random.Random, female: bool, surname: str | None = None) -> tuple[str, str, str]:

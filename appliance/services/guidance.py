@@ -95,6 +95,20 @@ def score(questionnaire: Questionnaire, answers: dict[str, object]) -> Result:
     return Result(questionnaire, scores, code, scales)
 
 
+def result_names(data_dir: Path, questionnaire_code: str, result_code: str) -> str:
+    """A result in words, not its code: «Исследовательский (мыслитель), Реалистичный (практик), …» for RIASEC's
+    «IR…», «Человек — художественный образ» for Klimov's «art». An unknown code is shown as it is."""
+    found = load_all(questionnaire_dir(data_dir)).get(questionnaire_code)
+    if found is None:
+        return result_code
+    names = {scale["code"]: scale["name"] for scale in found.scales}
+    if result_code in names:
+        return names[result_code]
+    if found.data.get("result", {}).get("type") == "code" and all(letter in names for letter in result_code):
+        return ", ".join(names[letter] for letter in result_code)
+    return result_code
+
+
 def _band(questionnaire: Questionnaire, value: int) -> dict:
     for band in questionnaire.data.get("bands", []):
         if int(band["min"]) <= value <= int(band["max"]):

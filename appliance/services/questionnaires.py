@@ -8,12 +8,12 @@ A survey has questions: "scale" (a number in a range), "choice" (one of the opti
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.i18n import N_
 from appliance.models.people import PARENT, STUDENT
+from appliance.services import validation
 from appliance.services.errors import NotFound, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "questionnaires"
@@ -153,7 +153,7 @@ def _check_survey(data: dict, name: str) -> None:
 def parse_definition(text: str, name: str = "") -> Questionnaire:
     """Read and check one definition; a broken file is refused with the reason."""
     try:
-        data = json.loads(text)
+        data = validation.parse_json(text)
         kind = data["kind"]
         if kind == "guidance":
             _check_guidance(data, name)

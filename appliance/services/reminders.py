@@ -18,7 +18,7 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import Notification, Reminder
 from appliance.models.people import User
 from appliance.models.trajectory import Milestone
-from appliance.services import links
+from appliance.services import links, russian
 from appliance.services.links import LinkTarget
 
 KIND_TITLES = {
@@ -85,11 +85,7 @@ def _body(reminder: Reminder, today: datetime.date) -> str:
 
 
 def _days_word(days: int) -> str:
-    if days % 10 == 1 and days % 100 != 11:
-        return "день"
-    if 2 <= days % 10 <= 4 and not 12 <= days % 100 <= 14:
-        return "дня"
-    return "дней"
+    return russian.agree_with_number(days, "день")
 
 
 def send_due(today: datetime.date) -> int:

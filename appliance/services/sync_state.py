@@ -24,6 +24,8 @@ _ACKED_SCOPE = "sync.acked_scope"
 _PENDING = "sync.pending"
 _LAST_RECEIPT = "sync.last_receipt_at"
 _DISTRICT_KEY = "sync.district_key"
+_PROBLEMS = "sync.problems"
+MAX_PROBLEMS = 100
 
 
 def acknowledged() -> tuple[str, int]:
@@ -60,6 +62,21 @@ def set_pending(items: list[dict]) -> None:
     set_meta(_PENDING, json.dumps(items, ensure_ascii=False))
 
 
+def problems() -> list[dict]:
+    """Rows that do not reach the district: [{where, table, id, field, why}]. `where` is "school"
+    (kept back at export: a value the hub would refuse) or "district" (set aside by the hub, as its
+    last receipt lists them)."""
+    return json.loads(get_meta(_PROBLEMS, "[]"))
+
+
+def set_problems(where: str, items: list[dict]) -> None:
+    """Replace the problems found at `where` with these."""
+    kept = [p for p in problems() if p.get("where") != where]
+    fresh = [{"where": where, "table": str(p.get("table", ""))[:64], "id": str(p.get("id", ""))[:64],
+              "field": str(p.get("field", ""))[:64], "why": str(p.get("why", ""))[:200]} for p in items]
+    set_meta(_PROBLEMS, json.dumps((kept + fresh)[:MAX_PROBLEMS], ensure_ascii=False))
+
+
 def district_key() -> str:
     return get_meta(_DISTRICT_KEY, "") or ""
 
@@ -76,6 +93,7 @@ class SyncStatus:
     last_receipt_at: datetime.datetime | None
     acked_seq: int
     pending: list[dict]
+    problems: list[dict]
 
 
 def status() -> SyncStatus:
@@ -89,4 +107,5 @@ def status() -> SyncStatus:
         last_receipt_at=datetime.datetime.fromisoformat(receipt) if receipt else None,
         acked_seq=seq,
         pending=pending(),
+        problems=problems(),
     )

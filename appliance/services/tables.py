@@ -45,10 +45,36 @@ def decode_table(data: bytes, *, max_bytes: int, too_big: str) -> str:
 
 
 def table_rows(text: str) -> Iterator[list[str]]:
-    """Rows of a decoded table, the delimiter taken from the first line."""
+    """Rows of a decoded table, the delimiter taken from the first line. A table the csv module
+    cannot split (a cell over its 128 KB limit, a stray NUL) is refused with the line it stopped at."""
     lines = text.splitlines()
     first = lines[0] if lines else ""
-    return csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count))
+    return _Reader(csv.reader(io.StringIO(text), delimiter=max(";,\t", key=first.count)))
+
+
+class _Reader:
+    """csv.reader (with its `line_num`) whose errors are refusals in Russian."""
+
+    def __init__(self, reader):
+        self._reader = reader
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self._reader)
+        except csv.Error as exc:
+            if "field larger" in str(exc):
+                raise ServiceError(N_("Строка %(line)d таблицы: ячейка длиннее %(kb)d КБ. Проверьте, не пропущена "
+                                      "ли закрывающая кавычка."), status=422, line=self.line_num,
+                                   kb=csv.field_size_limit() // 1024) from None
+            raise ServiceError(N_("Строка %(line)d таблицы не читается. Сохраните файл из Excel как CSV заново."),
+                               status=422, line=self.line_num) from None
 
 
 def read_table(data: bytes, *, max_bytes: int, too_big: str) -> Iterator[list[str]]:

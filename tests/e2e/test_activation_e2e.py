@@ -36,7 +36,7 @@ def test_student_activates_logs_in_and_out_on_a_phone(live_server, phone, tmp_pa
     # The page fits a 360-px screen: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "student-home-phone")
-    page.click("footer button:has-text('Выйти')")
+    page.click("header form.logout button")
     page.wait_for_url(f"{live_server.url}/login")
     assert "Вы вышли из портала" in page.content()
     screenshot(page, "logged-out-phone")

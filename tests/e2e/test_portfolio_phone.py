@@ -16,7 +16,7 @@ TITLE = "Городская олимпиада по информатике «П�
 
 
 def log_out(page) -> None:
-    page.click("footer button:has-text('Выйти')")
+    page.click("header form.logout button")
     page.wait_for_load_state()
 
 

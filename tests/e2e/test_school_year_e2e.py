@@ -21,7 +21,7 @@ def _read(data_dir, fn):
 
 
 def _logout(page, url):
-    page.click("footer button:has-text('Выйти')")
+    page.click("header form.logout button")
     page.wait_for_url(f"{url}/login")
 
 

@@ -54,7 +54,7 @@ def test_admin_sees_leases_devices_and_probes(segment_on, client, demo):
     html = page.get_data(as_text=True)
     assert "«Школа-Wi-Fi»" in home
     assert page.status_code == 200 and "<h1>Открытая сеть Wi-Fi «Школа-Wi-Fi»</h1>" in html
-    rows = re.findall(r"<tr>\s*<td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>\s*<td>(\d+)</td><td>(\d+)</td>", html)
+    rows = re.findall(r"<tr>\s*<td[^>]*>([^<]+)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>", html)
     assert sorted(rows) == [("Android", "1", "1", "1", "1"), ("iOS, iPadOS, macOS", "1", "0", "1", "0")]
 
 

@@ -250,3 +250,151 @@ def test_an_upload_over_the_limit_is_refused_before_anything_is_written(site):
     assert response.status_code == 413
     assert "Файл слишком большой" in response.get_data(as_text=True)
     assert _state(settings_) == before
+
+
+# -- every query-string parameter of every route ------------------------------------------------
+
+EXTREME_VALUES = ["9999-12-31", "0001-01-01", "0000-00-00", "12345678901234567890", "99999999999999999999-01-01",
+                  "-99999999999999999999", "9999-12", "0001-01", "10000-01", "2026-13", "2026-00", "2026-02-30",
+                  "31.12.9999", "-1", "0", "1e309", "NaN", "inf", "²", "١٢٣", "\x00", "%", "%00", "a" * 5000,
+                  "1" * 5000, "ffffffffffffffffffffffffffffffff", "../../etc/passwd", "<script>", "' OR 1=1 --", " "]
+extreme = st.one_of(st.sampled_from(EXTREME_VALUES), st.text(max_size=30), st.integers().map(str))
+_ARG = re.compile(r"""request\.args(?:\.get(?:list)?\(\s*|\[\s*)["']([A-Za-z_][\w-]*)["']""")
+
+
+def _query_parameters(app) -> dict[str, set[str]]:
+    """Endpoint → the query-string parameters its view reads (request.args.get, [], getlist),
+    itself or through the helpers of its module it calls (`_year()`, `_filters()` …)."""
+    import inspect
+    import sys
+
+    def reads(function, depth: int = 0) -> set[str]:
+        source = inspect.getsource(function)
+        found = set(_ARG.findall(source))
+        module = sys.modules[function.__module__]
+        if depth < 2:
+            for called in set(re.findall(r"\b(_\w+)\(", source)):
+                helper = getattr(module, called, None)
+                if inspect.isfunction(helper):
+                    found |= reads(helper, depth + 1)
+        return found
+
+    return {endpoint: reads(inspect.unwrap(view)) for endpoint, view in app.view_functions.items()
+            if endpoint != "static"}
+
+
+def _get_routes(app, objects: dict[str, str]):
+    """(url, blueprint) for every GET route of the URL map, its arguments filled as the access
+    matrix fills them (the victim's own objects)."""
+    from tests.integration.test_hardening_access import OBJECTS, VALUES
+
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        values = {arg: objects[OBJECTS[arg]] if arg in OBJECTS else VALUES[arg] for arg in rule.arguments}
+        yield rule.build(values, append_unknown=False)[1], rule.endpoint
+
+
+def test_every_query_parameter_of_every_route_survives_extreme_values(site):
+    """Each GET route, opened by a role that may open it, with every query-string parameter its
+    blueprint reads set to extreme dates, years, numbers and text (together and one by one)."""
+    from appliance.models.people import Student
+    from tests.integration.test_hardening_access import _victim_objects
+
+    app, settings_, found = site
+    victim = User.get(User.login == "student1")
+    objects = _victim_objects(settings_, victim, Student.get(Student.user == victim).class_group)
+    params = _query_parameters(app)
+    assert {"d", "m", "year", "page"} <= set().union(*params.values()), params
+    failures, fuzzed = [], 0
+    for url, endpoint in _get_routes(app, objects):
+        names = sorted(params.get(endpoint, ()))
+        if not names:
+            continue
+        opener = next((client for client, _ in found.values() if client.get(url).status_code == 200), None)
+        if opener is None:
+            continue
+        fuzzed += 1
+
+        def fuzz(url: str, opener, names: list[str]):
+            @settings(FUZZ, max_examples=8)
+            @given(values=st.fixed_dictionaries({name: st.one_of(st.none(), extreme) for name in names}))
+            def attempt(values):
+                query = {name: value for name, value in values.items() if value is not None}
+                response = opener.get(url, query_string=query)
+                assert response.status_code < 500, f"GET {url} {query!r:.300} → {response.status_code}"
+
+            attempt()
+
+        try:
+            fuzz(url, opener, names)
+            for name in names:  # each extreme value alone, so none hides behind another's refusal
+                for value in EXTREME_VALUES:
+                    response = opener.get(url, query_string={name: value})
+                    assert response.status_code < 500, f"GET {url} {name}={value[:40]!r} → {response.status_code}"
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0])
+    assert fuzzed >= 10, fuzzed
+    assert not failures, "\n".join(failures)
+
+
+# -- the importers with deep and huge inputs ------------------------------------------------------
+
+def _deep(depth: int, kind: str) -> bytes:
+    if kind == "array":
+        return b"[" * depth + b"]" * depth
+    if kind == "object":
+        return b'{"a":' * depth + b"1" + b"}" * depth
+    return b'{"name": "x", "code": "x", "competencies": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+huge_cell = st.sampled_from([140_000, 300_000, 1_200_000]).map(lambda n: "я" * n)
+deep_json = st.builds(_deep, st.sampled_from([1_000, 50_000, 200_000]), st.sampled_from(["array", "object", "framework"]))
+huge_csv = st.one_of(
+    st.builds(lambda header, cell, quote: (header + "\r\n" + (f'"{cell}"' if quote else cell) + ";01.10.2026\r\n")
+              .encode(), st.sampled_from(["Название;Дата", "Фамилия;Имя;Класс", "code;name;group"]), huge_cell,
+              st.booleans()),
+    st.builds(lambda n: ("Название;Дата\r\n" + "Событие;01.10.2026\r\n" * n).encode(), st.sampled_from([50_000, 400_000])),
+    st.builds(lambda n: b'"' + b"x" * n, st.sampled_from([200_000, 2_000_000])),  # an unclosed quote
+    st.just(("Название;Дата\r\n" + ";" * 100_000 + "\r\n").encode()),
+    st.just(("Название;Дата\r\nДалеко;31.12.9999\r\nДавно;01.01.0001\r\n").encode()),
+)
+huge_ics = st.one_of(
+    st.builds(lambda cell: ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@b\r\nSUMMARY:" + cell
+                            + "\r\nDTSTART;VALUE=DATE:20261010\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode(), huge_cell),
+    st.builds(lambda start: ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:far@b\r\nSUMMARY:Далеко\r\n"
+                             f"DTSTART:{start}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode(),
+              st.sampled_from(["99991231", "99991231T235959Z", "00010101", "00010101T000000Z", "20261010T250000"])),
+    st.builds(lambda depth: ("BEGIN:VCALENDAR\r\n" + "BEGIN:VEVENT\r\n" * depth + "END:VEVENT\r\n" * depth
+                             + "END:VCALENDAR\r\n").encode(), st.sampled_from([1_000, 20_000])),
+)
+
+
+def _refusal_writes_nothing(call) -> None:
+    before = _counts()
+    try:
+        call()
+    except ServiceError as exc:
+        assert 400 <= exc.status < 500
+        assert _counts() == before, "a refused file wrote something"
+
+
+def test_every_importer_survives_deep_and_huge_files(site):
+    from appliance.models.competencies import CompetencyFramework
+    from appliance.services import calendar as cal
+    from appliance.services import calendar_ics, competencies, roster
+
+    school = School.select().first()
+    admin = User.get(User.login == "admin")
+
+    @settings(FUZZ, max_examples=25)
+    @given(data=st.one_of(deep_json, huge_csv, huge_ics), name=st.sampled_from(["f.json", "f.csv"]))
+    def attempt(data, name):
+        frameworks = CompetencyFramework.select().count()
+        _refusal_writes_nothing(lambda: competencies.import_framework(data, name))
+        _refusal_writes_nothing(lambda: cal.import_csv(data, school, by=admin))
+        _refusal_writes_nothing(lambda: calendar_ics.import_ics(data, school, by=admin))
+        _refusal_writes_nothing(lambda: roster.import_roster(data, school, None))
+        assert CompetencyFramework.select().count() <= frameworks + 1
+
+    attempt()

@@ -1,0 +1,131 @@
+"""Every page each demo role reaches, on a 390×844 phone: nothing scrolls sideways, every menu item can be
+reached in one or two taps, logging out is one tap away, and axe-core finds nothing serious or critical.
+
+Pages are found as a person finds them: the menu, then the links on each page (one page per route: ids
+in the path are folded together). Screenshots go to tests/artifacts/walk-<role>-<page>.png."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.conftest import browser_login, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROLES = ("student1", "teacher1", "parent1", "admin")
+WIDTH, HEIGHT = 390, 844
+MAX_PAGES = 45
+# Not pages: files, feeds and actions a GET link may still name.
+SKIP = re.compile(r"(/logout|\.pdf|\.json|\.zip|\.ics|\.csv|/download|/evidence/|/export|/feed|/chart|\.svg|/static/|/qr)")
+ID = re.compile(r"/([0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32}|\d+)(?=/|$)")
+
+_axe = Axe()
+
+
+def route_of(url: str) -> str:
+    parts = urlsplit(url)
+    keys = sorted(k.split("=")[0] for k in parts.query.split("&") if k)
+    return ID.sub("/<id>", parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+def serious_findings(page) -> list[str]:
+    results = _axe.run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+            found.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+def check_menu(page) -> None:
+    """The phone bar shows the current section and «Ещё» opens the rest; each item is tappable."""
+    bar = page.locator("nav.tabbar")
+    assert bar.is_visible(), page.url
+    more = bar.locator("details.more")
+    more.locator("summary").click()
+    links = page.locator("nav.tabbar a")
+    for i in range(links.count()):
+        link = links.nth(i)
+        box = link.bounding_box()
+        assert link.is_visible() and box, (page.url, link.inner_text())
+        assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, (page.url, link.inner_text(), box)
+        assert box["height"] >= 44 and box["width"] >= 44, (page.url, link.inner_text(), box)
+        assert link.evaluate("a => a.scrollWidth <= a.clientWidth + 1"), (page.url, link.inner_text())
+    assert page.locator("nav.tabbar [aria-current=page]").count() >= 1 or page.url.endswith("/password"), page.url
+    more.locator("summary").click()
+    logout = page.locator("header.topbar form.logout button")
+    assert logout.is_visible(), page.url
+    box = logout.bounding_box()
+    assert box["height"] >= 44 and box["x"] + box["width"] <= WIDTH + 0.5, (page.url, box)
+
+
+def small_targets(page) -> list[str]:
+    """Controls a finger must hit: buttons, inputs and links set apart from text (not inline in a sentence)."""
+    return page.evaluate("""() => {
+      const bad = [];
+      for (const el of document.querySelectorAll(
+          'main button, main .button, main input:not([type=hidden]), main select, main summary, main .tabs a')) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height) continue;
+        let w = r.width, h = r.height;
+        if (el.type === 'radio' || el.type === 'checkbox') {
+          const label = el.closest('label');
+          if (label) { const l = label.getBoundingClientRect(); w = l.width; h = l.height; }
+        }
+        const text = (el.innerText || el.value || el.name || '').trim().slice(0, 30);
+        if (h < 43.5 || w < 43.5) bad.push(`${el.tagName.toLowerCase()} «${text}» ${Math.round(w)}×${Math.round(h)}`);
+      }
+      return bad;
+    }""")
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_every_page_fits_a_phone(live_server, chromium, user):
+    context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=1,
+                                   is_mobile=True, has_touch=True, locale="ru-RU")
+    page = context.new_page()
+    try:
+        browser_login(page, live_server.url, user)
+        start = page.url
+        queue = [start] + [page.url.split("/", 3)[0] + "//" + urlsplit(start).netloc + href
+                           for href in page.eval_on_selector_all("nav a[href]", "els => els.map(a => a.getAttribute('href'))")]
+        seen: dict[str, str] = {}
+        problems: list[str] = []
+        while queue and len(seen) < MAX_PAGES:
+            url = queue.pop(0)
+            if not url.startswith(live_server.url) or SKIP.search(url) or route_of(url) in seen:
+                continue
+            try:
+                response = page.goto(url)
+            except Exception as error:  # a link to a file starts a download
+                if "Download is starting" in str(error):
+                    continue
+                raise
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            seen[route_of(url)] = url
+            if response.status >= 400:
+                problems.append(f"{url}: HTTP {response.status}")
+                continue
+            name = f"walk-{user}-{len(seen):02d}"
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > WIDTH:
+                problems.append(f"{url}: {wide} px wide")
+            problems += [f"{url}: {finding}" for finding in serious_findings(page)]
+            problems += [f"{url}: small target {t}" for t in small_targets(page)]
+            check_menu(page)
+            screenshot(page, name)
+            for href in page.eval_on_selector_all("main a[href]", "els => els.map(a => a.href)"):
+                href = href.split("#")[0]
+                if href.startswith(live_server.url) and route_of(href) not in seen:
+                    queue.append(href)
+        print(f"\n{user}: {len(seen)} pages: " + ", ".join(sorted(seen)))
+        assert len(seen) >= 4
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()

@@ -1,0 +1,42 @@
+"""Words that agree on the pages: a person's gender from their name, names in other cases, numbers with
+the decimal comma of the page's language. The grammar is in appliance.services.russian."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_decimal
+
+from appliance.services import russian
+
+
+def _name(person) -> str:
+    return person if isinstance(person, str) else getattr(person, "full_name", "") or ""
+
+
+def is_female(person) -> bool:
+    """`{% if student is female %}` — for «вошла», «Обучающаяся», «сделала»."""
+    return russian.is_female(_name(person))
+
+
+def in_case(person, case: str) -> str:
+    """`{{ user|in_case("datv") }}` — the full name in a case."""
+    return russian.name_in_case(_name(person), case)
+
+
+def given_in_case(person, case: str) -> str:
+    """`{{ user|given_in_case("datv") }}` — first name and patronymic in a case («Алёне Юрьевне»)."""
+    return russian.given_names_in_case(_name(person), case)
+
+
+def number(value, digits: int = 1) -> str:
+    """A number as the page's language writes it: 3,8 in Russian, 3.8 in English; «—» for nothing."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal(round(float(value), digits), format="#,##0." + "#" * digits if digits else "#,##0")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.tests["female"] = is_female
+    app.jinja_env.filters["in_case"] = in_case
+    app.jinja_env.filters["given_in_case"] = given_in_case
+    app.jinja_env.filters["number"] = number
