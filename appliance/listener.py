@@ -238,6 +238,8 @@ def portal_body_limit(method: str, host: str, path: str) -> int | None:
     path = path.split("?", 1)[0].rstrip("/") or "/"
     if method in ("GET", "HEAD", "OPTIONS") or path in _SMALL_FORMS or path == "/":
         return SMALL_BODY
+    if path.startswith("/trials/expert/"):  # the expert's one-time form: a few levels and a comment
+        return SMALL_BODY
     return None
 
 

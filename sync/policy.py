@@ -38,7 +38,8 @@ from appliance.models.people import STUDENT, TEACHER
 
 # Model modules whose tables may be exported (a module not installed is simply absent).
 MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
-                 "appliance.models.trajectory", "appliance.models.calendar")
+                 "appliance.models.trajectory", "appliance.models.calendar", "appliance.models.trials",
+                 "appliance.models.programmes")
 
 MAX_TEXT = 256 * 1024  # the longest text value a row may carry
 MAX_INT = 2**63  # what a BIGINT column holds
@@ -91,6 +92,23 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("goal", ("student", "deadline", "status", "origin", "closed_at"), student="student"),
     TablePolicy("milestone", ("goal", "due_on", "done_at"), student=("goal", "goal", "student")),
     TablePolicy("task", ("student", "due_on", "status", "goal"), student="student"),
+    # Partners and profession trials: the district counts participation, fields, organisations'
+    # kinds and ratings. Names of organisations and people, contacts and every free text stay.
+    TablePolicy("organisation", ("school", "kind", "offers_trials", "offers_mentors", "offers_events",
+                                 "offers_programmes", "archived_at")),
+    TablePolicy("profession_trial", ("school", "organisation", "field", "off_site", "grade_min", "grade_max",
+                                     "school_year", "published")),
+    TablePolicy("trial_competency", ("trial", "competency")),
+    TablePolicy("trial_session", ("trial", "starts_on", "ends_on", "capacity")),
+    TablePolicy("trial_enrolment", ("session", "student", "school_year", "grade", "status", "would_do",
+                                    "self_assessed_at", "expert_assessed_at"), student="student"),
+    TablePolicy("trial_score", ("enrolment", "competency", "by", "score"),
+                student=("enrolment", "trial_enrolment", "student")),
+    # Programmes of additional education: kinds, years and attendance counts; titles stay.
+    TablePolicy("programme", ("school", "kind", "organisation", "school_year", "closed_at")),
+    TablePolicy("programme_competency", ("programme", "competency")),
+    TablePolicy("programme_enrolment", ("programme", "student", "status", "from_year", "to_year"),
+                student="student"),
 )
 
 
@@ -123,6 +141,8 @@ STAYS_IN_SCHOOL: dict[str, str] = {
     "survey_response": "answers, free text included, often anonymous; rows with their time stamps "
                        "beside the participation list could tie an answer to a person",
     "survey_participation": "who has answered a survey, kept only so that nobody answers twice",
+    # Profession trials
+    "expert_link": "the hash of a one-time secret an expert assesses a trial with: a credential",
 }
 
 @dataclass(frozen=True)

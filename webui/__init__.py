@@ -100,6 +100,10 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
 
     app.register_blueprint(district.bp)
     app.register_blueprint(school_year.bp)
+    from webui import programmes, trials
+
+    app.register_blueprint(trials.bp)
+    app.register_blueprint(programmes.bp)
 
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale,
                                  year_and_class=years.year_and_class)

@@ -310,7 +310,15 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
                               LinkTarget.of(links.GOAL, milestone.goal_id), done=milestone.done_at is not None))
         for task in Task.select().where((Task.student == user) & Task.due_on.between(start, end)):
             items.append(Item(task.due_on, "task", task.title, LinkTarget(links.TASKS), done=task.status == "done"))
-    order = {"event": 0, "goal": 1, "milestone": 2, "task": 3}
+        from appliance.services import trials
+
+        for session, trial, _confirmed in trials.calendar_sessions(user, start, end):
+            day = max(session.starts_on, start)
+            while day <= min(session.ends_on, end):
+                items.append(Item(day, "trial", trial.title, LinkTarget(links.TRIALS),
+                                  session.start_time if day == session.starts_on else ""))
+                day += datetime.timedelta(days=1)
+    order = {"event": 0, "trial": 1, "goal": 2, "milestone": 3, "task": 4}
     return sorted(items, key=lambda item: (item.day, order[item.kind], item.time, item.title))
 
 

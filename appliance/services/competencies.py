@@ -273,6 +273,8 @@ class CompetencyState:
     evidence_score: float = 0.0
     confirmed: int = 0
     achievements: list[str] = field(default_factory=list)
+    trials: list[str] = field(default_factory=list)  # trials the expert assessed for it
+    programmes: list[str] = field(default_factory=list)  # programmes of additional education
 
 
 def evidence_score(pairs: list[tuple[int, int]], scale_max: int = 5) -> float:
@@ -300,9 +302,19 @@ def for_student(student: User, framework: CompetencyFramework | None = None,
     for competency_id, title, level_rank, result_rank in _confirmed_links(student, list(states), until):
         pairs.setdefault(competency_id, []).append((level_rank or 1, result_rank or 1))
         states[competency_id].achievements.append(title)
+    confirmed = {competency_id: len(found) for competency_id, found in pairs.items()}
+    if until is None:  # trials and programmes are evidence of today's map
+        from appliance.services import programmes, trials
+
+        # An expert's level counts as an achievement whose level and result are that level.
+        for competency_id, title, score in trials.evidence(student, list(states)):
+            pairs.setdefault(competency_id, []).append((score, score))
+            states[competency_id].trials.append(title)
+        for competency_id, title, years_label in programmes.evidence(student, list(states)):
+            states[competency_id].programmes.append(f"{title} ({years_label})")
     for competency_id, found in pairs.items():
         states[competency_id].evidence_score = evidence_score(found, framework.scale_max)
-        states[competency_id].confirmed = len(found)
+        states[competency_id].confirmed = confirmed.get(competency_id, 0)
     return list(states.values())
 
 

@@ -11,7 +11,8 @@ EVENT = "event"  # an event of the calendar, with its id
 GOAL = "goal"  # a goal of the trajectory, with its id
 TRAJECTORY = "trajectory"  # the student's trajectory page as a whole
 TASKS = "tasks"  # the to-do list on the trajectory page
-KINDS = (EVENT, GOAL, TRAJECTORY, TASKS)
+TRIALS = "trials"  # the student's profession trials
+KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS)
 WITH_ID = (EVENT, GOAL)
 
 

@@ -8,7 +8,7 @@ import datetime
 from appliance import __version__
 from appliance.models.base import utcnow
 from appliance.models.people import User
-from appliance.services import catalogs, competencies, portfolio, reflection, terms, years
+from appliance.services import catalogs, competencies, portfolio, programmes, reflection, terms, trials, years
 from appliance.services import school as school_service
 
 FORMAT = "okey-portfolio"
@@ -76,11 +76,14 @@ def document(student: User, today: datetime.date | None = None) -> dict:
         "hobbies": [{"title": h.title, "direction": h.direction.name if h.direction_id else None,
                      "description": h.description, "since_year": h.since_year}
                     for h in portfolio.hobbies_of(student)],
+        "programmes": programmes.document_section(student),
+        "trials": trials.document_section(student),
         "competency_framework": {"code": framework.code, "name": framework.name,
                                  "scale": [framework.scale_min, framework.scale_max]},
         "competencies": [{"code": s.competency.code, "name": s.competency.name, "group": s.competency.group_name,
                           "self_assessment": s.self_score, "evidence": s.evidence_score,
-                          "confirmed_achievements": s.confirmed}
+                          "confirmed_achievements": s.confirmed, "trials": s.trials,
+                          "programmes": s.programmes}
                          for s in competencies.for_student(student, framework)],
         "growth": [{"term": p.term.label, "self_assessment_mean": p.self_mean, "evidence_mean": p.evidence_mean,
                     "confirmed_total": p.confirmed_total}

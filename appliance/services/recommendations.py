@@ -38,6 +38,7 @@ class Suggestion:
     event: Event | None = None
     competency_id: str = ""
     direction: str = ""
+    trial_id: str = ""  # a profession trial to sign up for
 
     @property
     def reason(self) -> str:
@@ -107,6 +108,29 @@ def _gaps(student: User, weights: RecommendationSettings) -> list[Suggestion]:
     return suggestions
 
 
+def _trials(student: User, today: datetime.date, weights: RecommendationSettings) -> list[Suggestion]:
+    """Profession trials in the fields the student liked in earlier trials (never in a field they
+    ruled out), with free places, for their grade, not taken yet."""
+    from appliance.models.trials import FIELDS
+    from appliance.services import trials
+
+    trace = trials.trace(student)
+    liked = {e.trial.field: e.trial.title for e in trace.entries if e.enrolment.would_do == "yes"}
+    ruled_out = {e.trial.field for e in trace.entries if e.enrolment.would_do == "no"}
+    taken = {e.trial.id for e in trace.entries if e.enrolment.status != "cancelled"}
+    found = []
+    for item in trials.catalogue(student.school, today, grade=trials.student_grade(student)):
+        field_code = item.trial.field
+        if (item.trial.id in taken or not item.fits_grade or not item.free or field_code in ruled_out
+                or field_code not in liked):
+            continue
+        reason = (f"тебе понравилась проба «{liked[field_code]}», а эта — тоже из сферы "
+                  f"«{FIELDS[field_code]}»; свободные места есть")
+        found.append(Suggestion("trial", f"Профессиональная проба «{item.trial.title}»", weights.interest,
+                                [reason], trial_id=item.trial.id.hex, direction=field_code))
+    return found
+
+
 def recommend(student: User, today: datetime.date, data_dir: Path, weights: RecommendationSettings | None = None) -> list[Suggestion]:
     """Upcoming events and competencies to work on, best first, each with its reasons."""
     weights = weights or RecommendationSettings()
@@ -142,5 +166,6 @@ def recommend(student: User, today: datetime.date, data_dir: Path, weights: Reco
             reasons.append(f"регистрация открыта до {event.registration_deadline.strftime('%d.%m.%Y')}")
         suggestions.append(Suggestion("event", event.title, score, reasons, event=event, direction=event.direction))
     suggestions.extend(_gaps(student, weights))
+    suggestions.extend(_trials(student, today, weights))
     suggestions.sort(key=lambda s: (-s.score, s.event.starts_on if s.event else datetime.date.max, s.title))
     return suggestions[: weights.limit]

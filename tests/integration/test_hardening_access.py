@@ -31,7 +31,8 @@ OBJECTS = {
     "student_id": "student", "user_id": "student", "class_id": "class", "achievement_id": "achievement",
     "evidence_id": "evidence", "hobby_id": "hobby", "reflection_id": "reflection", "goal_id": "goal",
     "milestone_id": "milestone", "task_id": "task", "attempt_id": "attempt", "survey_id": "survey",
-    "event_id": "event",
+    "event_id": "event", "org_id": "organisation", "trial_id": "trial", "session_id": "trial_session",
+    "enrolment_id": "trial_enrolment", "programme_id": "programme", "programme_enrolment_id": "programme_enrolment",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -39,7 +40,10 @@ VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "q
 # Objects some attackers may rightly reach: a school-wide survey is answered by every student
 # and parent of the school (the victim's survey is anonymous: its answers are the administration's
 # alone, no teacher reads them).
-SHARED_WITH = {"survey": {"student", "parent"}}
+# The catalogues of profession trials (with their sessions) and of programmes are the school's
+# offer to every student.
+SHARED_WITH = {"survey": {"student", "parent"}, "trial": {"student"}, "trial_session": {"student"},
+               "programme": {"student"}}
 # Objects some attackers may read but not change: every teacher sees the school calendar, but an
 # event is changed only by its author, the administration or the class teachers of its classes.
 # Reading is a GET of a route that takes nothing else (an edit form, GET and POST, is changing).
@@ -140,7 +144,29 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
         or Survey.create(school=victim.school, questionnaire="satisfaction", title="Опрос", opens_on=today,
                          closes_on=today, anonymous=True),
     }
+    found.update(_trial_objects(victim, victim_class, today))
     return {kind: row.id.hex for kind, row in found.items()}
+
+
+def _trial_objects(victim: User, victim_class: ClassGroup, today: datetime.date) -> dict:
+    """The victim's off-site trial (awaiting a parent's consent) and their programme, run by a
+    teacher of their class."""
+    from appliance.models.programmes import Programme, ProgrammeEnrolment
+    from appliance.models.trials import Organisation, ProfessionTrial, TrialEnrolment, TrialSession
+
+    org = Organisation.create(school=victim.school, name="Завод", kind="enterprise")
+    trial = ProfessionTrial.create(school=victim.school, organisation=org, title="Сварщик", field="engineering",
+                                   off_site=True, school_year=today.year)
+    session = TrialSession.create(trial=trial, starts_on=today + datetime.timedelta(days=9),
+                                  ends_on=today + datetime.timedelta(days=9), capacity=5)
+    enrolment = TrialEnrolment.create(session=session, student=victim, school_year=today.year, class_name="7Б",
+                                      grade=7, status="consent")
+    programme = Programme.create(school=victim.school, title="Кружок", kind="club", school_year=today.year,
+                                 teacher=school_service.class_teachers(victim_class)[0])
+    joined = ProgrammeEnrolment.create(programme=programme, student=victim, status="requested",
+                                       from_year=today.year)
+    return {"organisation": org, "trial": trial, "trial_session": session, "trial_enrolment": enrolment,
+            "programme": programme, "programme_enrolment": joined}
 
 
 def _jpeg() -> bytes:
