@@ -53,6 +53,7 @@ ALSO = {
     "trajectory.class_overview": ("/activities/student/", "/activities/goal/", "/guidance/result/"),
     "calendar.events": ("/calendar/",),
     "calendar.manage": ("/calendar/",),
+    "trials.manage": ("/trials/",),
 }
 
 ROLE_NAMES = {STUDENT: _l("Ученик"), TEACHER: _l("Учитель"), PARENT: _l("Родитель"),

@@ -31,7 +31,7 @@ def _small_targets(page) -> list[str]:
 
 
 def _log_out(page) -> None:
-    page.click("footer button:has-text('Выйти')")
+    page.click("header form.logout button")
     page.wait_for_load_state()
 
 
