@@ -14,12 +14,14 @@ MENU = {
                 ("portfolio.hobbies", _l("Хобби")), ("portfolio.my_overview", _l("Портфолио")),
                 ("trajectory.index", _l("Активности")), ("trials.catalogue", _l("Пробы")),
                 ("programmes.index", _l("Кружки")), ("volunteering.mine", _l("Волонтёрство")),
+                ("ideas.board", _l("Есть идея!")),
                 ("calendar.month", _l("Календарь")), ("guidance.index", _l("Профориентация")),
                 ("surveys.index", _l("Опросы"))],
     TEACHER: [("teacher.home", _l("Мои классы")), ("review.queue", _l("Проверка достижений")),
                 ("review.classes", _l("Портфолио классов")), ("review.contribution", _l("Мой вклад")),
                 ("trajectory.class_overview", _l("Траектории")),
                 ("programmes.index", _l("Доп. образование")), ("volunteering.review", _l("Волонтёрство")),
+                ("ideas.board", _l("Есть идея!")),
                 ("calendar.month", _l("Календарь")), ("surveys.index", _l("Опросы"))],
     PARENT: [("parent.home", _l("Мои дети")), ("portfolio.family", _l("Портфолио и согласие")),
                ("trials.family", _l("Пробы")),
@@ -30,7 +32,8 @@ MENU = {
               ("admin.import_users", _l("Импорт списков")), ("year.year_page", _l("Учебный год")), ("calendar.manage", _l("Календарь")),
               ("surveys.index", _l("Опросы")), ("trials.manage", _l("Пробы")),
               ("trials.partners", _l("Партнёры")), ("programmes.index", _l("Доп. образование")),
-              ("volunteering.school", _l("Волонтёрство"))],
+              ("volunteering.school", _l("Волонтёрство")), ("ideas.statistics", _l("Инициативы")),
+              ("ideas.roles", _l("Совет и медиацентр"))],
     DISTRICT: [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
                  ("district.ledger", _l("Журнал пакетов"))],
 }
@@ -53,6 +56,7 @@ ALSO = {
     "review.classes": ("/portfolio/student/",),
     "trajectory.class_overview": ("/activities/student/", "/activities/goal/", "/guidance/result/"),
     "calendar.events": ("/calendar/",),
+    "ideas.statistics": ("/ideas/",),
     "calendar.manage": ("/calendar/",),
 }
 
