@@ -102,3 +102,85 @@ def test_a_returned_record_is_fixed_and_sent_again(demo):
     other = User.get(User.login != "student1", User.role == "student")
     with pytest.raises(NotFound):
         volunteering.update(other, made.id.hex, _form(), TODAY)
+
+
+# -- «Есть идея!» -----------------------------------------------------------------------------------
+from appliance.models.community import COUNCIL, IdeaComment, IdeaMember, IdeaSupport  # noqa: E402
+from appliance.models.portfolio import Achievement  # noqa: E402
+from appliance.models.trajectory import Goal  # noqa: E402
+from appliance.services import ideas  # noqa: E402
+from appliance.services.errors import Forbidden  # noqa: E402
+
+IDEA = {"title": "Скамейки во дворе", "problem": "На перемене негде сесть", "idea": "Поставить пять скамеек"}
+
+
+def _pupils(school, class_name: str, count: int) -> list[User]:
+    return school_service.students_of(school_service.find_class(school, class_name))[:count]
+
+
+def test_an_idea_of_100000_characters_is_refused_never_cut(demo):
+    author = User.get(User.login == "student1")
+    before = ideas.Idea.select().count()
+    with pytest.raises(ServiceError) as refused:
+        ideas.propose(author, {**IDEA, "idea": "а" * 100_000})
+    assert refused.value.status == 422 and "длиннее" in str(refused.value.message)
+    assert ideas.Idea.select().count() == before
+
+
+def test_one_support_per_pupil_and_never_ones_own(demo):
+    author = User.get(User.login == "student1")
+    idea = ideas.propose(author, IDEA)
+    classmate = _pupils(author.school, "7Б", 3)[-1]
+    assert ideas.support(classmate, idea.id.hex) is True
+    assert ideas.support(classmate, idea.id.hex) is False  # a second press counts nothing
+    assert ideas.supporters(idea) == 1
+    with pytest.raises(Conflict) as refused:
+        ideas.support(author, idea.id.hex)
+    assert "твоя идея" in str(refused.value.message)
+    assert IdeaSupport.select().where(IdeaSupport.idea == idea).count() == 1
+
+
+def test_a_council_member_never_reviews_their_own_idea_another_accepts_it(demo):
+    school = User.get(User.login == "student1").school
+    first, second, helper = _pupils(school, "7Б", 4)[1:]
+    for member in (first, second):
+        ideas.set_role(school, member.id.hex, COUNCIL, True)
+    idea = ideas.propose(first, IDEA)
+    adviser = User.get(User.login == "teacher1")
+    form = {"adviser": adviser.id.hex, "deadline": (TODAY + datetime.timedelta(days=60)).isoformat(),
+            "team": [helper.id.hex], "reason": ""}
+    with pytest.raises(Forbidden):
+        ideas.review(first, idea.id.hex, "accepted", form, TODAY)
+    with pytest.raises(Forbidden):  # a pupil outside the council
+        ideas.review(helper, idea.id.hex, "accepted", form, TODAY)
+    with pytest.raises(ServiceError):  # declining needs a reason
+        ideas.review(second, idea.id.hex, "declined", {"reason": ""}, TODAY)
+    ideas.review(second, idea.id.hex, "accepted", form, TODAY)
+    assert ideas.Idea.get_by_id(idea.id).status == "accepted"
+    members = {m.student_id: m for m in IdeaMember.select().where(IdeaMember.idea == idea)}
+    assert set(members) == {first.id, helper.id}
+    for member in members.values():
+        goal = Goal.get_by_id(member.goal_id)
+        assert goal.origin == "initiative" and goal.title == IDEA["title"]
+    drafts = ideas.finish(adviser, idea.id.hex, TODAY)
+    assert len(drafts) == 2
+    for draft in drafts:
+        row = Achievement.get_by_id(draft.id)
+        assert row.status == "draft" and row.teacher_id == adviser.id and row.teacher_role.code == "supervisor"
+
+
+def test_a_hidden_comment_keeps_the_reason_for_its_author(demo):
+    author = User.get(User.login == "student1")
+    idea = ideas.propose(author, IDEA)
+    said = ideas.comment(author, idea.id.hex, "Позвоните мне: +7 900 123-45-67")
+    outsider = (User.select().where((User.role == "teacher") & (User.school == author.school)
+                                    & (User.id.not_in([t.id for t in school_service.class_teachers(
+                                        school_service.class_of(author))]))).first())
+    with pytest.raises(ServiceError) as refused:
+        ideas.hide_comment(outsider, said.id.hex, "Телефон")
+    assert refused.value.status == 404
+    with pytest.raises(ServiceError):
+        ideas.hide_comment(_class_teacher(author), said.id.hex, "")
+    ideas.hide_comment(_class_teacher(author), said.id.hex, "Не пиши телефон в комментариях")
+    row = IdeaComment.get_by_id(said.id)
+    assert row.hidden and row.hidden_reason == "Не пиши телефон в комментариях"
