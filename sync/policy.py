@@ -39,7 +39,7 @@ from appliance.models.people import STUDENT, TEACHER
 # Model modules whose tables may be exported (a module not installed is simply absent).
 MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
                  "appliance.models.trajectory", "appliance.models.calendar", "appliance.models.trials",
-                 "appliance.models.programmes")
+                 "appliance.models.programmes", "appliance.models.community")
 
 MAX_TEXT = 256 * 1024  # the longest text value a row may carry
 MAX_INT = 2**63  # what a BIGINT column holds
@@ -109,6 +109,13 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("programme_competency", ("programme", "competency")),
     TablePolicy("programme_enrolment", ("programme", "student", "status", "from_year", "to_year"),
                 student="student"),
+    # Community: volunteer hours and what became of pupils' ideas count for the indicators; what
+    # pupils did, wrote and proposed (titles, texts, reasons, comments) stays at the school.
+    TablePolicy("volunteer_record", ("student", "day", "hours", "direction", "status", "school_year"),
+                student="student"),
+    TablePolicy("idea", ("school", "status", "school_year", "decided_at", "finished_at"), student="author"),
+    TablePolicy("idea_support", ("idea",), student="student"),
+    TablePolicy("idea_member", ("idea",), student="student"),
 )
 
 
@@ -143,6 +150,10 @@ STAYS_IN_SCHOOL: dict[str, str] = {
     "survey_participation": "who has answered a survey, kept only so that nobody answers twice",
     # Profession trials
     "expert_link": "the hash of a one-time secret an expert assesses a trial with: a credential",
+    # Community
+    "community_role": "which pupils sit on the council or the media team and which teachers advise "
+                      "them: the school's own organisation, no district indicator uses it",
+    "idea_comment": "pupils' free-text comments on ideas and the moderators' reasons",
 }
 
 @dataclass(frozen=True)

@@ -104,6 +104,10 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
 
     app.register_blueprint(trials.bp)
     app.register_blueprint(programmes.bp)
+    from webui import ideas, volunteering
+
+    app.register_blueprint(volunteering.bp)
+    app.register_blueprint(ideas.bp)
 
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale,
                                  year_and_class=years.year_and_class)

@@ -18,6 +18,8 @@ def url_of(target: LinkTarget | str | None) -> str:
         return url_for("calendar.event", event_id=target.id)
     if target.kind == links.GOAL:
         return url_for("trajectory.goal", goal_id=target.id)
+    if target.kind == links.IDEA:
+        return url_for("ideas.detail", idea_id=target.id)
     if target.kind == links.TRIALS:
         return url_for("trials.mine")
     if target.kind == links.TASKS:

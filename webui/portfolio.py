@@ -18,7 +18,7 @@ from appliance.documents.portfolio_pdf import render_portfolio
 from appliance.i18n import N_
 from appliance.models.changes import current_sequence
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
-from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads, validation
+from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads, validation, volunteering
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
 from appliance.services.portfolio_export import document
@@ -298,7 +298,8 @@ def overview(student_id: str):
     return render_template("portfolio/overview.html", student=student, group=school_service.class_of(student),
                            items=portfolio.achievements_of(student, viewer=_me()), counts=portfolio.counts(student, _me()),
                            hobbies=portfolio.hobbies_of(student), charts=charts, statuses=portfolio.STATUS_TITLES,
-                           link=link, has_consent=consent.has_consent(student))
+                           link=link, has_consent=consent.has_consent(student),
+                           volunteer_totals=volunteering.totals_by_year(student))
 
 
 @bp.get("/student/<student_id>/chart/<kind>.svg")

@@ -4,7 +4,7 @@ the decimal comma of the page's language. The grammar is in appliance.services.r
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_decimal
+from flask_babel import format_decimal, gettext, ngettext
 
 from appliance.services import russian
 
@@ -35,8 +35,17 @@ def number(value, digits: int = 1) -> str:
     return format_decimal(round(float(value), digits), format="#,##0." + "#" * digits if digits else "#,##0")
 
 
+def hours(value) -> str:
+    """`{{ record.hours|hours }}` — «1 час», «3 часа», «12 часов», «1,5 часа» (a fraction takes «часа»)."""
+    value = float(value or 0)
+    if value != int(value):
+        return gettext("%(num)s часа", num=number(value, 2))
+    return ngettext("%(num)d час", "%(num)d часа", int(value))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.tests["female"] = is_female
     app.jinja_env.filters["in_case"] = in_case
     app.jinja_env.filters["given_in_case"] = given_in_case
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["hours"] = hours

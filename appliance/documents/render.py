@@ -6,9 +6,12 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from appliance.services import russian
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_env.filters["hours_ru"] = russian.hours
 
 
 def render_html(template: str, **context) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassMembership, School, Student, User
-from appliance.services import accounts, portfolio_demo, trajectory_demo, trials_demo, years
+from appliance.services import accounts, community_demo, portfolio_demo, trajectory_demo, trials_demo, years
 from appliance.services import school as school_service
 from appliance.services.names import make_login
 
@@ -150,5 +150,6 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
         portfolio_demo.add_demo_data(school, rng)
         trajectory_demo.add_demo_data(school, rng)
         trials_demo.add_demo_data(school, rng)
+        community_demo.add_demo_data(school)
         years.fill_missing_stamps()
     return demo

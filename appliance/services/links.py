@@ -12,8 +12,9 @@ GOAL = "goal"  # a goal of the trajectory, with its id
 TRAJECTORY = "trajectory"  # the student's trajectory page as a whole
 TASKS = "tasks"  # the to-do list on the trajectory page
 TRIALS = "trials"  # the student's profession trials
-KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS)
-WITH_ID = (EVENT, GOAL)
+IDEA = "idea"  # a student initiative «Есть идея!», with its id
+KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA)
+WITH_ID = (EVENT, GOAL, IDEA)
 
 
 @dataclass(frozen=True)

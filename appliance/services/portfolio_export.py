@@ -8,7 +8,7 @@ import datetime
 from appliance import __version__
 from appliance.models.base import utcnow
 from appliance.models.people import User
-from appliance.services import catalogs, competencies, portfolio, programmes, reflection, terms, trials, years
+from appliance.services import catalogs, competencies, portfolio, programmes, reflection, terms, trials, volunteering, years
 from appliance.services import school as school_service
 
 FORMAT = "okey-portfolio"
@@ -78,6 +78,7 @@ def document(student: User, today: datetime.date | None = None) -> dict:
                     for h in portfolio.hobbies_of(student)],
         "programmes": programmes.document_section(student),
         "trials": trials.document_section(student),
+        "volunteering": volunteering.document_section(student),
         "competency_framework": {"code": framework.code, "name": framework.name,
                                  "scale": [framework.scale_min, framework.scale_max]},
         "competencies": [{"code": s.competency.code, "name": s.competency.name, "group": s.competency.group_name,

@@ -132,3 +132,11 @@ def _same_case_as(original: str, word: str) -> str:
     if original[:1].isupper():
         return word[:1].upper() + word[1:]
     return word
+
+
+def hours(value: float) -> str:
+    """«1 час», «3 часа», «12 часов»; a fraction takes the genitive singular: «1,5 часа»."""
+    value = float(value or 0)
+    if value != int(value):
+        return f"{value:g}".replace(".", ",") + " часа"
+    return count(int(value), "час")

@@ -88,8 +88,8 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
         school_year, class_name = years.stamp_now(student)
         goal = Goal.create(student=student, school_year=school_year, class_name=class_name,
                            title=data.title, measure=data.measure, why=data.why, plan=data.plan,
-                           deadline=data.deadline, origin=origin if origin in ("scratch", "reflection",
-                                                                                 "recommendation") else "scratch",
+                           deadline=data.deadline, origin=origin if origin in ("scratch", "reflection", "recommendation",
+                                                                                 "initiative") else "scratch",
                            origin_note=_text(origin_note, N_("Откуда цель"), 500), reflection_id=reflection_id or None,
                            remind_days=data.remind_days)
         _link(goal, student, data)

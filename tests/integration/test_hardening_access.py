@@ -33,6 +33,7 @@ OBJECTS = {
     "milestone_id": "milestone", "task_id": "task", "attempt_id": "attempt", "survey_id": "survey",
     "event_id": "event", "org_id": "organisation", "trial_id": "trial", "session_id": "trial_session",
     "enrolment_id": "trial_enrolment", "programme_id": "programme", "programme_enrolment_id": "programme_enrolment",
+    "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -42,8 +43,10 @@ VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "q
 # alone, no teacher reads them).
 # The catalogues of profession trials (with their sessions) and of programmes are the school's
 # offer to every student.
+# Pupils' ideas are on the school's board for its pupils and teachers (what each may do with one is
+# the service's rule: only the author edits, only the council reviews, only the adviser finishes).
 SHARED_WITH = {"survey": {"student", "parent"}, "trial": {"student"}, "trial_session": {"student"},
-               "programme": {"student"}}
+               "programme": {"student"}, "idea": {"student", "teacher"}}
 # Objects some attackers may read but not change: every teacher sees the school calendar, but an
 # event is changed only by its author, the administration or the class teachers of its classes.
 # Reading is a GET of a route that takes nothing else (an edit form, GET and POST, is changing).
@@ -145,6 +148,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
                          closes_on=today, anonymous=True),
     }
     found.update(_trial_objects(victim, victim_class, today))
+    found.update(_community_objects(victim, today))
     return {kind: row.id.hex for kind, row in found.items()}
 
 
@@ -167,6 +171,18 @@ def _trial_objects(victim: User, victim_class: ClassGroup, today: datetime.date)
                                        from_year=today.year)
     return {"organisation": org, "trial": trial, "trial_session": session, "trial_enrolment": enrolment,
             "programme": programme, "programme_enrolment": joined}
+
+
+def _community_objects(victim: User, today: datetime.date) -> dict:
+    """The victim's volunteer hours waiting for confirmation, their idea and their comment on it."""
+    from appliance.models.community import Idea, IdeaComment, VolunteerRecord
+
+    record = VolunteerRecord.create(student=victim, day=today, place="Приют", what="Гуляли с собаками", hours=2,
+                                    school_year=today.year, class_name="7Б")
+    idea = Idea.create(school=victim.school, author=victim, title="Скамейки во дворе", problem="Негде сесть",
+                       idea="Поставить скамейки", school_year=today.year, class_name="7Б")
+    said = IdeaComment.create(idea=idea, author=victim, text="Я сам покрашу")
+    return {"volunteer_record": record, "idea": idea, "idea_comment": said}
 
 
 def _jpeg() -> bytes:

@@ -1,0 +1,245 @@
+"""Volunteering: a student records what they did and for how many hours; the teacher or organiser
+named in the record, or the student's class teacher, confirms it or returns it with a comment —
+the same rule as achievements (`portfolio.may_review`). Confirmed hours add up per school year in
+the portfolio and the graduation document; the administration sees hours by class and direction.
+
+Refused: a day in the future, before the school's years, more than 24 hours in one day (counting
+the student's other records of that day), zero or negative hours.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from peewee import fn
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.base import utcnow
+from appliance.models.community import CONFIRMED, RETURNED, SUBMITTED, VolunteerRecord
+from appliance.models.people import STUDENT, TEACHER, School, Student, TeacherAssignment, User
+from appliance.services import access, audit, catalogs, enrolment, portfolio, validation, years
+from appliance.services.errors import Conflict, Forbidden, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
+
+MAX_DAY_HOURS = 24.0
+NOT_FOUND = N_("Запись о волонтёрстве не найдена.")
+
+
+def _hours(value) -> float:
+    text = str(value or "").strip().replace(",", ".")
+    try:
+        hours = float(text[:16])
+    except ValueError:
+        raise ServiceError(N_("Часы — число, например 2 или 1,5."), status=422) from None
+    if not hours > 0 or hours != hours:
+        raise ServiceError(N_("Укажи, сколько часов ты работал(а): больше нуля."), status=422)
+    if hours > MAX_DAY_HOURS:
+        raise ServiceError(N_("В сутках 24 часа: больше за один день записать нельзя."), status=422)
+    return round(hours * 4) / 4  # to a quarter of an hour
+
+
+def _clean(student: User, form: dict, today: datetime.date, record: VolunteerRecord | None = None) -> dict:
+    day = validation.date(form.get("day"), N_("Дата"), required=N_("Укажи дату."))
+    if day > today:
+        raise ServiceError(N_("Дата в будущем: записывают то, что уже сделано."), status=422)
+    earliest = portfolio.earliest_date(student)
+    if earliest and day < earliest:
+        raise ServiceError(N_("Дата раньше начала учёбы в школе (1 сентября %(year)d)."), status=422,
+                           year=earliest.year)
+    hours = _hours(form.get("hours"))
+    others = (VolunteerRecord.select(fn.SUM(VolunteerRecord.hours))
+              .where((VolunteerRecord.student == student) & (VolunteerRecord.day == day)))
+    if record is not None:
+        others = others.where(VolunteerRecord.id != record.id)
+    already = others.scalar() or 0.0
+    if already + hours > MAX_DAY_HOURS:
+        raise ServiceError(N_("За %(day)s у тебя уже записано %(hours)s ч: вместе больше 24 часов в сутки."),
+                           status=422, day=day.strftime("%d.%m.%Y"), hours=_fmt(already))
+    place = validation.text(form.get("place"), 200, N_("Организация или событие"), one_line=True,
+                            required=N_("Напиши, где ты помогал(а): организация или событие."))
+    what = validation.text(form.get("what"), 2000, N_("Что делал(а)"),
+                           required=N_("Напиши, что ты делал(а)."))
+    return {"day": day, "hours": hours, "place": place, "what": what,
+            "direction": catalogs.entry("direction", form.get("direction")),
+            "teacher": portfolio._teacher(student, form.get("teacher"))}
+
+
+def _fmt(hours: float) -> str:
+    return f"{hours:g}".replace(".", ",")
+
+
+def record(student: User, form: dict, today: datetime.date) -> VolunteerRecord:
+    """A new record, sent for confirmation at once."""
+    if student.role != STUDENT:
+        raise Forbidden(N_("Волонтёрские часы записывает ученик."))
+    enrolment.check_may_edit(student)
+    with database.atomic():
+        values = _clean(student, form, today)
+        school_year, class_name = years.stamp_for_day(student, values["day"])
+        return VolunteerRecord.create(student=student, status=SUBMITTED, school_year=school_year,
+                                      class_name=class_name, **values)
+
+
+def own(student: User, record_id) -> VolunteerRecord:
+    return get_or_404(VolunteerRecord, VolunteerRecord.id == parse_id(record_id),
+                      VolunteerRecord.student == student, message=NOT_FOUND)
+
+
+def update(student: User, record_id, form: dict, today: datetime.date) -> VolunteerRecord:
+    """Change a record that is not confirmed yet; a returned one goes back for confirmation."""
+    found = own(student, record_id)
+    enrolment.check_may_edit(student)
+    if found.status == CONFIRMED:
+        raise Conflict(N_("Подтверждённую запись изменить нельзя."))
+    with database.atomic():
+        for name, value in _clean(student, form, today, found).items():
+            setattr(found, name, value)
+        found.school_year, found.class_name = years.stamp_for_day(student, found.day)
+        found.status = SUBMITTED
+        found.save()
+    return found
+
+
+def delete(student: User, record_id) -> None:
+    found = own(student, record_id)
+    enrolment.check_may_edit(student)
+    if found.status == CONFIRMED:
+        raise Conflict(N_("Подтверждённую запись удалить нельзя."))
+    found.delete_instance()
+
+
+def records_of(student: User) -> list[VolunteerRecord]:
+    return list(VolunteerRecord.select().where(VolunteerRecord.student == student)
+                .order_by(VolunteerRecord.day.desc(), VolunteerRecord.created_at.desc()))
+
+
+def visible(viewer: User, record_id) -> VolunteerRecord:
+    """A record for whoever may see the student, or the teacher named in it."""
+    return get_or_404(VolunteerRecord, VolunteerRecord.id == parse_id(record_id), message=NOT_FOUND,
+                      visible=lambda row: row.teacher_id == viewer.id
+                      or access.can_view_student(viewer, row.student))
+
+
+def totals_by_year(student: User) -> list[tuple[int, float]]:
+    """Confirmed hours per school year, the newest first."""
+    rows = (VolunteerRecord.select(VolunteerRecord.school_year, fn.SUM(VolunteerRecord.hours))
+            .where((VolunteerRecord.student == student) & (VolunteerRecord.status == CONFIRMED))
+            .group_by(VolunteerRecord.school_year).tuples())
+    return sorted(((year, float(total or 0)) for year, total in rows if year), reverse=True)
+
+
+def document_section(student: User) -> dict:
+    """Confirmed hours for the graduation document: totals per year and the records."""
+    confirmed = [r for r in records_of(student) if r.status == CONFIRMED]
+    return {"total": float(sum(r.hours for r in confirmed)),
+            "years": [{"school_year": years.label(year), "hours": hours} for year, hours in totals_by_year(student)],
+            "records": [{"date": r.day.isoformat(), "year_and_class": years.year_and_class(r.school_year, r.class_name),
+                         "place": r.place, "what": r.what, "hours": r.hours,
+                         "confirmed_by": r.reviewed_by.full_name if r.reviewed_by_id else None}
+                        for r in sorted(confirmed, key=lambda r: r.day)]}
+
+
+# -- confirming --------------------------------------------------------------------------------
+def _reviewable(teacher: User, record_id) -> VolunteerRecord:
+    found = get_or_404(VolunteerRecord, VolunteerRecord.id == parse_id(record_id), message=NOT_FOUND,
+                       visible=lambda row: portfolio.may_review(teacher, row))
+    if found.status != SUBMITTED:
+        raise Conflict(N_("Эта запись не ждёт проверки."))
+    return found
+
+
+def confirm(teacher: User, record_id, comment: str = "") -> VolunteerRecord:
+    found = _reviewable(teacher, record_id)
+    found.status = CONFIRMED
+    found.reviewed_by = teacher
+    found.reviewed_at = utcnow()
+    found.review_comment = validation.text(comment, 1000, N_("Комментарий"))
+    with database.atomic():
+        found.save()
+        audit.record("volunteer.confirm", user=teacher, detail=str(found.id))
+    return found
+
+
+def return_to_student(teacher: User, record_id, comment: str) -> VolunteerRecord:
+    found = _reviewable(teacher, record_id)
+    comment = validation.text(comment, 1000, N_("Комментарий"))
+    if not comment:
+        raise ServiceError(N_("Напишите ученику, что нужно исправить."), status=422)
+    found.status = RETURNED
+    found.reviewed_by = teacher
+    found.reviewed_at = utcnow()
+    found.review_comment = comment
+    with database.atomic():
+        found.save()
+        audit.record("volunteer.return", user=teacher, detail=str(found.id))
+    return found
+
+
+def review_queue(teacher: User) -> list[VolunteerRecord]:
+    """Records waiting for this teacher: named in them, or of a pupil of a class they lead."""
+    if teacher.role != TEACHER:
+        return []
+    led = (TeacherAssignment.select(TeacherAssignment.class_group)
+           .where((TeacherAssignment.teacher == teacher) & TeacherAssignment.is_class_teacher))
+    in_led = Student.select(Student.user).where(Student.class_group.in_(led))
+    Pupil = User.alias()
+    return list(VolunteerRecord.select(VolunteerRecord, Pupil)
+                .join(Pupil, on=(VolunteerRecord.student == Pupil.id), attr="student")
+                .where((VolunteerRecord.status == SUBMITTED) & (Pupil.school == teacher.school)
+                       & ((VolunteerRecord.teacher == teacher) | VolunteerRecord.student.in_(in_led)))
+                .order_by(VolunteerRecord.created_at))
+
+
+# -- the school's view -------------------------------------------------------------------------
+@dataclass
+class SchoolHours:
+    year: int
+    total: float = 0.0
+    students: int = 0
+    by_class: list[tuple[str, float, int]] = field(default_factory=list)  # class, hours, pupils
+    by_direction: list[tuple[str, float]] = field(default_factory=list)
+    waiting: int = 0
+
+
+def school_hours(school: School, year: int) -> SchoolHours:
+    """Confirmed hours of the school year by class (the class the pupil was in then) and direction."""
+    found = SchoolHours(year)
+    rows = (VolunteerRecord.select(VolunteerRecord.student, VolunteerRecord.class_name, VolunteerRecord.direction,
+                                   VolunteerRecord.hours, VolunteerRecord.status)
+            .join(User, on=(VolunteerRecord.student == User.id))
+            .where((User.school == school) & (VolunteerRecord.school_year == year)).tuples())
+    classes: dict[str, list] = defaultdict(lambda: [0.0, set()])
+    directions: dict = defaultdict(float)
+    pupils = set()
+    for student_id, class_name, direction_id, hours, status in rows:
+        if status == SUBMITTED:
+            found.waiting += 1
+        if status != CONFIRMED:
+            continue
+        found.total += hours
+        pupils.add(student_id)
+        classes[class_name or "—"][0] += hours
+        classes[class_name or "—"][1].add(student_id)
+        directions[direction_id] += hours
+    found.students = len(pupils)
+    found.by_class = sorted(((name, hours, len(who)) for name, (hours, who) in classes.items()),
+                            key=lambda row: _class_key(row[0]))
+    names = {entry.id: entry.name for entry in catalogs.entries("direction", include_hidden=True)} if directions else {}
+    found.by_direction = sorted(((names.get(d, "—"), hours) for d, hours in directions.items()),
+                                key=lambda row: -row[1])
+    return found
+
+
+def _class_key(name: str) -> tuple:
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return (int(digits) if digits else 99, name)
+
+
+def years_with_records(school: School) -> list[int]:
+    return sorted({y for (y,) in VolunteerRecord.select(VolunteerRecord.school_year).distinct()
+                   .join(User, on=(VolunteerRecord.student == User.id))
+                   .where((User.school == school) & VolunteerRecord.school_year.is_null(False)).tuples()},
+                  reverse=True)
