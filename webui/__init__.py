@@ -6,18 +6,22 @@ import logging
 
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from appliance import __version__
 from appliance.config import Settings
 from appliance.db import database, open_database
+from appliance.services import health as server_health
 
 csrf = CSRFProtect()
 babel = Babel()
 log = logging.getLogger("okey.web")
 
 LANGUAGES = {"ru": "Русский", "en": "English"}
+# Writes still accepted when the data disk is full: signing in and out (to read, and to leave).
+WRITES_ON_FULL_DISK = {"auth.login", "auth.logout", "auth.set_language"}
 
 
 def select_locale() -> str:
@@ -63,6 +67,15 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     def open_connection():
         database.connect(reuse_if_open=True)
         g.settings = settings
+
+    @app.before_request
+    def refuse_writes_on_a_full_disk():
+        # Reading keeps working; a write that could be cut off halfway is refused with the reason.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint not in WRITES_ON_FULL_DISK \
+                and server_health.data_disk_full(settings):
+            return errors.error_page(507, _("На диске сервера кончилось место: сейчас можно только смотреть, "
+                                            "сохранить изменения нельзя. Сообщите администратору школы."))
+        return None
 
     @app.teardown_request
     def end_request(exc):
