@@ -149,3 +149,30 @@ class Machine:
                        f' --root --wd -- env -i PATH={PATH} HOME=/root LANG=C.UTF-8 "$@"\n')
         exe.chmod(0o755)
         return exe
+
+
+class UsbDrive:
+    """A USB drive for the machines: an image file on a loop device of the host, "plugged in" by
+    making its device node and the udev link /dev/disk/by-label/LABEL inside a machine (there is no
+    udev in a container). ext4: this kernel has no vfat (FAT32 as the guide's drives are sold)."""
+
+    def __init__(self, image: Path, label: str, size_mb: int = 256, owner: str = "0:0"):
+        self.image = image
+        self.label = label
+        subprocess.run(["truncate", "-s", f"{size_mb}M", str(image)], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, "-E", f"root_owner={owner}", str(image)], check=True,
+                       capture_output=True, timeout=120)
+        self.loop = subprocess.run(["losetup", "--find", "--show", str(image)], check=True, capture_output=True,
+                                   text=True).stdout.strip()
+
+    def plug(self, machine: Machine, node: str = "sdb1") -> None:
+        stat = os.stat(self.loop)
+        machine.sh(f"mknod /dev/{node} b {os.major(stat.st_rdev)} {os.minor(stat.st_rdev)}; "
+                   f"mkdir -p /dev/disk/by-label; ln -sf ../../{node} /dev/disk/by-label/{self.label}")
+
+    def unplug(self, machine: Machine, node: str = "sdb1") -> None:
+        machine.sh(f"umount /dev/{node} 2>/dev/null || true; rm -f /dev/disk/by-label/{self.label} /dev/{node}")
+
+    def remove(self) -> None:
+        subprocess.run(["losetup", "-d", self.loop], check=False)
+        self.image.unlink(missing_ok=True)

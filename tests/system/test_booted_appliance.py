@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from appliance import __version__
-from tests.system.booted import Machine, nspawn_available
+from tests.system.booted import Machine, UsbDrive, nspawn_available
 from tests.system.test_ansible_playbook import (
     ANSIBLE_DIR,
     BIN,
@@ -121,6 +121,7 @@ class School:
         self.inventory = inventory
         self.vault_args = vault_args
         self.variables = variables
+        self.district_key = ""
 
     def converge(self, **override) -> tuple[subprocess.CompletedProcess, dict[str, int]]:
         extra = self.tmp / "extra.json"
@@ -145,6 +146,33 @@ def write_inventory(tmp: Path, root: Path, enter_exe: Path | None) -> Path:
         host += f"      ansible_chroot_exe: {enter_exe}\n"
     (inventory / "hosts.yml").write_text(f"okey:\n  hosts:\n    school-17:\n{host}")
     return inventory
+
+
+def install_run(school: School) -> None:
+    """The playbook's first run through chroot, as when a server is prepared with the network at hand:
+    packages and the portal downloaded, services installed and enabled but not started."""
+    root = school.machine.root
+    mounts: list[Path] = []
+
+    def mount(args: list[str], target: Path) -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["mount", *args, str(target)], check=True)
+        mounts.append(target)
+
+    try:
+        mount(["-t", "proc", "proc"], root / "proc")
+        mount(["--bind", "/dev"], root / "dev")
+        for cache, inside in (("apt-archives", "var/cache/apt/archives"), ("pip", "root/.cache/pip")):
+            (CACHE / cache / "partial").mkdir(parents=True, exist_ok=True)
+            mount(["--bind", str(CACHE / cache)], root / inside)
+        result, _ = school.converge(okey_start_services=False)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    finally:
+        for target in reversed(mounts):
+            if subprocess.run(["umount", str(target)]).returncode != 0:
+                subprocess.run(["umount", "-l", str(target)])
+    assert not mounts_under(root), f"still mounted: {mounts_under(root)}"
+    (root / "usr/sbin/policy-rc.d").unlink()  # the chroot guard goes: this system boots
 
 
 @pytest.fixture(scope="module")
@@ -172,36 +200,16 @@ def school(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Sc
     (root / "etc/systemd/system/sysinit.target.wants/okey-test-wifi.service").symlink_to(
         "/etc/systemd/system/okey-test-wifi.service")
     inventory = write_inventory(tmp, root, None)
-    vault_args = write_vault(tmp, inventory, {"vault_district_key": new_district_key(),
-                                              "vault_backup_district_password": ""})
+    district_key = new_district_key()
+    vault_args = write_vault(tmp, inventory, {"vault_district_key": district_key, "vault_backup_district_password": ""})
     variables = {"okey_app_wheel": str(wheel), "district_enrolment_dir": str(tmp / "enrolments"),
                  "segment_interface": SEGMENT, "segment_wifi_interface": "",
                  "backup_district_enabled": False}
     started = time.monotonic()
 
-    # 1. The install run through chroot, as when a server is prepared with the network at hand.
-    mounts: list[Path] = []
-
-    def mount(args: list[str], target: Path) -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["mount", *args, str(target)], check=True)
-        mounts.append(target)
-
-    try:
-        mount(["-t", "proc", "proc"], root / "proc")
-        mount(["--bind", "/dev"], root / "dev")
-        for cache, inside in (("apt-archives", "var/cache/apt/archives"), ("pip", "root/.cache/pip")):
-            (CACHE / cache / "partial").mkdir(parents=True, exist_ok=True)
-            mount(["--bind", str(CACHE / cache)], root / inside)
-        school = School(tmp, Machine(root, "school-17", tmp), inventory, vault_args, variables)
-        result, counts = school.converge(okey_start_services=False)
-        assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-    finally:
-        for target in reversed(mounts):
-            if subprocess.run(["umount", str(target)]).returncode != 0:
-                subprocess.run(["umount", "-l", str(target)])
-    assert not mounts_under(root), f"still mounted: {mounts_under(root)}"
-    (root / "usr/sbin/policy-rc.d").unlink()  # the chroot guard goes: this system boots
+    school = School(tmp, Machine(root, "school-17", tmp), inventory, vault_args, variables)
+    school.district_key = district_key
+    install_run(school)
     figure("install run (chroot, packages from the mirror)", f"{time.monotonic() - started:.0f} s")
 
     # 2. Boot it, and converge inside the booted system with services started.
@@ -393,3 +401,104 @@ def test_failed_migration_leaves_the_old_version_running(school: School, tmp_pat
     # A restart (a crash, a reboot) runs the old version against the unchanged database.
     machine.run("systemctl", "restart", "okey.service")
     wait_portal(machine)
+
+
+# -- the disaster drill: the school server is lost; a blank one serves the school again ---------------
+
+def sheet_key(pdf: Path) -> str:
+    """The backup key as an administrator types it from the printed recovery sheet (spaces removed)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    match = re.search(r"AGE-SECRET-KEY-1[0-9A-Z ]+", text)
+    assert match, text
+    return match.group(0).replace(" ", "")
+
+
+def instance_id(machine: Machine) -> str:
+    return machine.run("python3", "-c", "import sqlite3; print(sqlite3.connect('/var/lib/okey/okey.db').execute("
+                       "\"select value from okey_meta where key='instance_id'\").fetchone()[0])").stdout.strip()
+
+
+def user_count(machine: Machine) -> str:
+    return machine.run("python3", "-c", "import sqlite3; print(sqlite3.connect('/var/lib/okey/okey.db')"
+                       ".execute('select count(*) from user').fetchone()[0])").stdout.strip()
+
+
+def step(text: str, started: float) -> None:
+    print(f"[drill {time.monotonic() - started:6.1f} s] {text}", flush=True)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("mkfs.ext4"), reason="needs poppler-utils, e2fsprogs")
+def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tmp_path_factory) -> None:
+    """deploy/ansible/README.md §5 and §7 and docs/backup.md, step by step, on a second booted system."""
+    old = school.machine
+    tmp = tmp_path_factory.mktemp("drill")
+    uid = old.run("id", "-u", "okey").stdout.strip()
+    gid = old.run("id", "-g", "okey").stdout.strip()
+    drive = UsbDrive(tmp / "usb.img", "OKEY-BACKUP", owner=f"{uid}:{gid}")
+    new: Machine | None = None
+    try:
+        # The old server, the evening before: the drive is plugged in and last night's copy made (§5.4).
+        old.run("sh", "-c", "printf 'Роль;ФИО;Логин\\nучитель;Сидоров Пётр Ильич;sidorov\\n' > /tmp/drill.csv")
+        school.okey("users", "import", "/tmp/drill.csv")
+        drive.plug(old)
+        old.run("mount", "/media/okey-backup")                                    # sudo mount /media/okey-backup
+        school.okey("backup", "run")                                              # sudo -u okey okey backup run
+        # The recovery sheet from the safe (§5.1).
+        school.okey("backup", "recovery-sheet", "--out", "/root/sheet.pdf")
+        key = sheet_key(old.root / "root/sheet.pdf")
+        users_before, instance_before = user_count(old), instance_id(old)
+        old.run("umount", "/media/okey-backup")
+        old.stop()  # the server is lost
+
+        started = time.monotonic()
+        # §7.1 Debian 12 on the new server; §7.2 the sheet's key in the vault; §7.3 the playbook.
+        step("§7.1 new server: Debian 12", started)
+        root = tmp / "school-17-new"
+        root.mkdir()
+        subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(cached_root_tar())], check=True, timeout=600)
+        use_host_package_sources(root)
+        inventory = write_inventory(tmp, root, None)
+        vault_args = write_vault(tmp, inventory, {"vault_district_key": school.district_key,
+                                                  "vault_backup_district_password": "", "vault_backup_key": key})
+        step("§7.2 vault_backup_key from the recovery sheet", started)
+        new = Machine(root, "school-17-new", tmp)
+        restored = School(tmp, new, inventory, vault_args, dict(school.variables))
+        install_run(restored)
+        step("§7.3 playbook: install run done", started)
+        new.boot()
+        write_inventory(tmp, root, new.ansible_enter_exe(tmp))
+        result, counts = restored.converge(okey_start_services=True)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+        wait_portal(new)
+        step("§7.3 playbook: the empty school is up", started)
+        # §7.4 on the server, the guide's commands as written.
+        new.run("systemctl", "stop", "okey")                                      # sudo systemctl stop okey
+        drive.plug(new)
+        new.run("mount", "/media/okey-backup")                                    # sudo mount /media/okey-backup
+        listing = restored.okey("backup", "list").stdout                          # sudo -u okey okey backup list
+        names = re.findall(r"okey-school-17-\d{8}-\d{6}\.backup", listing)
+        assert names, listing
+        newest = f"/media/okey-backup/okey-school-17/{sorted(names)[-1]}"
+        restored.okey("backup", "restore", newest, "--force")                     # sudo -u okey okey backup restore … --force
+        new.run("systemctl", "start", "okey")                                     # sudo systemctl start okey
+        wait_portal(new)
+        elapsed = time.monotonic() - started
+        step("§7.4 restored, the portal answers", started)
+        figure("disaster drill: blank server → school restored and answering", f"{elapsed:.0f} s")
+        assert elapsed < 30 * 60
+
+        assert user_count(new) == users_before
+        assert "Сидоров Пётр Ильич" in restored.okey("users", "reset-password", "sidorov").stdout
+        assert instance_id(new) != instance_before
+        # §7.5 the key out of the vault again; the run changes nothing apart from that.
+        vault_args[:] = write_vault(tmp, inventory, {"vault_district_key": school.district_key,
+                                                     "vault_backup_district_password": "", "vault_backup_key": ""})
+        result, counts = restored.converge(okey_start_services=True)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+        figure("§7.5 run after the restore", f"changed={counts['changed']}")
+        check_running_appliance(new)
+    finally:
+        if new is not None:
+            new.stop()
+            shutil.rmtree(new.root, ignore_errors=True)
+        drive.remove()
