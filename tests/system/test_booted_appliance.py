@@ -74,7 +74,7 @@ def figure(name: str, value: str) -> None:
     print(f"\n[figure] {name}: {value}", flush=True)
 
 
-def wheel_with_migration(tmp: Path, version: str, migration: str) -> Path:
+def wheel_with_migration(tmp: Path, version: str, migration: str, number: int) -> Path:
     """This checkout as release `version`, with one more migration (its body given): what the next
     release with a schema change looks like."""
     source = tmp / f"okey-{version}"
@@ -82,7 +82,7 @@ def wheel_with_migration(tmp: Path, version: str, migration: str) -> Path:
         ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "var", "tests", "bench", ".stamps", "deploy"))
     init = source / "appliance" / "__init__.py"
     init.write_text(init.read_text().replace(f'__version__ = "{__version__}"', f'__version__ = "{version}"'))
-    (source / "appliance" / "migrations" / "m0900_upgrade_drill.py").write_text(migration)
+    (source / "appliance" / "migrations" / f"m{number:04d}_upgrade_drill.py").write_text(migration)
     out = tmp / f"wheel-{version}"
     subprocess.run([str(BIN / "python"), "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
                    check=True, capture_output=True, timeout=600)
@@ -317,6 +317,10 @@ def test_booted_appliance_serves_and_is_hardened(school: School) -> None:
     # The USB drive is absent: its mount waits 10 s at most and never fails the boot.
     mount = machine.run("systemctl", "show", "-P", "ActiveState", "media-okey\\x2dbackup.mount").stdout.strip()
     assert mount in ("inactive", "failed"), mount
+    # … and the administrator is told so, with what to do.
+    status = school.okey("status", check=False).stdout
+    assert "[ошибка] Флешка «OKEY-BACKUP» не подключена или не смонтирована" in status, status
+    assert f"Версия программы: {__version__}." in status
 
 
 def test_second_run_in_the_school_day_changes_nothing(school: School) -> None:
@@ -359,7 +363,7 @@ def test_upgrade_in_place_keeps_data_and_restarts_once(school: School, tmp_path:
     school.okey("users", "import", "/tmp/admin.csv")
     before = school.main_pid()
     version = next_version(1)
-    newer = wheel_with_migration(tmp_path, version, GOOD_MIGRATION)
+    newer = wheel_with_migration(tmp_path, version, GOOD_MIGRATION, 900)
     result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(newer))
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-6000:]
@@ -385,11 +389,11 @@ def test_failed_migration_leaves_the_old_version_running(school: School, tmp_pat
     machine = school.machine
     old = school.okey("--version").stdout.strip()
     before = school.main_pid()
-    broken = wheel_with_migration(tmp_path, next_version(2), BROKEN_MIGRATION)
+    broken = wheel_with_migration(tmp_path, next_version(2), BROKEN_MIGRATION, 901)
     result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(broken))
     out = result.stdout + result.stderr
     assert result.returncode != 0 and counts["failed"] == 1, out[-6000:]
-    assert "broken on purpose" in out and "Обновление схемы 0900" in out, out[-6000:]
+    assert "broken on purpose" in out and "Обновление схемы 0901" in out, out[-6000:]
     assert "The previous version" in out, out[-6000:]
     # The old program is back in the venv, the service was never restarted and still answers.
     assert school.okey("--version").stdout.strip() == old
