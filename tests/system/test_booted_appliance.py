@@ -40,7 +40,7 @@ from tests.system.test_ansible_playbook import (
     write_vault,
 )
 
-pytestmark = [pytest.mark.system, pytest.mark.slow]
+pytestmark = [pytest.mark.system, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 # `systemd-analyze security okey.service`: the overall exposure (0 = locked down, 10 = nothing).
 # systemd calls ≤ 2.5 "OK"; the unit must stay there.
