@@ -193,7 +193,8 @@ def health_lines(settings: Settings, now: datetime.datetime | None = None, disk:
     lines.append(HealthLine("uptime", OK, Message(N_("Сервер работает %(system)s, портал — %(portal)s без перезапуска."),
                                                   system=duration_text(uptime) if uptime is not None else "?",
                                                   portal=duration_text(time.time() - _STARTED))))
-    lines.append(clock_line(now))
+    clock = clock_line(now)
+    lines.append(clock)
     lines.append(disk_line("disk-data", Message(N_("Диск с данными (%(path)s)"), path=str(settings.data_dir)),
                            disk(settings.data_dir)))
     for spec, path in backup_volumes(settings):
@@ -205,7 +206,12 @@ def health_lines(settings: Settings, now: datetime.datetime | None = None, disk:
                                                "сервере: sudo mount -a. Проверка: okey backup run."))))
         else:
             lines.append(disk_line(f"disk-backup:{spec}", title, disk(path)))
-    lines.append(backup_line(settings, now))
+    backup = backup_line(settings, now)
+    if clock.level == ERROR and backup.key == "backup" and backup.level == ERROR:
+        # A clock years ahead makes every copy look old: say the age cannot be judged, not «устарела».
+        backup = HealthLine("backup", WARN, backup.text, Message(N_("Возраст копии нельзя оценить, пока часы сервера "
+                                                                     "неверны: сначала исправьте часы.")))
+    lines.append(backup)
     lines.append(restore_test_line(settings, now))
     lines.append(sync_line(now))
     if settings.segment.interface:

@@ -84,6 +84,12 @@ def test_clock_behind_the_database_by_years_warns_the_admin(settings, db):
     ahead = by_key(health.health_lines(settings, now=datetime.datetime(2040, 1, 1), disk=volume(100, 60),
                                        journal=lambda: []))["clock"]
     assert ahead.level == "error" and "ушли вперёд на годы" in str(ahead.text)
+    # A good copy made last night is not reported as years old: its age cannot be judged.
+    JobRun.create(kind="backup", target="backups", started_at=datetime.datetime(2026, 9, 1, 2, 30),
+                  finished_at=datetime.datetime(2026, 9, 1, 2, 31), ok=True)
+    ahead = by_key(health.health_lines(settings, now=datetime.datetime(2040, 1, 1), disk=volume(100, 60),
+                                       journal=lambda: []))
+    assert ahead["backup"].level == "warn" and "пока часы сервера неверны" in str(ahead["backup"].action)
     right = by_key(health.health_lines(settings, now=datetime.datetime(2026, 9, 2), disk=volume(100, 60),
                                        journal=lambda: []))["clock"]
     assert right.level == "ok"

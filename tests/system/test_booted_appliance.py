@@ -204,7 +204,9 @@ def school(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Sc
     vault_args = write_vault(tmp, inventory, {"vault_district_key": district_key, "vault_backup_district_password": ""})
     variables = {"okey_app_wheel": str(wheel), "district_enrolment_dir": str(tmp / "enrolments"),
                  "segment_interface": SEGMENT, "segment_wifi_interface": "",
-                 "backup_district_enabled": False}
+                 "backup_district_enabled": False,
+                 # This kernel has no vfat: the drill's USB drive is ext4 (see UsbDrive).
+                 "backup_usb_fstype": "ext4", "backup_usb_options": "defaults"}
     started = time.monotonic()
 
     school = School(tmp, Machine(root, "school-17", tmp), inventory, vault_args, variables)
