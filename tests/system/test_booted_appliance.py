@@ -292,6 +292,10 @@ def check_running_appliance(machine: Machine) -> None:
     tables = machine.run("nft", "list", "tables").stdout
     assert "inet okey_segment" in tables, tables
     assert machine.run("pgrep", "-x", "dnsmasq", check=False).returncode == 0
+    # In order: the network (ifupdown gives the segment its address) is up before `okey serve` starts.
+    network_up = int(machine.unit_property("networking.service", "ActiveEnterTimestampMonotonic"))
+    portal_start = int(machine.unit_property("okey.service", "ExecMainStartTimestampMonotonic"))
+    assert 0 < network_up <= portal_start, (network_up, portal_start)
     # The portal logs to the journal, one line per event.
     deadline = time.monotonic() + 30
     while "работает" not in machine.journal("-u", "okey", "-b") and time.monotonic() < deadline:
