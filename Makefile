@@ -65,7 +65,7 @@ converge: install
 
 # The disaster drill alone (it needs the first school server, so that converge runs too).
 drill: install
-	$(BIN)/pytest tests/system/test_booted_appliance.py -q -s -p no:cacheprovider -k "serves or drill"
+	$(BIN)/pytest tests/system/test_booted_appliance.py -q -s -p no:cacheprovider -k "hardened or drill"
 
 # The load generator (locust) is needed by the benchmarks only.
 .stamps/bench-deps: setup.cfg | $(BIN)/okey

@@ -14,6 +14,7 @@ and an upgrade whose migration fails.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -454,8 +455,10 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         old.run("mount", "/media/okey-backup")                                    # sudo mount /media/okey-backup
         school.okey("backup", "run")                                              # sudo -u okey okey backup run
         # The recovery sheet from the safe (§5.1).
-        school.okey("backup", "recovery-sheet", "--out", "/root/sheet.pdf")
-        key = sheet_key(old.root / "root/sheet.pdf")
+        school.okey("backup", "recovery-sheet", "--out", "/tmp/sheet.pdf")      # … --out /tmp/sheet.pdf
+        (tmp / "sheet.pdf").write_bytes(base64.b64decode(old.run("base64", "/tmp/sheet.pdf").stdout))  # print it
+        old.run("rm", "/tmp/sheet.pdf")                                           # delete the file
+        key = sheet_key(tmp / "sheet.pdf")
         users_before, instance_before = user_count(old), instance_id(old)
         old.run("umount", "/media/okey-backup")
         old.stop()  # the server is lost
