@@ -425,8 +425,9 @@ def sheet_key(pdf: Path) -> str:
 
 
 def instance_id(machine: Machine) -> str:
-    return machine.run("python3", "-c", "import sqlite3; print(sqlite3.connect('/var/lib/okey/okey.db').execute("
-                       "\"select value from okey_meta where key='instance_id'\").fetchone()[0])").stdout.strip()
+    """The database's sync identity ("" before anything asked for it)."""
+    return machine.run("python3", "-c", "import sqlite3; print((sqlite3.connect('/var/lib/okey/okey.db').execute("
+                       "\"select value from okey_meta where key='instance_id'\").fetchone() or [''])[0])").stdout.strip()
 
 
 def user_count(machine: Machine) -> str:
@@ -502,7 +503,7 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
 
         assert user_count(new) == users_before
         assert "Сидоров Пётр Ильич" in restored.okey("users", "reset-password", "sidorov").stdout
-        assert instance_id(new) != instance_before
+        assert instance_id(new) and instance_id(new) != instance_before
         # §7.5 the key out of the vault again; the run changes nothing apart from that.
         vault_args[:] = write_vault(tmp, inventory, {"vault_district_key": school.district_key,
                                                      "vault_backup_district_password": "", "vault_backup_key": ""})
