@@ -419,9 +419,12 @@ def test_failed_migration_leaves_the_old_version_running(school: School, tmp_pat
 def sheet_key(pdf: Path) -> str:
     """The backup key as an administrator types it from the printed recovery sheet (spaces removed)."""
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    match = re.search(r"AGE-SECRET-KEY-1[0-9A-Z ]+", text)
+    # The key is printed in groups over several lines; everything up to the next words is the key.
+    match = re.search(r"AGE-SECRET-KEY-1[0-9A-Z\s]+", text)
     assert match, text
-    return match.group(0).replace(" ", "")
+    key = re.sub(r"\s", "", match.group(0))
+    assert re.fullmatch(r"AGE-SECRET-KEY-1[0-9A-Z]{58}", key), text
+    return key
 
 
 def instance_id(machine: Machine) -> str:
