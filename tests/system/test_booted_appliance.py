@@ -149,6 +149,27 @@ def write_inventory(tmp: Path, root: Path, enter_exe: Path | None) -> Path:
     return inventory
 
 
+def new_server(root: Path, tar: Path) -> None:
+    """A freshly installed Debian 12 (the cached debootstrap root) with its Wi-Fi card (the stand-in)."""
+    subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(tar)], check=True, timeout=600)
+    use_host_package_sources(root)
+    (root / "etc/systemd/system/okey-test-wifi.service").write_text(WIFI_STAND_IN)
+    (root / "etc/systemd/system/sysinit.target.wants").mkdir(parents=True, exist_ok=True)
+    (root / "etc/systemd/system/sysinit.target.wants/okey-test-wifi.service").symlink_to(
+        "/etc/systemd/system/okey-test-wifi.service")
+
+
+def changed_tasks(output: str) -> list[str]:
+    """The names of the tasks a run reports as changed."""
+    names, task = [], ""
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task = line[6:line.index("]")]
+        elif line.startswith("changed: [") and task not in names:
+            names.append(task)
+    return names
+
+
 def install_run(school: School) -> None:
     """The playbook's first run through chroot, as when a server is prepared with the network at hand:
     packages and the portal downloaded, services installed and enabled but not started."""
@@ -194,12 +215,7 @@ def school(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Sc
     tar = cached_root_tar()
     root = tmp / "school-17"
     root.mkdir()
-    subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(tar)], check=True, timeout=600)
-    use_host_package_sources(root)
-    (root / "etc/systemd/system/okey-test-wifi.service").write_text(WIFI_STAND_IN)
-    (root / "etc/systemd/system/sysinit.target.wants").mkdir(parents=True, exist_ok=True)
-    (root / "etc/systemd/system/sysinit.target.wants/okey-test-wifi.service").symlink_to(
-        "/etc/systemd/system/okey-test-wifi.service")
+    new_server(root, tar)
     inventory = write_inventory(tmp, root, None)
     district_key = new_district_key()
     vault_args = write_vault(tmp, inventory, {"vault_district_key": district_key, "vault_backup_district_password": ""})
@@ -472,8 +488,7 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         step("§7.1 new server: Debian 12", started)
         root = tmp / "school-17-new"
         root.mkdir()
-        subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(cached_root_tar())], check=True, timeout=600)
-        use_host_package_sources(root)
+        new_server(root, cached_root_tar())
         inventory = write_inventory(tmp, root, None)
         vault_args = write_vault(tmp, inventory, {"vault_district_key": school.district_key,
                                                   "vault_backup_district_password": "", "vault_backup_key": key})
@@ -512,7 +527,7 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
                                                      "vault_backup_district_password": "", "vault_backup_key": ""})
         result, counts = restored.converge(okey_start_services=True)
         assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-        figure("§7.5 run after the restore", f"changed={counts['changed']}")
+        figure("§7.5 run after the restore", f"changed={counts['changed']} {changed_tasks(result.stdout)}")
         check_running_appliance(new)
     finally:
         if new is not None:
