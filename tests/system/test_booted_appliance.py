@@ -528,6 +528,7 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         result, counts = restored.converge(okey_start_services=True)
         assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
         figure("§7.5 run after the restore", f"changed={counts['changed']} {changed_tasks(result.stdout)}")
+        assert counts["changed"] == 0, changed_tasks(result.stdout)
         check_running_appliance(new)
     finally:
         if new is not None:
