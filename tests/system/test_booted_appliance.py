@@ -228,12 +228,12 @@ def school(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Sc
 
     school = School(tmp, Machine(root, "school-17", tmp), inventory, vault_args, variables)
     school.district_key = district_key
-    install_run(school)
-    figure("install run (chroot, packages from the mirror)", f"{time.monotonic() - started:.0f} s")
-
-    # 2. Boot it, and converge inside the booted system with services started.
     machine = school.machine
     try:
+        # 1. The install run, through chroot.
+        install_run(school)
+        figure("install run (chroot, packages from the mirror)", f"{time.monotonic() - started:.0f} s")
+        # 2. Boot it, and converge inside the booted system with services started.
         machine.boot()
         figure("boot to multi-user", f"{machine.boot_seconds[-1]:.1f} s")
         write_inventory(tmp, root, machine.ansible_enter_exe(tmp))
