@@ -18,6 +18,7 @@ import base64
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -34,7 +35,6 @@ from tests.system.test_ansible_playbook import (
     REPO,
     cached_root_tar,
     mounts_under,
-    new_district_key,
     recap,
     run_playbook,
     use_host_package_sources,
@@ -123,6 +123,7 @@ class School:
         self.vault_args = vault_args
         self.variables = variables
         self.district_key = ""
+        self.hub = Path()
 
     def converge(self, **override) -> tuple[subprocess.CompletedProcess, dict[str, int]]:
         extra = self.tmp / "extra.json"
@@ -136,6 +137,13 @@ class School:
 
     def main_pid(self) -> str:
         return self.machine.unit_property("okey.service", "MainPID")
+
+
+def host_okey(*argv: str) -> subprocess.CompletedProcess:
+    """`okey` on this machine: the district hub's side."""
+    result = subprocess.run([str(BIN / "okey"), *argv], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"okey {' '.join(argv)}: {result.stdout}{result.stderr}"
+    return result
 
 
 def write_inventory(tmp: Path, root: Path, enter_exe: Path | None) -> Path:
@@ -217,7 +225,10 @@ def school(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Sc
     root.mkdir()
     new_server(root, tar)
     inventory = write_inventory(tmp, root, None)
-    district_key = new_district_key()
+    # The district hub (SQLite, on this machine): its key goes into the vault as the guide says.
+    hub = tmp / "hub"
+    host_okey("hub", "init", "--data", str(hub), "--password", "district-drill-2026")
+    district_key = host_okey("hub", "district-key", "--data", str(hub)).stdout.strip().splitlines()[0]
     vault_args = write_vault(tmp, inventory, {"vault_district_key": district_key, "vault_backup_district_password": ""})
     variables = {"okey_app_wheel": str(wheel), "district_enrolment_dir": str(tmp / "enrolments"),
                  "segment_interface": SEGMENT, "segment_wifi_interface": "",
@@ -228,6 +239,7 @@ def school(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Sc
 
     school = School(tmp, Machine(root, "school-17", tmp), inventory, vault_args, variables)
     school.district_key = district_key
+    school.hub = hub
     machine = school.machine
     try:
         # 1. The install run, through chroot.
@@ -454,6 +466,28 @@ def user_count(machine: Machine) -> str:
                        ".execute('select count(*) from user').fetchone()[0])").stdout.strip()
 
 
+def tmp_enrolment(school: School) -> Path:
+    return Path(school.variables["district_enrolment_dir"]) / "enrolment-school-17.json"
+
+
+def export_to_hub(school: School, tmp: Path, name: str) -> str:
+    """`okey sync export` on the school server, the bundle carried to the hub and imported there."""
+    out = school.okey("sync", "export", "--no-send", "--out", "/tmp/okey-out").stdout
+    path = re.search(r"Пакет: (\S+)", out).group(1)
+    bundle = tmp / name
+    bundle.write_bytes(base64.b64decode(school.machine.run("base64", path).stdout))
+    return host_okey("hub", "import", "--data", str(school.hub), "--receipts", str(tmp / "receipts"), str(bundle)).stdout
+
+
+def hub_rows(hub: Path) -> dict[str, int]:
+    """Rows the hub holds for its schools, per table."""
+    db = sqlite3.connect(hub / "okey.db")
+    try:
+        return dict(db.execute("select tbl, count(*) from hub_row group by tbl").fetchall())
+    finally:
+        db.close()
+
+
 def step(text: str, started: float) -> None:
     print(f"[drill {time.monotonic() - started:6.1f} s] {text}", flush=True)
 
@@ -480,6 +514,11 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         old.run("rm", "/tmp/sheet.pdf")                                           # delete the file
         key = sheet_key(tmp / "sheet.pdf")
         users_before, instance_before = user_count(old), instance_id(old)
+        # The district enrolled the school (§5.3) and received its nightly bundle.
+        host_okey("hub", "enroll", "--data", str(school.hub), str(tmp_enrolment(school)))
+        export_to_hub(school, tmp, "before.bundle")
+        rows_before = hub_rows(school.hub)
+        assert rows_before
         old.run("umount", "/media/okey-backup")
         old.stop()  # the server is lost
 
@@ -522,6 +561,17 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         assert user_count(new) == users_before
         assert "Сидоров Пётр Ильич" in restored.okey("users", "reset-password", "sidorov").stdout
         assert instance_id(new) and instance_id(new) != instance_before
+        # The district: the new server enrolled itself during the run (§5.3: its file came back).
+        enrolled = subprocess.run([str(BIN / "okey"), "hub", "enroll", "--data", str(school.hub), str(tmp_enrolment(restored))],
+                                  capture_output=True, text=True, timeout=120)
+        if enrolled.returncode != 0:
+            figure("hub enroll of the restored server", f"refused without --replace: {enrolled.stdout.strip()} {enrolled.stderr.strip()}")
+            host_okey("hub", "enroll", "--replace", "--data", str(school.hub), str(tmp_enrolment(restored)))
+        else:
+            figure("hub enroll of the restored server", enrolled.stdout.strip())
+        imported = export_to_hub(restored, tmp, "after.bundle")
+        figure("hub import after the restore", imported.strip())
+        assert hub_rows(school.hub) == rows_before  # the same school, counted once
         # §7.5 the key out of the vault again; the run changes nothing apart from that.
         vault_args[:] = write_vault(tmp, inventory, {"vault_district_key": school.district_key,
                                                      "vault_backup_district_password": "", "vault_backup_key": ""})
