@@ -534,6 +534,7 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         step("§7.2 vault_backup_key from the recovery sheet", started)
         new = Machine(root, "school-17-new", tmp)
         restored = School(tmp, new, inventory, vault_args, dict(school.variables))
+        restored.hub, restored.district_key = school.hub, school.district_key
         install_run(restored)
         step("§7.3 playbook: install run done", started)
         new.boot()
