@@ -7,9 +7,12 @@ mirrors). Then the tree boots with `systemd-nspawn --boot` in its own network na
 everything the appliance needs is on it) and the same playbook runs inside the booted system with
 services started: the units, their hardening, the handlers, the segment at boot (a veth pair stands in
 for the Wi-Fi card), the journal, a reboot, a second run during the school day, an upgrade in place
-and an upgrade whose migration fails.
+and an upgrade whose migration fails. Last, the disaster drill: the server is lost, and a second
+booted system follows deploy/ansible/README.md §7 and docs/backup.md step by step from the USB copy
+and the recovery sheet's key, timed, with the district hub counting the school once afterwards.
 
-`make converge` runs this file alone and prints the figures (converge time, exposure, boot time).
+`make converge` runs this file and prints the figures (converge time, exposure, boot and drill time);
+`make drill` runs the first server's checks and the drill.
 """
 
 from __future__ import annotations
@@ -393,56 +396,6 @@ def test_segment_interface_absent_portal_serves_the_lan(school: School) -> None:
         check_running_appliance(machine)
 
 
-def test_upgrade_in_place_keeps_data_and_restarts_once(school: School, tmp_path: Path) -> None:
-    machine = school.machine
-    machine.run("sh", "-c", "printf 'Роль;ФИО;Логин\\nадминистратор;Петрова Анна Ивановна;petrova\\n' > /tmp/admin.csv")
-    school.okey("users", "import", "/tmp/admin.csv")
-    before = school.main_pid()
-    version = next_version(1)
-    newer = wheel_with_migration(tmp_path, version, GOOD_MIGRATION, 900)
-    result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(newer))
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-6000:]
-    assert "RUNNING HANDLER [okey_app : Restart the portal]" in out
-    wait_portal(machine)
-    assert school.main_pid() != before
-    assert school.okey("--version").stdout.strip() == f"okey {version}"
-    assert "Петрова Анна Ивановна" in school.okey("users", "reset-password", "petrova").stdout
-    applied = machine.run("python3", "-c", "import sqlite3; print(sqlite3.connect('/var/lib/okey/okey.db')"
-                          ".execute('select count(*) from upgrade_drill').fetchone()[0])").stdout.strip()
-    assert applied == "1"
-    copies = machine.run("ls", "/var/lib/okey/state/before-upgrade").stdout.split()
-    assert len(copies) == 1, copies
-    # The same wheel again: no migration, no restart.
-    before = school.main_pid()
-    result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(newer))
-    assert result.returncode == 0 and counts["changed"] == 0, (result.stdout + result.stderr)[-6000:]
-    assert school.main_pid() == before
-    school.variables["okey_app_wheel"] = str(newer)
-
-
-def test_failed_migration_leaves_the_old_version_running(school: School, tmp_path: Path) -> None:
-    machine = school.machine
-    old = school.okey("--version").stdout.strip()
-    before = school.main_pid()
-    broken = wheel_with_migration(tmp_path, next_version(2), BROKEN_MIGRATION, 901)
-    result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(broken))
-    out = result.stdout + result.stderr
-    assert result.returncode != 0 and counts["failed"] == 1, out[-6000:]
-    assert "broken on purpose" in out and "Обновление схемы 0901" in out, out[-6000:]
-    assert "The previous version" in out, out[-6000:]
-    # The old program is back in the venv, the service was never restarted and still answers.
-    assert school.okey("--version").stdout.strip() == old
-    assert school.main_pid() == before
-    wait_portal(machine)
-    tables = machine.run("python3", "-c", "import sqlite3; print([r[0] for r in sqlite3.connect("
-                         "'/var/lib/okey/okey.db').execute(\"select name from sqlite_master where type='table'\")])").stdout
-    assert "upgrade_broken" not in tables
-    # A restart (a crash, a reboot) runs the old version against the unchanged database.
-    machine.run("systemctl", "restart", "okey.service")
-    wait_portal(machine)
-
-
 # -- the disaster drill: the school server is lost; a blank one serves the school again ---------------
 
 def sheet_key(pdf: Path) -> str:
@@ -584,3 +537,57 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
             new.stop()
             shutil.rmtree(new.root, ignore_errors=True)
         drive.remove()
+        if old.process is None:
+            old.boot()  # the first server comes back for the upgrade tests
+
+
+# -- upgrades in place (after the drill: the hub of the drill knows this release's schema only) ---------
+
+def test_upgrade_in_place_keeps_data_and_restarts_once(school: School, tmp_path: Path) -> None:
+    machine = school.machine
+    machine.run("sh", "-c", "printf 'Роль;ФИО;Логин\\nадминистратор;Петрова Анна Ивановна;petrova\\n' > /tmp/admin.csv")
+    school.okey("users", "import", "/tmp/admin.csv")
+    before = school.main_pid()
+    version = next_version(1)
+    newer = wheel_with_migration(tmp_path, version, GOOD_MIGRATION, 900)
+    result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(newer))
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-6000:]
+    assert "RUNNING HANDLER [okey_app : Restart the portal]" in out
+    wait_portal(machine)
+    assert school.main_pid() != before
+    assert school.okey("--version").stdout.strip() == f"okey {version}"
+    assert "Петрова Анна Ивановна" in school.okey("users", "reset-password", "petrova").stdout
+    applied = machine.run("python3", "-c", "import sqlite3; print(sqlite3.connect('/var/lib/okey/okey.db')"
+                          ".execute('select count(*) from upgrade_drill').fetchone()[0])").stdout.strip()
+    assert applied == "1"
+    copies = machine.run("ls", "/var/lib/okey/state/before-upgrade").stdout.split()
+    assert len(copies) == 1, copies
+    # The same wheel again: no migration, no restart.
+    before = school.main_pid()
+    result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(newer))
+    assert result.returncode == 0 and counts["changed"] == 0, (result.stdout + result.stderr)[-6000:]
+    assert school.main_pid() == before
+    school.variables["okey_app_wheel"] = str(newer)
+
+
+def test_failed_migration_leaves_the_old_version_running(school: School, tmp_path: Path) -> None:
+    machine = school.machine
+    old = school.okey("--version").stdout.strip()
+    before = school.main_pid()
+    broken = wheel_with_migration(tmp_path, next_version(2), BROKEN_MIGRATION, 901)
+    result, counts = school.converge(okey_start_services=True, okey_app_wheel=str(broken))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and counts["failed"] == 1, out[-6000:]
+    assert "broken on purpose" in out and "Обновление схемы 0901" in out, out[-6000:]
+    assert "The previous version" in out, out[-6000:]
+    # The old program is back in the venv, the service was never restarted and still answers.
+    assert school.okey("--version").stdout.strip() == old
+    assert school.main_pid() == before
+    wait_portal(machine)
+    tables = machine.run("python3", "-c", "import sqlite3; print([r[0] for r in sqlite3.connect("
+                         "'/var/lib/okey/okey.db').execute(\"select name from sqlite_master where type='table'\")])").stdout
+    assert "upgrade_broken" not in tables
+    # A restart (a crash, a reboot) runs the old version against the unchanged database.
+    machine.run("systemctl", "restart", "okey.service")
+    wait_portal(machine)
