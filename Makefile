@@ -9,15 +9,16 @@ PORT ?= 8080
 
 # Debian packages: weasyprint's libraries and Cyrillic fonts, Chromium for the browser
 # tests, poppler for reading PDFs, dnsmasq/nftables/iproute2/udhcpc for the Wi-Fi segment tests,
-# PostgreSQL for the district hub tests, debootstrap for the Ansible converge test, zbar-tools
+# PostgreSQL for the district hub tests, debootstrap for the Ansible converge test, systemd-nspawn
+# (systemd-container) and mkfs.ext4 for the booted converge and the disaster drill, zbar-tools
 # for scanning the printed cards' QR codes.
 DEBIAN_PACKAGES := python3-venv python3-dev build-essential \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libffi-dev \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 \
 	chromium poppler-utils dnsmasq-base nftables iproute2 iputils-ping curl \
-	postgresql debootstrap hostapd udhcpc zbar-tools
+	postgresql debootstrap hostapd udhcpc zbar-tools systemd-container e2fsprogs
 
-.PHONY: run test bench lint clean install system-deps translations messages
+.PHONY: run test bench lint clean install system-deps translations messages converge drill
 
 system-deps: .stamps/system-deps
 .stamps/system-deps: Makefile
@@ -56,6 +57,16 @@ test: install
 	$(BIN)/ruff check .
 	$(BANDIT)
 	$(BIN)/pytest
+
+# The appliance's life in a Debian 12 system that really boots (systemd-nspawn, as root): the playbook's
+# install run, the booted run, hardening exposure, reboot, second run, upgrade in place, a failed
+# migration, and the disaster drill on a second booted system. Prints its figures.
+converge: install
+	$(BIN)/pytest tests/system/test_booted_appliance.py -q -s -p no:cacheprovider
+
+# The disaster drill alone (it needs the first school server, so that converge runs too).
+drill: install
+	$(BIN)/pytest tests/system/test_booted_appliance.py -q -s -p no:cacheprovider -k "hardened or drill"
 
 # The load generator (locust) is needed by the benchmarks only.
 .stamps/bench-deps: setup.cfg | $(BIN)/okey

@@ -259,6 +259,22 @@ def year_rollover(ctx, data, to_year, dry_run, yes):
     console.print(f"Готово: открыт {plan.to_label} учебный год.")
 
 
+@cli.command()
+@data_option
+@click.pass_context
+def status(ctx, data):
+    """Состояние сервера: версия, время работы, диски, копии, выгрузка, журнал — и что делать."""
+    from appliance.services import health
+
+    settings = open_data(ctx, data)
+    marks = {health.OK: "[в порядке]", health.WARN: "[внимание]", health.ERROR: "[ошибка]"}
+    worst = 0
+    for line in health.health_lines(settings):
+        click.echo(f"{marks[line.level]} {line.text}" + (f" Что делать: {line.action}" if line.action else ""))
+        worst = max(worst, (health.OK, health.WARN, health.ERROR).index(line.level))
+    ctx.exit(1 if worst == 2 else 0)
+
+
 from captive_portal.cli import captive  # noqa: E402 - feature commands register after the core ones
 
 cli.add_command(captive)

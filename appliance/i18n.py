@@ -21,7 +21,11 @@ class Message:
 
     def render(self, translate=None) -> str:
         text = translate(self.template) if translate else self.template
-        return text % self.params if self.params else text
+        if not self.params:
+            return text
+        # A parameter may be a message itself («Флешка «…»»): it is shown in the same language.
+        return text % {key: value.render(translate) if isinstance(value, Message) else value
+                       for key, value in self.params.items()}
 
     def __str__(self) -> str:
         return self.render()

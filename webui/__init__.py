@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -14,6 +15,7 @@ from appliance.config import Settings
 from appliance.db import database, open_database
 from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
 from appliance.services import enrolment, years
+from appliance.services import health as server_health
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -23,6 +25,9 @@ LANGUAGES = {"ru": "Русский", "en": "English"}
 # What a graduate may still send: ending the session, the password, the language, the alumni choice.
 GRADUATE_MAY_POST = {"auth.logout", "auth.change_password", "auth.language", "auth.login", "auth.activate",
                      "student.alumni"}
+
+# Writes still accepted when the data disk is full: signing in and out (to read, and to leave).
+WRITES_ON_FULL_DISK = {"auth.login", "auth.logout", "auth.language"}
 
 
 def select_locale() -> str:
@@ -76,6 +81,15 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
         if request.method == "POST" and request.endpoint not in GRADUATE_MAY_POST and current_user.is_authenticated \
                 and current_user.role == STUDENT:
             enrolment.check_may_edit(current_user.model)
+
+    @app.before_request
+    def refuse_writes_on_a_full_disk():
+        # Reading keeps working; a write that could be cut off halfway is refused with the reason.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint not in WRITES_ON_FULL_DISK \
+                and server_health.data_disk_full(settings):
+            return errors.error_page(507, _("На диске сервера кончилось место: сейчас можно только смотреть, "
+                                            "сохранить изменения нельзя. Сообщите администратору школы."))
+        return None
 
     @app.teardown_request
     def end_request(exc):

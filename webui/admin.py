@@ -14,6 +14,7 @@ from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
 from appliance.services import accounts, audit, roster, sync_state
 from appliance.services import backups as backup_service
 from appliance.services import cards as cards_service
+from appliance.services import health as server_health
 from appliance.services import school as school_service
 from appliance.services import segment as segment_service
 from appliance.services.errors import ImportRejected, ServiceError
@@ -33,7 +34,7 @@ def home():
                            summaries=school_service.class_summaries(school),
                            segment=segment_service.segment_status(g.settings),
                            backups=backup_service.backup_status(g.settings),
-                           sync=sync_state.status())
+                           sync=sync_state.status(), health=server_health.health_lines(g.settings))
 
 
 @bp.get("/users")

@@ -28,6 +28,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         429: (_("Слишком много запросов"), _("Подождите немного и попробуйте снова.")),
         500: (_("Что-то пошло не так"), _("На сервере произошла ошибка. Попробуйте ещё раз; если не получится, сообщите администратору.")),
         503: (_("Сервер занят"), _("Сейчас сервер очень занят. Повторите через несколько секунд.")),
+        507: (_("На сервере нет места"), _("На диске сервера кончилось место: сохранить изменения нельзя. Сообщите администратору школы.")),
     }
 
 
@@ -56,6 +57,9 @@ def register(app: Flask) -> None:
         if is_busy_error(exc):
             response = error_page(503)
             return response[0], 503, {"Retry-After": "2"}
+        if "disk is full" in str(exc) or "disk I/O error" in str(exc):
+            log.error("database write refused: %s", exc)
+            return error_page(507)
         log.exception("database error")
         return error_page(500)
 
