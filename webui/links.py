@@ -7,6 +7,9 @@ from flask import Flask, url_for
 from appliance.services import links
 from appliance.services.links import LinkTarget
 
+PLAIN = {links.ACHIEVEMENTS: "portfolio.achievements", links.REVIEW: "review.queue",
+         links.CONSENT: "portfolio.family", links.BACKUPS: "admin.backups", links.SCHOOL: "admin.home"}
+
 
 def url_of(target: LinkTarget | str | None) -> str:
     """The address of a target (or of one stored as text); "" when there is nothing to open."""
@@ -20,6 +23,14 @@ def url_of(target: LinkTarget | str | None) -> str:
         return url_for("trajectory.goal", goal_id=target.id)
     if target.kind == links.TASKS:
         return url_for("trajectory.index", _anchor="tasks")
+    if target.kind in PLAIN:
+        return url_for(PLAIN[target.kind])
+    if target.kind == links.ACHIEVEMENT:
+        return url_for("portfolio.detail", achievement_id=target.id)
+    if target.kind == links.CHILD:
+        return url_for("parent.child", student_id=target.id)
+    if target.kind == links.SURVEY:
+        return url_for("surveys.answer", survey_id=target.id)
     return url_for("trajectory.index")
 
 

@@ -78,6 +78,9 @@ class Reminder(SyncModel):
 
 
 class Notification(SyncModel):
+    """Something new for one person. Several of one kind and group while unread are one row with
+    `count` («3 achievements confirmed»); `link` is a LinkTarget (appliance.services.links)."""
+
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
     # One notification per reminder at most: the database refuses a second one.
     reminder = ForeignKeyField(Reminder, null=True, unique=True, on_delete="SET NULL")
@@ -85,6 +88,23 @@ class Notification(SyncModel):
     body = TextField(default="")
     link = CharField(max_length=300, default="")
     read_at = DateTimeField(null=True)
+    kind = CharField(max_length=32, default="reminder")  # a kind of appliance.services.notifications
+    group_key = CharField(max_length=120, default="")
+    count = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False), (("user", "created_at"), False),
+                   (("user", "group_key"), False))
+
+
+class NotificationMute(SyncModel):
+    """A kind of notification one person chose not to receive."""
+
+    user = ForeignKeyField(User, backref="notification_mutes", on_delete="CASCADE")
+    kind = CharField(max_length=32)
+
+    class Meta:
+        indexes = ((("user", "kind"), True),)
 
 
 class FeedToken(SyncModel):

@@ -11,8 +11,17 @@ EVENT = "event"  # an event of the calendar, with its id
 GOAL = "goal"  # a goal of the trajectory, with its id
 TRAJECTORY = "trajectory"  # the student's trajectory page as a whole
 TASKS = "tasks"  # the to-do list on the trajectory page
-KINDS = (EVENT, GOAL, TRAJECTORY, TASKS)
-WITH_ID = (EVENT, GOAL)
+ACHIEVEMENT = "achievement"  # one achievement, with its id
+ACHIEVEMENTS = "achievements"  # the student's own list of achievements
+REVIEW = "review"  # the teacher's queue of achievements waiting for confirmation
+CHILD = "child"  # a parent's page of one child, with the child's id
+SURVEY = "survey"  # a survey to answer, with its id
+CONSENT = "consent"  # the parent's page of portfolios and consent
+BACKUPS = "backups"  # the administrator's backups page
+SCHOOL = "school"  # the administrator's home (the district sync line)
+KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
+         BACKUPS, SCHOOL)
+WITH_ID = (EVENT, GOAL, ACHIEVEMENT, CHILD, SURVEY)
 
 
 @dataclass(frozen=True)
