@@ -31,7 +31,7 @@ OBJECTS = {
     "student_id": "student", "user_id": "student", "class_id": "class", "achievement_id": "achievement",
     "evidence_id": "evidence", "hobby_id": "hobby", "reflection_id": "reflection", "goal_id": "goal",
     "milestone_id": "milestone", "task_id": "task", "attempt_id": "attempt", "survey_id": "survey",
-    "event_id": "event",
+    "event_id": "event", "note_id": "notification",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -102,7 +102,7 @@ def world(tmp_path_factory):
 
 def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[str, str]:
     """The victim's own objects: found in the demo data, or made when the demo has none."""
-    from appliance.models.calendar import Event, EventClass
+    from appliance.models.calendar import Event, EventClass, Notification
     from appliance.models.guidance import Attempt
     from appliance.models.portfolio import Achievement, Evidence, Hobby, Reflection
     from appliance.models.surveys import Survey
@@ -140,6 +140,8 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
         or Survey.create(school=victim.school, questionnaire="satisfaction", title="Опрос", opens_on=today,
                          closes_on=today, anonymous=True),
     }
+    found["notification"] = Notification.create(user=victim, kind="achievement_confirmed", title="Достижение подтверждено",
+                                                body="«Олимпиада»", link=f"achievement:{achievement.id.hex}")
     return {kind: row.id.hex for kind, row in found.items()}
 
 
