@@ -109,5 +109,6 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
 
     app.context_processor(nav.context)
     app.context_processor(notifications.context)
+    app.jinja_env.globals["note_title"] = notifications.title_of
     wording.register(app)
     return app
