@@ -89,7 +89,8 @@ class TeacherHome:
 
 def teacher_home(teacher: User, today: datetime.date, first: int = 4) -> TeacherHome:
     queue = portfolio.review_queue(teacher)
-    shown = queue[:first]
+    # The newest first: the home says what is new; the queue page keeps its own order.
+    shown = sorted(queue, key=lambda a: a.submitted_at or a.created_at, reverse=True)[:first]
     files: dict = {}
     for evidence in Evidence.select().where(Evidence.achievement.in_([a.id for a in shown] or [None])).order_by(
             Evidence.created_at):
@@ -106,7 +107,7 @@ def teacher_home(teacher: User, today: datetime.date, first: int = 4) -> Teacher
         consented = {row.student_id for row in ParentLink.select(ParentLink.student).where(
             ParentLink.student.in_([s.id for s in students] or [None]) & ParentLink.consent_given_at.is_null(False))}
         care.append(ClassCare(group, [s for s in students if s.id not in consented],
-                              [s for s in students if s.last_login_at is None]))
+                              [s for s in students if not s.password_hash]))
     events = [e for e in cal.upcoming(teacher, today) if e.created_by_id == teacher.id][:3]
     return TeacherHome(len(queue), waiting, care, events)
 
