@@ -2,7 +2,7 @@
 
 # Frozen here: the columns, indexes and the table this migration adds, declared in this file only.
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, UUIDField
+from peewee import CharField, ForeignKeyField, IntegerField, UUIDField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from appliance.migrations.schema import FrozenModel, create_tables
@@ -16,11 +16,9 @@ class User(FrozenModel):  # created by an earlier migration
 
 
 class NotificationMute(FrozenModel):
-    """A kind of notification one person chose not to receive."""
+    """A kind of notification one person chose not to receive: their own setting, never synced."""
 
     id = UUIDField(primary_key=True)
-    created_at = DateTimeField()
-    updated_at = DateTimeField()
     user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
     kind = CharField(max_length=32)
 
@@ -40,4 +38,4 @@ def upgrade(db):
         migrator.add_index("notification", ("user_id", "created_at"), False),
         migrator.add_index("notification", ("user_id", "group_key"), False),
     )
-    create_tables(db, [NotificationMute], synced=(NotificationMute,))
+    create_tables(db, [NotificationMute])

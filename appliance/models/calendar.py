@@ -3,6 +3,8 @@ student's plan, reminders before deadlines, portal notifications and calendar-fe
 
 from __future__ import annotations
 
+import uuid
+
 from peewee import (
     BooleanField,
     CharField,
@@ -14,7 +16,7 @@ from peewee import (
     UUIDField,
 )
 
-from appliance.models.base import SyncModel, utcnow
+from appliance.models.base import BaseModel, SyncModel, utcnow
 from appliance.models.people import ClassGroup, School, User
 
 KINDS = ("olympiad", "contest", "conference", "camp", "open_day", "other")
@@ -97,9 +99,10 @@ class Notification(SyncModel):
                    (("user", "group_key"), False))
 
 
-class NotificationMute(SyncModel):
-    """A kind of notification one person chose not to receive."""
+class NotificationMute(BaseModel):
+    """A kind of notification one person chose not to receive: their own setting, never synced."""
 
+    id = UUIDField(primary_key=True, default=uuid.uuid4)
     user = ForeignKeyField(User, backref="notification_mutes", on_delete="CASCADE")
     kind = CharField(max_length=32)
 

@@ -287,7 +287,7 @@ def set_muted(user: User, kind: str, muted: bool) -> None:
                            status=422)
     with database.atomic():
         if muted:
-            (NotificationMute.insert(id=uuid.uuid4(), created_at=utcnow(), updated_at=utcnow(), user=user, kind=kind)
+            (NotificationMute.insert(id=uuid.uuid4(), user=user, kind=kind)
              .on_conflict_ignore().execute())
         else:
             NotificationMute.delete().where((NotificationMute.user == user) & (NotificationMute.kind == kind)).execute()

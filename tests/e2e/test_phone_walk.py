@@ -95,7 +95,8 @@ def test_every_page_fits_a_phone(live_server, chromium, user):
         browser_login(page, live_server.url, user)
         start = page.url
         queue = [start] + [page.url.split("/", 3)[0] + "//" + urlsplit(start).netloc + href
-                           for href in page.eval_on_selector_all("nav a[href], header a.bell", "els => els.map(a => a.getAttribute('href'))")]
+                           for href in page.eval_on_selector_all("nav a[href], header a.bell",
+                                                                 "els => els.map(a => a.getAttribute('href'))")]
         seen: dict[str, str] = {}
         problems: list[str] = []
         while queue and len(seen) < MAX_PAGES:
