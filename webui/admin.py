@@ -33,7 +33,7 @@ def home():
                            summaries=school_service.class_summaries(school),
                            segment=segment_service.segment_status(g.settings),
                            backups=backup_service.backup_status(g.settings),
-                           sync=sync_state.status())
+                           sync=sync_state.status(), alarms=audit.alarms(), action_names=audit.ACTIONS)
 
 
 @bp.get("/users")

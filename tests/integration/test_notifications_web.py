@@ -166,3 +166,14 @@ def test_a_teacher_outside_the_class_cannot_comment(client, people):
     answer = client.post(f"/activities/goal/{goal.id.hex}/comment", data={"csrf_token": token, "text": "Привет"})
     assert answer.status_code in (403, 404)
     assert GoalComment.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_the_administrator_home_lists_the_last_alarms_and_the_bell_counts_a_failed_backup(client, people):
+    from appliance.services import operations
+
+    operations.finish(operations.start("backup", "usb:OKEY"), False, error="Флешка не подключена")
+    login(client, "admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    alarms = page.split('id="alarms"', 1)[1].split("</section>", 1)[0]
+    assert "Резервная копия не сделана" in alarms
+    assert bell(page) == "Уведомления: 1 непрочитанное"
