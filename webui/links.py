@@ -8,7 +8,8 @@ from appliance.services import links
 from appliance.services.links import LinkTarget
 
 PLAIN = {links.ACHIEVEMENTS: "portfolio.achievements", links.REVIEW: "review.queue",
-         links.CONSENT: "portfolio.family", links.BACKUPS: "admin.backups", links.SCHOOL: "admin.home"}
+         links.CONSENT: "portfolio.family", links.BACKUPS: "admin.backups", links.SCHOOL: "admin.home",
+         links.REFLECTIONS: "portfolio.reflections", links.SELF_ASSESSMENT: "portfolio.competencies_page"}
 
 
 def url_of(target: LinkTarget | str | None) -> str:
@@ -29,6 +30,8 @@ def url_of(target: LinkTarget | str | None) -> str:
         return url_for("portfolio.detail", achievement_id=target.id)
     if target.kind == links.CHILD:
         return url_for("parent.child", student_id=target.id)
+    if target.kind == links.PUPIL:
+        return url_for("trajectory.student_trajectory", student_id=target.id)
     if target.kind == links.SURVEY:
         return url_for("surveys.answer", survey_id=target.id)
     return url_for("trajectory.index")

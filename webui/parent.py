@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from appliance.models.people import PARENT
-from appliance.services import access, homes, portfolio
+from appliance.services import access, guidance, homes, portfolio, reflection
 from appliance.services import school as school_service
 from webui.auth import role_required
 from webui.dates import school_today
@@ -37,4 +37,6 @@ def child(student_id: str):
                            class_teachers=school_service.class_teachers(group) if group else [],
                            siblings=school_service.children_of(me), card=homes.child_card(me, student, today),
                            goals=homes.goals_with_progress(student), statuses=portfolio.STATUS_TITLES,
-                           achievements=portfolio.achievements_of(student, viewer=me)[:10])
+                           achievements=portfolio.achievements_of(student, viewer=me)[:10],
+                           reflections=reflection.shared_of(student, with_parents=True), answers_of=reflection.answers_of,
+                           tests=guidance.shared_with_parents_of(student))

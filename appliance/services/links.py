@@ -19,9 +19,12 @@ SURVEY = "survey"  # a survey to answer, with its id
 CONSENT = "consent"  # the parent's page of portfolios and consent
 BACKUPS = "backups"  # the administrator's backups page
 SCHOOL = "school"  # the administrator's home (the district sync line)
+REFLECTIONS = "reflections"  # the student's reflections page
+SELF_ASSESSMENT = "self_assessment"  # the student's competencies and self-assessment page
+PUPIL = "pupil"  # the class teacher's page of one student, with the student's id
 KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
-         BACKUPS, SCHOOL)
-WITH_ID = (EVENT, GOAL, ACHIEVEMENT, CHILD, SURVEY)
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL)
+WITH_ID = (EVENT, GOAL, ACHIEVEMENT, CHILD, SURVEY, PUPIL)
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ def mark_all_read(user: User) -> int:
 
 
 _EXISTS = {links.EVENT: Event, links.GOAL: Goal, links.ACHIEVEMENT: Achievement, links.SURVEY: Survey,
-           links.CHILD: User}
+           links.CHILD: User, links.PUPIL: User}
 
 
 def target_of(note: Notification) -> LinkTarget | None:
