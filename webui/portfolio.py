@@ -280,6 +280,7 @@ def reflections():
 @role_required(STUDENT)
 def share_reflection(reflection_id: str):
     """Show a reflection to the class teacher or to the parents (or stop showing it)."""
+    reflection.get(_me(), reflection_id)  # someone else's or no such: 404 before anything else
     who = request.form.get("with", "")
     on = request.form.get("on") == "1"
     if who not in ("teacher", "parents"):
