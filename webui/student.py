@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.models.people import GRADUATED, STUDENT, Student
-from appliance.services import enrolment, homes, portfolio, years
+from appliance.services import enrolment, homes, portfolio, recommendations, years
 from appliance.services import school as school_service
 from webui.auth import role_required
 from webui.dates import school_today
@@ -34,6 +34,8 @@ def home():
         class_teachers=school_service.class_teachers(group) if group else [],
         parents=school_service.parents_of(me),
         now=homes.student_home(me, school_today()),
+        suggestion=next(iter(recommendations.recommend(me, school_today(), g.settings.data_dir,
+                                                       g.settings.recommendations)), None),
         statuses=portfolio.STATUS_TITLES,
     )
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from appliance.models.calendar import Notification
 from appliance.models.people import ClassGroup, ParentLink, Student, TeacherAssignment, User
-from appliance.models.portfolio import Achievement, Evidence
+from appliance.models.portfolio import Achievement, Evidence, Reflection
 from appliance.models.trajectory import Goal, Milestone
 from appliance.services import calendar as cal
-from appliance.services import notifications, portfolio
+from appliance.services import notifications, portfolio, terms
 
 WEEK = datetime.timedelta(days=7)
 
@@ -53,6 +53,21 @@ class StudentHome:
     overdue: list[cal.Item]
     achievements: list[Achievement]
     goals: list[GoalProgress]
+    reflection_due: terms.Term | None = None
+
+
+REFLECT_BEFORE_END = datetime.timedelta(days=21)
+
+
+def reflection_due(student: User, today: datetime.date) -> terms.Term | None:
+    """The term whose reflection is due: its last three weeks have come and the student has written
+    none since it began."""
+    term = terms.term_of(today)
+    if today < term.end - REFLECT_BEFORE_END:
+        return None
+    start = datetime.datetime.combine(term.start, datetime.time())
+    written = Reflection.select().where((Reflection.student == student) & (Reflection.created_at >= start)).exists()
+    return None if written else term
 
 
 def student_home(student: User, today: datetime.date) -> StudentHome:
@@ -62,7 +77,7 @@ def student_home(student: User, today: datetime.date) -> StudentHome:
     latest = list(Achievement.select().where(Achievement.student == student)
                   .order_by(Achievement.updated_at.desc()).limit(3))
     return StudentHome(notifications.latest_unread(student, 3), notifications.unread_count(student), upcoming,
-                       overdue, latest, goals_with_progress(student)[:3])
+                       overdue, latest, goals_with_progress(student)[:3], reflection_due(student, today))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.calendar import Notification
 from appliance.models.people import Student, User
-from appliance.models.portfolio import Achievement
+from appliance.models.portfolio import Achievement, Reflection
 from appliance.models.surveys import Survey
 from appliance.services import consent, links, notifications, operations, portfolio, trajectory
 from appliance.services.errors import ServiceError
@@ -183,3 +183,16 @@ def test_a_student_without_a_class_still_submits(people):
     Student.update(class_group=None).where(Student.user == student).execute()
     submitted(student)
     assert unread(people["teacher1"]) == []
+
+
+def test_the_reflection_of_the_term_is_due_in_its_last_three_weeks_until_written(people):
+    from appliance.services import homes, reflection, terms
+
+    student = people["student"]
+    term = terms.term_of(datetime.date.today())
+    early, late = term.start, term.end - datetime.timedelta(days=3)
+    Reflection.delete().where(Reflection.student == student).execute()
+    assert homes.reflection_due(student, early) is None
+    assert homes.reflection_due(student, late) == term
+    reflection.save(student, {stage: "Итог четверти" for stage in reflection.STAGES})
+    assert homes.reflection_due(student, late) is None
