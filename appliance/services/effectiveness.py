@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
+from appliance.i18n import N_
 from appliance.models.audit import AuditLog
 from appliance.models.calendar import PlannedEvent
 from appliance.models.guidance import Attempt
@@ -21,12 +22,12 @@ from appliance.services import terms
 
 # What the map counts, in the order of its columns.
 MEASURES = (
-    ("logged_in", "вошли в портал"),
-    ("achievement", "добавили достижение"),
-    ("goal", "поставили цель"),
-    ("reflection", "написали рефлексию"),
-    ("test", "прошли тест"),
-    ("event", "запланировали событие"),
+    ("logged_in", N_("вошли в портал")),
+    ("achievement", N_("добавили достижение")),
+    ("goal", N_("поставили цель")),
+    ("reflection", N_("написали рефлексию")),
+    ("test", N_("прошли тест")),
+    ("event", N_("запланировали событие")),
 )
 
 
