@@ -92,6 +92,10 @@ class ClassCare:
     group: ClassGroup
     without_consent: list[User] = field(default_factory=list)
     never_logged_in: list[User] = field(default_factory=list)
+    # The class's last seven days: achievements sent for confirmation, goals set, reflections written.
+    submitted: int = 0
+    goals: int = 0
+    reflections: int = 0
 
 
 @dataclass
@@ -121,8 +125,13 @@ def teacher_home(teacher: User, today: datetime.date, first: int = 4) -> Teacher
                         .where(Student.class_group == group).order_by(User.last_name, User.first_name))
         consented = {row.student_id for row in ParentLink.select(ParentLink.student).where(
             ParentLink.student.in_([s.id for s in students] or [None]) & ParentLink.consent_given_at.is_null(False))}
-        care.append(ClassCare(group, [s for s in students if s.id not in consented],
-                              [s for s in students if not s.password_hash]))
+        ids = [s.id for s in students] or [None]
+        since = datetime.datetime.combine(today - WEEK, datetime.time())
+        care.append(ClassCare(
+            group, [s for s in students if s.id not in consented], [s for s in students if not s.password_hash],
+            Achievement.select().where(Achievement.student.in_(ids) & (Achievement.submitted_at >= since)).count(),
+            Goal.select().where(Goal.student.in_(ids) & (Goal.created_at >= since)).count(),
+            Reflection.select().where(Reflection.student.in_(ids) & (Reflection.created_at >= since)).count()))
     events = [e for e in cal.upcoming(teacher, today) if e.created_by_id == teacher.id][:3]
     return TeacherHome(len(queue), waiting, care, events)
 

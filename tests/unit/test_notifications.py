@@ -196,3 +196,16 @@ def test_the_reflection_of_the_term_is_due_in_its_last_three_weeks_until_written
     assert homes.reflection_due(student, late) == term
     reflection.save(student, {stage: "Итог четверти" for stage in reflection.STAGES})
     assert homes.reflection_due(student, late) is None
+
+
+def test_the_teacher_home_counts_the_class_week_and_who_needs_help(people):
+    from appliance.services import homes
+
+    student, teacher = people["student"], people["teacher1"]
+    submitted(student, title="Свежее")
+    home = homes.teacher_home(teacher, datetime.date.today())
+    [care] = home.care
+    assert care.submitted >= 1
+    assert all(not s.password_hash for s in care.never_logged_in)
+    assert home.waiting[0].achievement.title == "Свежее"  # the newest first
+    assert home.waiting_count == len(portfolio.review_queue(teacher))
