@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, enrolment, reminders, sessions, surveys
+from appliance.services import accounts, audit, enrolment, notifications, reminders, sessions, surveys
 from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
@@ -41,6 +41,9 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
         audit.purge_older_than(settings.security.audit_keep_days)
         sessions.purge_idle(settings.security.session_idle_hours)
         surveys.release_closed(reminders.local_today(settings.school.timezone))
+        notifications.announce_surveys(reminders.local_today(settings.school.timezone))
+        notifications.remind_all_consent()
+        notifications.prune()
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)

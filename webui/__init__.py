@@ -110,8 +110,9 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     for module in (portfolio, review, indicators):
         app.register_blueprint(module.bp)
 
-    from webui import district, school_year
+    from webui import district, notifications, school_year
 
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(district.bp)
     app.register_blueprint(school_year.bp)
     from webui import programmes, trials
@@ -129,5 +130,7 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     from webui import nav, wording
 
     app.context_processor(nav.context)
+    app.context_processor(notifications.context)
+    app.jinja_env.globals["note_title"] = notifications.title_of
     wording.register(app)
     return app

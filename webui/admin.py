@@ -34,7 +34,8 @@ def home():
                            summaries=school_service.class_summaries(school),
                            segment=segment_service.segment_status(g.settings),
                            backups=backup_service.backup_status(g.settings),
-                           sync=sync_state.status(), health=server_health.health_lines(g.settings))
+                           sync=sync_state.status(), health=server_health.health_lines(g.settings),
+                           alarms=audit.alarms(), action_names=audit.ACTIONS)
 
 
 @bp.get("/users")

@@ -121,14 +121,8 @@ def unplan(event_id: str):
 @bp.get("/notifications")
 @role_required(STUDENT, TEACHER, ADMIN, PARENT)
 def notifications():
-    return render_template("calendar/notifications.html", notes=reminders.notifications(current_user.model))
-
-
-@bp.post("/notifications/read")
-@role_required(STUDENT, TEACHER, ADMIN, PARENT)
-def read_notifications():
-    reminders.mark_all_read(current_user.model)
-    return redirect(url_for("calendar.notifications"))
+    """Reminders joined the one list of notifications; old bookmarks lead there."""
+    return redirect(url_for("notifications.index"))
 
 
 # -- the secret feed -------------------------------------------------------------------------------

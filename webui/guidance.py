@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import trajectory_charts
-from appliance.models.people import STUDENT, TEACHER
+from appliance.models.people import PARENT, STUDENT, TEACHER
 from appliance.services import calendar as cal
 from appliance.services import guidance, recommendations
 from appliance.services.errors import ServiceError
@@ -66,13 +66,14 @@ def _previous(attempt) -> object | None:
 
 
 @bp.get("/result/<attempt_id>")
-@role_required(STUDENT, TEACHER)
+@role_required(STUDENT, TEACHER, PARENT)
 def result(attempt_id: str):
     attempt = guidance.attempt_for(current_user.model, attempt_id)
     questionnaire = guidance.questionnaire(g.settings.data_dir, attempt.questionnaire)
     return render_template("guidance/result.html", attempt=attempt, q=questionnaire,
                            result=guidance.result_of(attempt, questionnaire), previous=_previous(attempt),
-                           comments=list(attempt.comments), mine=attempt.student_id == current_user.id)
+                           comments=list(attempt.comments), mine=attempt.student_id == current_user.id,
+                           may_comment=current_user.role == TEACHER)
 
 
 @bp.get("/result/<attempt_id>/chart.svg")
@@ -104,6 +105,16 @@ def share(attempt_id: str):
     guidance.set_shared(current_user.model, attempt_id, shared)
     flash(_("Классный руководитель теперь видит этот результат.") if shared
           else _("Результат больше не виден классному руководителю."), "success")
+    return redirect(url_for("guidance.result", attempt_id=attempt_id))
+
+
+@bp.post("/result/<attempt_id>/share-parents")
+@role_required(STUDENT)
+def share_with_parents(attempt_id: str):
+    shared = request.form.get("shared") == "1"
+    guidance.set_shared_with_parents(current_user.model, attempt_id, shared)
+    flash(_("Родители теперь видят этот результат.") if shared else _("Результат больше не виден родителям."),
+          "success")
     return redirect(url_for("guidance.result", attempt_id=attempt_id))
 
 

@@ -8,12 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.documents import charts as chart_builder
+from appliance.documents.csv_table import csv_table
 from appliance.i18n import N_
 from appliance.models.people import ADMIN, ClassGroup
-from appliance.services import catalogs, competencies, consent, indicators, terms, validation
+from appliance.services import catalogs, competencies, consent, effectiveness, indicators, terms, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
+from webui.dates import school_today
 from webui.messages import text_of
 from webui.portfolio import svg_response
 
@@ -80,6 +82,58 @@ def export_csv():
     response = Response(indicators.indicators_csv(indicators.school_indicators(_school(), year, group)),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="portfolio_indicators.csv"'
+    return response
+
+
+# -- the map of the portal's effectiveness ------------------------------------------------------------
+
+def _term() -> terms.Term:
+    today = school_today()
+    year = validation.query_year(request.args.get("year"), N_("Учебный год"))
+    number = request.args.get("term", "").strip()
+    current = terms.term_of(today)
+    if year is None and not number:
+        return current
+    per_year = current.per_year
+    try:
+        number = validation.integer(number or "1", N_("Четверть"), 1, per_year)
+    except validation.Invalid as exc:
+        exc.status = 400
+        raise
+    return terms.Term(year if year is not None else current.school_year, number, per_year)
+
+
+def _effectiveness() -> effectiveness.EffectivenessMap:
+    return effectiveness.map_for(_school(), _term(), school_today())
+
+
+@bp.get("/effectiveness")
+@role_required(ADMIN)
+def effectiveness_page():
+    found = _effectiveness()
+    weeks = chart_builder.bar_chart(_("Активные пользователи по неделям"),
+                                    [(day.strftime("%d.%m"), count) for day, count in found.weeks],
+                                    label=_("Вошли"), horizontal=False)
+    current = terms.term_of(school_today())
+    choices = [terms.Term(current.school_year, n, current.per_year) for n in range(1, current.per_year + 1)]
+    return render_template("indicators/effectiveness.html", found=found, measures=effectiveness.MEASURES,
+                           weeks=weeks, choices=choices, query=request.args)
+
+
+@bp.get("/effectiveness/weeks.svg")
+@role_required(ADMIN)
+def effectiveness_chart():
+    found = _effectiveness()
+    return svg_response(chart_builder.bar_chart(_("Активные пользователи по неделям"),
+                                                [(day.strftime("%d.%m"), count) for day, count in found.weeks],
+                                                label=_("Вошли"), horizontal=False).svg)
+
+
+@bp.get("/effectiveness.csv")
+@role_required(ADMIN)
+def effectiveness_csv():
+    response = Response(csv_table(effectiveness.map_csv(_effectiveness())), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="portal_effectiveness.csv"'
     return response
 
 

@@ -7,6 +7,10 @@ from flask import Flask, url_for
 from appliance.services import links
 from appliance.services.links import LinkTarget
 
+PLAIN = {links.ACHIEVEMENTS: "portfolio.achievements", links.REVIEW: "review.queue",
+         links.CONSENT: "portfolio.family", links.BACKUPS: "admin.backups", links.SCHOOL: "admin.home",
+         links.REFLECTIONS: "portfolio.reflections", links.SELF_ASSESSMENT: "portfolio.competencies_page"}
+
 
 def url_of(target: LinkTarget | str | None) -> str:
     """The address of a target (or of one stored as text); "" when there is nothing to open."""
@@ -24,6 +28,16 @@ def url_of(target: LinkTarget | str | None) -> str:
         return url_for("trials.mine")
     if target.kind == links.TASKS:
         return url_for("trajectory.index", _anchor="tasks")
+    if target.kind in PLAIN:
+        return url_for(PLAIN[target.kind])
+    if target.kind == links.ACHIEVEMENT:
+        return url_for("portfolio.detail", achievement_id=target.id)
+    if target.kind == links.CHILD:
+        return url_for("parent.child", student_id=target.id)
+    if target.kind == links.PUPIL:
+        return url_for("trajectory.student_trajectory", student_id=target.id)
+    if target.kind == links.SURVEY:
+        return url_for("surveys.answer", survey_id=target.id)
     return url_for("trajectory.index")
 
 

@@ -6,9 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from appliance.models.people import PARENT
-from appliance.services import access
+from appliance.services import access, guidance, homes, portfolio, reflection
 from appliance.services import school as school_service
 from webui.auth import role_required
+from webui.dates import school_today
 
 bp = Blueprint("parent", __name__, url_prefix="/parent")
 
@@ -20,14 +21,22 @@ def home():
     for child in school_service.children_of(current_user.model):
         group = school_service.class_of(child)
         children.append({"user": child, "group": group,
-                         "class_teachers": school_service.class_teachers(group) if group else []})
-    return render_template("parent/home.html", children=children)
+                         "class_teachers": school_service.class_teachers(group) if group else [],
+                         "card": homes.child_card(current_user.model, child, school_today())})
+    return render_template("parent/home.html", children=children, statuses=portfolio.STATUS_TITLES)
 
 
 @bp.get("/child/<student_id>")
 @role_required(PARENT)
 def child(student_id: str):
-    student = access.student_for(current_user.model, student_id)
+    me = current_user.model
+    student = access.student_for(me, student_id)
     group = school_service.class_of(student)
+    today = school_today()
     return render_template("parent/child.html", student=student, group=group,
-                           class_teachers=school_service.class_teachers(group) if group else [])
+                           class_teachers=school_service.class_teachers(group) if group else [],
+                           siblings=school_service.children_of(me), card=homes.child_card(me, student, today),
+                           goals=homes.goals_with_progress(student), statuses=portfolio.STATUS_TITLES,
+                           achievements=portfolio.achievements_of(student, viewer=me)[:10],
+                           reflections=reflection.shared_of(student, with_parents=True), answers_of=reflection.answers_of,
+                           tests=guidance.shared_with_parents_of(student))

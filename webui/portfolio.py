@@ -18,7 +18,19 @@ from appliance.documents.portfolio_pdf import render_portfolio
 from appliance.i18n import N_
 from appliance.models.changes import current_sequence
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
-from appliance.services import access, catalogs, competencies, consent, portfolio, reflection, terms, uploads, validation, volunteering
+from appliance.services import (
+    access,
+    catalogs,
+    competencies,
+    consent,
+    portfolio,
+    reflection,
+    remarks,
+    terms,
+    uploads,
+    validation,
+    volunteering,
+)
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
 from appliance.services.portfolio_export import document
@@ -249,7 +261,8 @@ def competencies_page():
                if (row.school_year, row.term) == (term.school_year, term.number)}
     return render_template("portfolio/competencies.html", framework=framework, term=term, current=current,
                            states=competencies.for_student(me, framework), error=error,
-                           history=competencies.history(me, framework), me=me), status
+                           history=competencies.history(me, framework), me=me,
+                           threads=remarks.threads_of(me, remarks.SELF_ASSESSMENT)), status
 
 
 # -- reflection --------------------------------------------------------------------------------
@@ -270,8 +283,34 @@ def reflections():
     code = reflection.prompt_set_for(me)
     return render_template("portfolio/reflection.html", prompts=reflection.prompts(code), code=code,
                            items=reflection.reflections_of(me), answers_of=reflection.answers_of,
+                           threads=remarks.threads_of(me, remarks.REFLECTION),
                            achievements=portfolio.achievements_of(me, viewer=me), error=error, values=request.form,
                            chosen=request.values.get("achievement", "")), status
+
+
+@bp.post("/reflection/<reflection_id>/share")
+@role_required(STUDENT)
+def share_reflection(reflection_id: str):
+    """Show a reflection to the class teacher or to the parents (or stop showing it)."""
+    reflection.get(_me(), reflection_id)  # someone else's or no such: 404 before anything else
+    who = request.form.get("with", "")
+    on = request.form.get("on") == "1"
+    if who not in ("teacher", "parents"):
+        raise ServiceError(N_("Выбери, кому показать запись."), status=422)
+    reflection.set_sharing(_me(), reflection_id, **{"teacher" if who == "teacher" else "parents": on})
+    flash(_("Сохранено."), "success")
+    return redirect(url_for("portfolio.reflections", _anchor=f"r-{reflection_id}"))
+
+
+@bp.post("/remark")
+@role_required(STUDENT)
+def answer_remark():
+    """The student answers a teacher's comment on a reflection or a self-assessment."""
+    subject = request.form.get("subject", "")
+    remarks.answer(_me(), subject, request.form.get("subject_id", ""), request.form.get("text", ""))
+    flash(_("Ответ отправлен."), "success")
+    page = "portfolio.reflections" if subject == remarks.REFLECTION else "portfolio.competencies_page"
+    return redirect(url_for(page))
 
 
 @bp.post("/reflection/<reflection_id>/delete")

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.models.people import GRADUATED, STUDENT, Student
-from appliance.services import enrolment, years
+from appliance.services import enrolment, homes, portfolio, recommendations, years
 from appliance.services import school as school_service
 from webui.auth import role_required
+from webui.dates import school_today
 
 bp = Blueprint("student", __name__, url_prefix="/student")
 
@@ -32,6 +33,10 @@ def home():
         access_until=enrolment.graduate_access_until(me, g.settings.school.graduate_access_days),
         class_teachers=school_service.class_teachers(group) if group else [],
         parents=school_service.parents_of(me),
+        now=homes.student_home(me, school_today()),
+        suggestion=next(iter(recommendations.recommend(me, school_today(), g.settings.data_dir,
+                                                       g.settings.recommendations)), None),
+        statuses=portfolio.STATUS_TITLES,
     )
 
 

@@ -11,11 +11,12 @@ from appliance.documents import cards as cards_doc
 from appliance.documents import family_archive
 from appliance.i18n import N_
 from appliance.models.people import TEACHER, ClassGroup, User
-from appliance.services import access, audit, enrolment, guidance
+from appliance.services import access, audit, enrolment, guidance, homes
 from appliance.services import cards as cards_service
 from appliance.services import school as school_service
 from appliance.services.lookup import get_or_404, parse_id
 from webui.auth import client_address, role_required
+from webui.dates import school_today
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 
@@ -33,7 +34,8 @@ def home():
     mine = school_service.teacher_classes(current_user.model)
     summaries = school_service.class_summaries(current_user.school, [group for group, _ in mine])
     leads = {group.id for group, is_lead in mine if is_lead}
-    return render_template("teacher/home.html", summaries=summaries, leads=leads)
+    return render_template("teacher/home.html", summaries=summaries, leads=leads,
+                           now=homes.teacher_home(current_user.model, school_today()))
 
 
 @bp.get("/class/<class_id>")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.models.people import STUDENT, TEACHER
-from appliance.services import access, guidance, reminders, trajectory
+from appliance.services import access, competencies, guidance, reflection, remarks, reminders, trajectory
 from appliance.services import calendar as cal
 from appliance.services import school as school_service
 from appliance.services.errors import NotFound, ServiceError
@@ -220,8 +220,26 @@ def student_trajectory(student_id: str):
     student = access.student_for(current_user.model, student_id)
     if not access.is_class_teacher_of(current_user.model, student):
         raise NotFound(_("Ученик не найден."))
+    framework = competencies.active_framework()
+    latest: dict = {}
+    for row in competencies.history(student, framework):
+        latest.setdefault(row.competency_id, row)  # newest first: the latest score of each competency
     return render_template("trajectory/student.html", student=student, goals=trajectory.goals_of(student),
-                           shared=guidance.shared_of(student), today=school_today())
+                           shared=guidance.shared_of(student), today=school_today(),
+                           reflections=reflection.shared_of(student), answers_of=reflection.answers_of,
+                           reflection_threads=remarks.threads_of(student, remarks.REFLECTION),
+                           assessments=sorted(latest.values(), key=lambda row: row.competency.position),
+                           assessment_threads=remarks.threads_of(student, remarks.SELF_ASSESSMENT))
+
+
+@bp.post("/remark")
+@role_required(TEACHER)
+def remark():
+    """The class teacher comments on a reflection the student showed them, or on a self-assessment."""
+    made = remarks.comment(current_user.model, request.form.get("subject", ""), request.form.get("subject_id", ""),
+                           request.form.get("text", ""))
+    flash(_("Комментарий сохранён."), "success")
+    return redirect(url_for("trajectory.student_trajectory", student_id=made.student_id.hex))
 
 
 @bp.post("/goal/<goal_id>/comment")

@@ -3,6 +3,8 @@ student's plan, reminders before deadlines, portal notifications and calendar-fe
 
 from __future__ import annotations
 
+import uuid
+
 from peewee import (
     BooleanField,
     CharField,
@@ -14,7 +16,7 @@ from peewee import (
     UUIDField,
 )
 
-from appliance.models.base import SyncModel, utcnow
+from appliance.models.base import BaseModel, SyncModel, utcnow
 from appliance.models.people import ClassGroup, School, User
 
 KINDS = ("olympiad", "contest", "conference", "camp", "open_day", "other")
@@ -78,6 +80,9 @@ class Reminder(SyncModel):
 
 
 class Notification(SyncModel):
+    """Something new for one person. Several of one kind and group while unread are one row with
+    `count` («3 achievements confirmed»); `link` is a LinkTarget (appliance.services.links)."""
+
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
     # One notification per reminder at most: the database refuses a second one.
     reminder = ForeignKeyField(Reminder, null=True, unique=True, on_delete="SET NULL")
@@ -85,6 +90,24 @@ class Notification(SyncModel):
     body = TextField(default="")
     link = CharField(max_length=300, default="")
     read_at = DateTimeField(null=True)
+    kind = CharField(max_length=32, default="reminder")  # a kind of appliance.services.notifications
+    group_key = CharField(max_length=120, default="")
+    count = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False), (("user", "created_at"), False),
+                   (("user", "group_key"), False))
+
+
+class NotificationMute(BaseModel):
+    """A kind of notification one person chose not to receive: their own setting, never synced."""
+
+    id = UUIDField(primary_key=True, default=uuid.uuid4)
+    user = ForeignKeyField(User, backref="notification_mutes", on_delete="CASCADE")
+    kind = CharField(max_length=32)
+
+    class Meta:
+        indexes = ((("user", "kind"), True),)
 
 
 class FeedToken(SyncModel):

@@ -20,6 +20,7 @@ class Attempt(SyncModel):
     taken_at = DateTimeField(default=utcnow)
     shared = BooleanField(default=False)  # the student showed it to the class teacher
     shared_at = DateTimeField(null=True)
+    shared_with_parents = BooleanField(default=False)  # the student showed it to their parents
 
 
 class AttemptComment(SyncModel):

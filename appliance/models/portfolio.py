@@ -7,6 +7,9 @@ export for analytics can leave exactly those out.
 
 from __future__ import annotations
 
+import datetime
+import uuid
+
 from peewee import (
     BooleanField,
     CharField,
@@ -15,9 +18,10 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     TextField,
+    UUIDField,
 )
 
-from appliance.models.base import SyncModel
+from appliance.models.base import BaseModel, SyncModel
 from appliance.models.people import User
 
 # The lists an administrator edits; an achievement picks one entry of each.
@@ -109,6 +113,29 @@ class Reflection(SyncModel):
     # The school year (by its first year) and the class the student was in when it was made.
     school_year = IntegerField(null=True)
     class_name = CharField(max_length=16, default="")
+    # What the student chose to show: to the class teacher (who may comment) and to the parents.
+    shared = BooleanField(default=False)
+    shared_with_parents = BooleanField(default=False)
+
+
+def _now_precise() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+class Remark(BaseModel):
+    """A teacher's word on a student's reflection or self-assessment, or the student's answer to it.
+    Stays at the school: free text between two people, never synced."""
+
+    id = UUIDField(primary_key=True, default=uuid.uuid4)
+    created_at = DateTimeField(default=_now_precise)  # to the microsecond: a question and its answer keep their order
+    student = ForeignKeyField(User, backref="remarks", on_delete="CASCADE")
+    author = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    subject = CharField(max_length=16)  # reflection | self_assessment
+    subject_id = UUIDField()
+    text = TextField()
+
+    class Meta:
+        indexes = ((("subject", "subject_id"), False),)
 
 
 # Fields holding text typed by people (names of things, descriptions, answers, comments).

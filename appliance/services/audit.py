@@ -60,6 +60,16 @@ def purge_older_than(days: int) -> int:
     return AuditLog.delete().where(AuditLog.at < cutoff).execute()
 
 
+# What the administrator's home lists as alarms: refusals and failures, not the everyday entries.
+ALARMS = ("login.throttled", "login.inactive", "activation.throttled", "backup.failed",
+          "backup-restore-test.failed", "sync-export.failed")
+
+
+def alarms(limit: int = 3) -> list[AuditLog]:
+    return list(AuditLog.select().where(AuditLog.action.in_(ALARMS))
+                .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
+
+
 def recent(limit: int = 200, action: str | None = None) -> list[AuditLog]:
     query = AuditLog.select().order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     if action:

@@ -66,6 +66,17 @@ class BackupStatus:
     def warning(self) -> bool:
         return any(target.too_old for target in self.targets)
 
+    @property
+    def stale(self) -> list[TargetStatus]:
+        """The configured places whose last good copy is too old or missing."""
+        return [target for target in self.targets if target.too_old]
+
+    @property
+    def freshest(self) -> TargetStatus | None:
+        """The place with the newest good copy: the one line on the page names it, as the table does."""
+        good = [target for target in self.targets if target.last_good and target.age is not None and not target.too_old]
+        return min(good, key=lambda target: target.age) if good else None
+
 
 def history(limit: int = 50) -> list[JobRun]:
     """Recent backups and restore tests, newest first."""

@@ -70,6 +70,28 @@ def _event_component(event: Event, tz: zoneinfo.ZoneInfo, stamp: datetime.dateti
     return item
 
 
+ALARM_HOUR = 9  # an alarm before a whole-day item rings at 9:00 of its day
+
+
+def _alarm(item: icalendar.Event | None, days: int | None, title: str) -> icalendar.Event | None:
+    """A VALARM at the offset the student chose for this reminder: `days` before, at 9:00 for a
+    whole-day item, at the start time for a timed one (an hour before when they chose «0 days»)."""
+    if item is None or days is None:
+        return item
+    days = max(0, min(int(days), 60))
+    timed = isinstance(item.decoded("dtstart"), datetime.datetime)
+    if timed:
+        trigger = -datetime.timedelta(days=days) if days else -datetime.timedelta(hours=1)
+    else:
+        trigger = datetime.timedelta(days=-days, hours=ALARM_HOUR)
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"Напоминание: {title}")
+    alarm.add("trigger", trigger)
+    item.add_component(alarm)
+    return item
+
+
 def _all_day(uid: str, title: str, day: datetime.date, stamp: datetime.datetime, note: str) -> icalendar.Event | None:
     if not _fits(day):
         return None
@@ -124,25 +146,32 @@ def feed_ics(user: User, since: datetime.date) -> bytes:
     tz = zoneinfo.ZoneInfo(school.timezone)
     stamp = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     feed = _calendar(f"Окей, школа — {user.short_name}")
+    # A student's items ring (VALARM) as many days before as the student chose for each reminder.
+    remind: dict = {}
     if user.role == STUDENT:
         events = (Event.select().join(PlannedEvent, on=(PlannedEvent.event == Event.id))
                   .where((PlannedEvent.student == user) & (Event.ends_on >= since)))
+        remind = {row.event_id: row.remind_days for row in PlannedEvent.select().where(PlannedEvent.student == user)}
     else:
         events = cal.visible_query(user).where(Event.ends_on >= since)
     for event in events.order_by(Event.starts_on):
         if _fits(event.starts_on, event.ends_on, event.registration_deadline):
-            feed.add_component(_event_component(event, tz, stamp))
+            feed.add_component(_alarm(_event_component(event, tz, stamp), remind.get(event.id), event.title))
     if user.role == STUDENT:
         for goal in Goal.select().where((Goal.student == user) & (Goal.status == "active") & (Goal.deadline >= since)):
-            _add(feed, _all_day(f"goal-{goal.id.hex}@okey", f"Срок цели: {goal.title}", goal.deadline,
-                                        stamp, goal.measure))
+            title = f"Срок цели: {goal.title}"
+            _add(feed, _alarm(_all_day(f"goal-{goal.id.hex}@okey", title, goal.deadline, stamp, goal.measure),
+                              goal.remind_days, title))
         for milestone in (Milestone.select(Milestone, Goal).join(Goal)
                           .where((Goal.student == user) & (Goal.status == "active")
                                  & Milestone.done_at.is_null() & (Milestone.due_on >= since))):
-            _add(feed, _all_day(f"milestone-{milestone.id.hex}@okey", f"Этап: {milestone.title}",
-                                        milestone.due_on, stamp, f"Цель: {milestone.goal.title}"))
+            title = f"Этап: {milestone.title}"
+            _add(feed, _alarm(_all_day(f"milestone-{milestone.id.hex}@okey", title, milestone.due_on, stamp,
+                                       f"Цель: {milestone.goal.title}"), milestone.goal.remind_days, title))
         for task in Task.select().where((Task.student == user) & (Task.status != "done") & (Task.due_on >= since)):
-            _add(feed, _all_day(f"task-{task.id.hex}@okey", f"Задача: {task.title}", task.due_on, stamp, ""))
+            title = f"Задача: {task.title}"
+            _add(feed, _alarm(_all_day(f"task-{task.id.hex}@okey", title, task.due_on, stamp, ""),
+                              task.remind_days, title))
     feed.add_missing_timezones()  # a VTIMEZONE for every TZID used, as RFC 5545 asks
     body = feed.to_ical()
     if user.role != STUDENT:

@@ -13,7 +13,7 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.people import STUDENT, ClassGroup, ParentLink, School, Student, User
-from appliance.services import audit
+from appliance.services import audit, notifications
 from appliance.services.errors import NotFound
 
 CONSENT_VERSION = "2026-09"
@@ -42,6 +42,7 @@ def give(parent: User, student: User, address: str = "") -> ParentLink:
         link.consent_version = CONSENT_VERSION
         link.save()
         audit.record("consent.give", user=parent, detail=f"{student.login} {CONSENT_VERSION}", address=address)
+        notifications.remind_consent(parent)
     return link
 
 

@@ -11,10 +11,10 @@ from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.guidance import Attempt, AttemptComment
-from appliance.models.people import STUDENT, TEACHER, User
+from appliance.models.people import PARENT, STUDENT, TEACHER, User
 from appliance.services import access, questionnaires, validation
 from appliance.services.errors import Forbidden, NotFound
-from appliance.services.lookup import get_or_404
+from appliance.services.lookup import get_or_404, parse_id
 from appliance.services.questionnaires import Questionnaire, load_all
 
 
@@ -151,7 +151,8 @@ def attempt_for(viewer: User, attempt_id: str) -> Attempt:
     student. Everyone else gets «not found», so ids of others' results say nothing."""
     def visible(attempt: Attempt) -> bool:
         return viewer.id == attempt.student_id or (
-            attempt.shared and viewer.role == TEACHER and access.is_class_teacher_of(viewer, attempt.student))
+            attempt.shared and viewer.role == TEACHER and access.is_class_teacher_of(viewer, attempt.student)) or (
+            attempt.shared_with_parents and viewer.role == PARENT and access.can_view_student(viewer, attempt.student))
 
     return get_or_404(Attempt, Attempt.id == attempt_id, message=N_("Результат не найден."), visible=visible)
 
@@ -164,6 +165,20 @@ def set_shared(student: User, attempt_id: str, shared: bool) -> Attempt:
     attempt.shared_at = utcnow() if shared else None
     attempt.save()
     return attempt
+
+
+def set_shared_with_parents(student: User, attempt_id: str, shared: bool) -> Attempt:
+    """The student shows a result to their parents (or stops showing it)."""
+    attempt = get_or_404(Attempt, Attempt.id == parse_id(attempt_id), Attempt.student == student,
+                         message=N_("Результат не найден."))
+    attempt.shared_with_parents = shared
+    attempt.save()
+    return attempt
+
+
+def shared_with_parents_of(student: User) -> list[Attempt]:
+    return list(Attempt.select().where((Attempt.student == student) & Attempt.shared_with_parents)
+                .order_by(Attempt.taken_at.desc()))
 
 
 def shared_of(student: User) -> list[Attempt]:

@@ -13,8 +13,20 @@ TRAJECTORY = "trajectory"  # the student's trajectory page as a whole
 TASKS = "tasks"  # the to-do list on the trajectory page
 TRIALS = "trials"  # the student's profession trials
 IDEA = "idea"  # a student initiative «Есть идея!», with its id
-KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA)
-WITH_ID = (EVENT, GOAL, IDEA)
+ACHIEVEMENT = "achievement"  # one achievement, with its id
+ACHIEVEMENTS = "achievements"  # the student's own list of achievements
+REVIEW = "review"  # the teacher's queue of achievements waiting for confirmation
+CHILD = "child"  # a parent's page of one child, with the child's id
+SURVEY = "survey"  # a survey to answer, with its id
+CONSENT = "consent"  # the parent's page of portfolios and consent
+BACKUPS = "backups"  # the administrator's backups page
+SCHOOL = "school"  # the administrator's home (the district sync line)
+REFLECTIONS = "reflections"  # the student's reflections page
+SELF_ASSESSMENT = "self_assessment"  # the student's competencies and self-assessment page
+PUPIL = "pupil"  # the class teacher's page of one student, with the student's id
+KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL)
+WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL)
 
 
 @dataclass(frozen=True)

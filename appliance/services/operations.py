@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from appliance.models.base import utcnow
 from appliance.models.operations import JobRun
-from appliance.services import audit
+from appliance.services import audit, notifications
 
 
 def start(kind: str, target: str = "") -> JobRun:
@@ -23,6 +23,7 @@ def finish(run: JobRun, ok: bool, *, size: int | None = None, path: str = "", er
     # Backups, restore tests and exports to the district are security-relevant: the audit log keeps them.
     audit.record(f"{run.kind}.{'ok' if ok else 'failed'}", actor="okey",
                  detail="; ".join(part for part in (run.target, path, error or detail) if part)[:1000])
+    notifications.job_finished(run.kind, ok, error)
     return run
 
 

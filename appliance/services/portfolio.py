@@ -19,7 +19,7 @@ from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, terms, uploads, validation, years
+from appliance.services import access, audit, catalogs, competencies, notifications, terms, uploads, validation, years
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -295,8 +295,17 @@ def submit(student: User, achievement: Achievement) -> Achievement:
         raise ServiceError(N_("Перед отправкой заполните: %(fields)s."), status=422, fields=", ".join(missing))
     achievement.status = "submitted"
     achievement.submitted_at = utcnow()
-    achievement.save()
+    with database.atomic():
+        achievement.save()
+        notifications.achievement_waiting(achievement, class_teachers_of(student))
     return achievement
+
+
+def class_teachers_of(student: User) -> list[User]:
+    """The class teachers of the class the student is in now."""
+    group = Student.select(Student.class_group).where(Student.user == student)
+    return list(User.select().join(TeacherAssignment, on=(TeacherAssignment.teacher == User.id))
+                .where(TeacherAssignment.class_group.in_(group) & TeacherAssignment.is_class_teacher).distinct())
 
 
 def delete(settings: Settings, student: User, achievement: Achievement) -> None:
@@ -392,7 +401,14 @@ def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achie
     with database.atomic():
         achievement.save()
         audit.record("achievement.confirm", user=teacher, detail=str(achievement.id))
+        _reviewed(teacher, achievement)
     return achievement
+
+
+def _reviewed(teacher: User, achievement: Achievement) -> None:
+    notifications.achievement_reviewed(achievement)
+    if not review_queue(teacher):
+        notifications.queue_empty(teacher)
 
 
 def return_to_student(teacher: User, achievement: Achievement, comment: str) -> Achievement:
@@ -407,6 +423,7 @@ def return_to_student(teacher: User, achievement: Achievement, comment: str) -> 
     with database.atomic():
         achievement.save()
         audit.record("achievement.return", user=teacher, detail=str(achievement.id))
+        _reviewed(teacher, achievement)
     return achievement
 
 

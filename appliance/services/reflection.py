@@ -12,7 +12,7 @@ import uuid
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.people import STUDENT, User
-from appliance.models.portfolio import Achievement, Reflection
+from appliance.models.portfolio import Achievement, Reflection, Remark
 from appliance.services import school as school_service
 from appliance.services import validation, years
 from appliance.services.errors import NotFound, ServiceError
@@ -126,7 +126,28 @@ def get(student: User, reflection_id) -> Reflection:
 
 
 def delete(student: User, reflection_id) -> None:
-    get(student, reflection_id).delete_instance()
+    row = get(student, reflection_id)
+    with database.atomic():
+        Remark.delete().where((Remark.subject == "reflection") & (Remark.subject_id == row.id)).execute()
+        row.delete_instance()
+
+
+def set_sharing(student: User, reflection_id, *, teacher: bool | None = None, parents: bool | None = None) -> Reflection:
+    """The student shows a reflection to the class teacher (who may then comment) or to the parents."""
+    row = get(student, reflection_id)
+    if teacher is not None:
+        row.shared = teacher
+    if parents is not None:
+        row.shared_with_parents = parents
+    row.save()
+    return row
+
+
+def shared_of(student: User, with_parents: bool = False) -> list[Reflection]:
+    """What the student showed the class teacher, or (with_parents) the parents; newest first."""
+    column = Reflection.shared_with_parents if with_parents else Reflection.shared
+    return list(Reflection.select().where((Reflection.student == student) & column)
+                .order_by(Reflection.created_at.desc()))
 
 
 def reflections_of(student: User, only_in_document: bool = False) -> list[Reflection]:

@@ -15,10 +15,11 @@ import zoneinfo
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
-from appliance.models.calendar import Notification, Reminder
+from appliance.models.calendar import Notification, NotificationMute, Reminder
 from appliance.models.people import User
 from appliance.models.trajectory import Milestone
 from appliance.services import links, russian
+from appliance.services import notifications as notes
 from appliance.services.links import LinkTarget
 
 KIND_TITLES = {
@@ -100,7 +101,10 @@ def send_due(today: datetime.date) -> int:
             if not claimed:
                 continue  # another run took it
             reminder = Reminder.get_by_id(row.id)
-            Notification.create(user=reminder.user_id, reminder=reminder,
+            if NotificationMute.select().where((NotificationMute.user == reminder.user_id)
+                                               & (NotificationMute.kind == "reminder")).exists():
+                continue  # muted: marked sent, nothing to show
+            Notification.create(user=reminder.user_id, reminder=reminder, kind="reminder",
                                 title=KIND_TITLES.get(reminder.kind, N_("Напоминание")),
                                 body=_body(reminder, today), link=str(_link(reminder)))
             sent += 1
@@ -125,9 +129,4 @@ def notifications(user: User, limit: int = 50) -> list[Notification]:
 
 
 def unread_count(user: User) -> int:
-    return Notification.select().where((Notification.user == user) & Notification.read_at.is_null()).count()
-
-
-def mark_all_read(user: User) -> int:
-    return (Notification.update(read_at=utcnow())
-            .where((Notification.user == user) & Notification.read_at.is_null()).execute())
+    return notes.unread_count(user)

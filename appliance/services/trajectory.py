@@ -12,7 +12,7 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import Event
 from appliance.models.people import STUDENT, TEACHER, User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
-from appliance.services import access, reminders, validation, years
+from appliance.services import access, links, notifications, reminders, validation, years
 from appliance.services.calendar import visible_event
 from appliance.services.errors import Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -266,7 +266,11 @@ def comment_goal(teacher: User, goal_id, text: str) -> GoalComment:
     text = _text(text, N_("Комментарий"))
     if not text:
         raise Rejected(N_("Напишите текст комментария."))
-    return GoalComment.create(goal=goal, author=teacher, text=text)
+    with database.atomic():
+        comment = GoalComment.create(goal=goal, author=teacher, text=text)
+        notifications.commented(goal.student_id, teacher, f"комментарий к цели «{goal.title}»",
+                                links.LinkTarget.of(links.GOAL, goal.id), group=goal.id.hex)
+    return comment
 
 
 # -- tasks -------------------------------------------------------------------------------------------------

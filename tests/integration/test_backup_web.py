@@ -22,8 +22,11 @@ def test_admin_sees_last_good_backup_size_age_next_run_and_the_error_in_russian(
     assert "Флешка с меткой «OKEY-BACKUP-NOT-HERE» не подключена." in page
     assert "мин назад" in page and ("КБ" in page or "МБ" in page)
     assert "Следующая копия:" in page
-    # The USB drive never had a good copy: the warning is up.
-    assert "Нет свежей резервной копии" in page
+    # The USB drive never had a good copy: the warning is up, and it names the fresh copy the table shows
+    # rather than saying there is none (issue 20).
+    assert "Нет свежей резервной копии" not in page
+    assert f"Свежая копия есть: Каталог {tmp_path / 'copies'}, " in page
+    assert "Флешка «OKEY-BACKUP-NOT-HERE» — проверьте ошибку ниже" in page
 
     history = client.get("/admin/backups").get_data(as_text=True)
     assert history.count("badge ok") >= 1 and "ошибка" in history
@@ -34,7 +37,8 @@ def test_the_warning_goes_once_every_target_has_a_fresh_copy_and_returns_when_it
     school.backup.targets = [str(tmp_path / "copies")]
     run_backups(school)
     login(client, "admin")
-    assert "Нет свежей резервной копии" not in client.get("/admin/").get_data(as_text=True)
+    fresh = client.get("/admin/").get_data(as_text=True)
+    assert "Нет свежей резервной копии" not in fresh and "Резервная копия свежая: Каталог" in fresh
     old = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(days=school.backup.max_age_days + 1)
     JobRun.update(finished_at=old, started_at=old).execute()
     page = client.get("/admin/").get_data(as_text=True)

@@ -33,7 +33,7 @@ OBJECTS = {
     "milestone_id": "milestone", "task_id": "task", "attempt_id": "attempt", "survey_id": "survey",
     "event_id": "event", "org_id": "organisation", "trial_id": "trial", "session_id": "trial_session",
     "enrolment_id": "trial_enrolment", "programme_id": "programme", "programme_enrolment_id": "programme_enrolment",
-    "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment",
+    "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment", "note_id": "notification",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -109,7 +109,7 @@ def world(tmp_path_factory):
 
 def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[str, str]:
     """The victim's own objects: found in the demo data, or made when the demo has none."""
-    from appliance.models.calendar import Event, EventClass
+    from appliance.models.calendar import Event, EventClass, Notification
     from appliance.models.guidance import Attempt
     from appliance.models.portfolio import Achievement, Evidence, Hobby, Reflection
     from appliance.models.surveys import Survey
@@ -149,6 +149,8 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
     }
     found.update(_trial_objects(victim, victim_class, today))
     found.update(_community_objects(victim, today))
+    found["notification"] = Notification.create(user=victim, kind="achievement_confirmed", title="Достижение подтверждено",
+                                                body="«Олимпиада»", link=f"achievement:{achievement.id.hex}")
     return {kind: row.id.hex for kind, row in found.items()}
 
 

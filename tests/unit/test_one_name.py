@@ -116,8 +116,10 @@ def test_reminder_link_is_a_target_made_an_address_by_url_for(small_school, app)
     accounts.set_password(s.anna, "Anna-pass-2026")
     client = app.test_client()
     login(client, "anna", "Anna-pass-2026")
-    page = client.get("/calendar/notifications").get_data(as_text=True)
-    assert f'href="/calendar/event/{event.id.hex}"' in page and 'href="/activities/#tasks"' in page
+    page = client.get("/calendar/notifications", follow_redirects=True).get_data(as_text=True)
+    opened = {client.get(f"/notifications/{n.id.hex}").headers["Location"] for n in reminders.notifications(s.anna)}
+    assert f"/calendar/event/{event.id.hex}" in opened and "/activities/#tasks" in opened
+    assert "Скоро событие" in page
 
 
 def test_migration_0008_rewrites_stored_links_and_directions(db):

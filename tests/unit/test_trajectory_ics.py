@@ -211,3 +211,30 @@ def test_who_sees_class_only_events(small_school):
 
     assert seen(s.vera) == seen(parent) == seen(s.teacher) == seen(s.admin) == {camp, olympiad}
     assert seen(s.anna) == seen(other_parent) == {olympiad}
+
+
+def test_the_student_feed_rings_at_the_chosen_offsets(small_school):
+    """VALARM blocks parse with the icalendar library and ring as many days before as chosen."""
+    s = small_school
+    _camp, olympiad = _sample(s)
+    cal.plan_event(s.anna, str(olympiad.id), remind_days=5)
+    goal = trajectory.create_goal(s.anna, {"title": "Пройти на регион", "deadline": s.today + 40 * DAY,
+                                           "remind_days": 7}, s.today)
+    trajectory.add_milestone(s.anna, goal.id, {"title": "Решить 20 задач", "due_on": s.today + 4 * DAY}, s.today)
+    trajectory.add_task(s.anna, {"title": "Взять паспорт", "due_on": s.today + 2 * DAY, "remind_days": 0}, s.today)
+    parsed = icalendar.Calendar.from_ical(calendar_ics.feed_ics(s.anna, s.today))
+    triggers = {}
+    for vevent in parsed.walk("VEVENT"):
+        [alarm] = vevent.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY" and str(alarm["DESCRIPTION"]).startswith("Напоминание: ")
+        triggers[str(vevent["SUMMARY"])] = alarm.decoded("TRIGGER")
+    nine = datetime.timedelta(hours=9)
+    assert triggers["Срок цели: Пройти на регион"] == -7 * DAY + nine
+    assert triggers["Этап: Решить 20 задач"] == -7 * DAY + nine  # milestones follow their goal's choice
+    assert triggers["Задача: Взять паспорт"] == nine  # «in the day itself», at 9:00
+    start = olympiad.starts_on
+    expected = -5 * DAY if olympiad.start_time else -5 * DAY + nine
+    assert triggers[olympiad.title] == expected, start
+    # Staff feeds carry the school's events without anyone's alarms.
+    staff = icalendar.Calendar.from_ical(calendar_ics.feed_ics(s.teacher, s.today))
+    assert list(staff.walk("VALARM")) == []
