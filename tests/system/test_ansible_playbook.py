@@ -8,6 +8,7 @@ with the downloaded .deb files and pip's cache, so later runs only unpack and co
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -239,15 +240,9 @@ def use_host_package_sources(root: Path) -> None:
     policy.chmod(0o755)
 
 
-@pytest.fixture
-def debian_root(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0 or not shutil.which("debootstrap"):
-        pytest.skip("the converge needs root and debootstrap")
-    tar = cached_root_tar()
-    root = tmp_path / "bookworm"
-    root.mkdir()
-    subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(tar)], check=True, timeout=600)
-    use_host_package_sources(root)
+@contextlib.contextmanager
+def playbook_mounts(root: Path) -> Iterator[Path]:
+    """What the playbook needs mounted in a chroot (/proc, /dev, the package caches), all unmounted after."""
     mounts: list[Path] = []
 
     def mount(args: list[str], target: Path) -> None:
@@ -267,6 +262,19 @@ def debian_root(tmp_path: Path) -> Iterator[Path]:
             if subprocess.run(["umount", str(target)]).returncode != 0:
                 subprocess.run(["umount", "-l", str(target)])
         assert not mounts_under(root), f"still mounted: {mounts_under(root)}"
+
+
+@pytest.fixture
+def debian_root(tmp_path: Path) -> Iterator[Path]:
+    if os.geteuid() != 0 or not shutil.which("debootstrap"):
+        pytest.skip("the converge needs root and debootstrap")
+    tar = cached_root_tar()
+    root = tmp_path / "bookworm"
+    root.mkdir()
+    subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-xpf", str(tar)], check=True, timeout=600)
+    use_host_package_sources(root)
+    with playbook_mounts(root):
+        yield root
 
 
 @pytest.fixture(scope="session")

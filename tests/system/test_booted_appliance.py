@@ -34,10 +34,9 @@ from tests.system.booted import Machine, UsbDrive, nspawn_available
 from tests.system.test_ansible_playbook import (
     ANSIBLE_DIR,
     BIN,
-    CACHE,
     REPO,
     cached_root_tar,
-    mounts_under,
+    playbook_mounts,
     recap,
     run_playbook,
     use_host_package_sources,
@@ -186,26 +185,9 @@ def install_run(school: School, **override) -> None:
     """The playbook's first run through chroot, as when a server is prepared with the network at hand:
     packages and the portal downloaded, services installed and enabled but not started."""
     root = school.machine.root
-    mounts: list[Path] = []
-
-    def mount(args: list[str], target: Path) -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["mount", *args, str(target)], check=True)
-        mounts.append(target)
-
-    try:
-        mount(["-t", "proc", "proc"], root / "proc")
-        mount(["--bind", "/dev"], root / "dev")
-        for cache, inside in (("apt-archives", "var/cache/apt/archives"), ("pip", "root/.cache/pip")):
-            (CACHE / cache / "partial").mkdir(parents=True, exist_ok=True)
-            mount(["--bind", str(CACHE / cache)], root / inside)
+    with playbook_mounts(root):
         result, _ = school.converge(okey_start_services=False, **override)
         assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-    finally:
-        for target in reversed(mounts):
-            if subprocess.run(["umount", str(target)]).returncode != 0:
-                subprocess.run(["umount", "-l", str(target)])
-    assert not mounts_under(root), f"still mounted: {mounts_under(root)}"
     (root / "usr/sbin/policy-rc.d").unlink()  # the chroot guard goes: this system boots
 
 
