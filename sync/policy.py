@@ -132,7 +132,7 @@ STAYS_IN_SCHOOL: dict[str, str] = {
                 "server that sends them needs them",
     "notification": "portal messages to one user (free-text title and body, read or not): the "
                     "working state of the school's pages",
-    "feed_token": "the hash of a user's calendar-feed secret: a credential never leaves the school",
+    "feed_token": "the hash of a user's calendar-feed secret: a credential never leaves the school",  # nosec B105 - a reason, not a secret
     # Career guidance
     "attempt": "a minor's career-guidance answers and scores: sensitive personal data seen only by "
                "the student and, when shared, the class teacher",
