@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, enrolment, notifications, reminders, sessions, surveys
+from appliance.services import accounts, audit, clock, enrolment, notifications, reminders, sessions, surveys
 from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
@@ -28,6 +28,14 @@ def with_database(job: Callable[[], object], name: str) -> Callable[[], None]:
     return run
 
 
+def clock_trusted(job: str) -> bool:
+    """Deletions by age wait while the clock is wrong by years or behind the records (the admin page says so)."""
+    if clock.trusted():
+        return True
+    log.warning("%s: deletions by age skipped: the server clock is wrong", job)
+    return False
+
+
 def build_scheduler(settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=settings.school.timezone,
                                     job_defaults={"coalesce": True, "max_instances": 1,
@@ -38,19 +46,22 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
 
     def housekeeping() -> None:
         accounts.purge_login_failures(limits)
-        audit.purge_older_than(settings.security.audit_keep_days)
-        sessions.purge_idle(settings.security.session_idle_hours)
+        if clock_trusted("housekeeping"):
+            audit.purge_older_than(settings.security.audit_keep_days)
+            sessions.purge_idle(settings.security.session_idle_hours)
+            notifications.prune()
         surveys.release_closed(reminders.local_today(settings.school.timezone))
         notifications.announce_surveys(reminders.local_today(settings.school.timezone))
         notifications.remind_all_consent()
-        notifications.prune()
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)
 
     def school_year_periods() -> None:
         # Graduates' read-only accounts close, leavers' data goes, when the school's periods run out.
-        enrolment.expire(settings.school.graduate_access_days, settings.school.leaver_keep_days, settings=settings)
+        if clock_trusted("school-year-periods"):
+            enrolment.expire(settings.school.graduate_access_days, settings.school.leaver_keep_days,
+                             settings=settings)
 
     scheduler.add_job(with_database(school_year_periods, "school-year-periods"), "cron", hour=3, minute=40,
                       id="school-year-periods", replace_existing=True)

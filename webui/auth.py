@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature
 
 from appliance.models.people import User
 from appliance.services import accounts, audit, sessions
@@ -44,7 +46,26 @@ def load_user(session_id: str):
     return SessionUser(user, token)
 
 
+class ServerDecidesSessionAge(SecureCookieSessionInterface):
+    """The cookie carries only the signed id of a session kept on the server, whose row decides its life
+    (idle time, logout, a password change). The cookie's own signature age is therefore not checked: it
+    would repeat that rule with the server's clock, and a clock moved by years would log everyone out."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            return self.session_class(serializer.loads(value))
+        except BadSignature:
+            return self.session_class()
+
+
 def init_login(app) -> None:
+    app.session_interface = ServerDecidesSessionAge()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

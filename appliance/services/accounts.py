@@ -17,7 +17,7 @@ from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.changes import get_meta, set_meta
 from appliance.models.people import STUDENT, LoginFailure, User
-from appliance.services import audit
+from appliance.services import audit, clock
 from appliance.services.errors import Forbidden, ServiceError, TooManyAttempts
 
 # argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane): about 30 ms a hash on one
@@ -198,7 +198,7 @@ def find_by_activation_code(code: str, address: str = "", limits: ActivationLimi
         audit.record("activation.failed", detail=f"code={format_code(normalize_code(code))}", address=address)
         raise ServiceError(N_("Такой код не найден или уже использован. Попросите новый код у классного руководителя."),
                            status=404)
-    if user.activation_expires_at and user.activation_expires_at < utcnow():
+    if user.activation_expires_at and clock.has_passed(user.activation_expires_at):
         raise ServiceError(N_("Срок действия кода истёк. Попросите новый код у классного руководителя."),
                            status=410)
     return user

@@ -19,18 +19,13 @@ from pathlib import Path
 from appliance import __version__
 from appliance.config import Settings
 from appliance.i18n import N_, Message
-from appliance.models.audit import AuditLog
 from appliance.models.base import utcnow
-from appliance.models.operations import JobRun
 from appliance.services import backups as backup_service
-from appliance.services import operations
+from appliance.services import clock, operations
 
 # A volume this full gets a warning; writes are refused when the data disk has less than this left.
 DISK_WARN_FRACTION = 0.80
 DISK_FULL_BYTES = 64 * 1024 * 1024
-# The clock is wrong when it is behind the newest thing recorded, or this far past the program's release.
-CLOCK_AHEAD_DAYS = 5 * 366
-RELEASED = datetime.datetime(2026, 1, 1)
 SYNC_JOB = "sync-export"
 JOURNAL_ERRORS = 5
 _STARTED = time.time()
@@ -142,27 +137,18 @@ def journal_errors(limit: int = JOURNAL_ERRORS) -> list[str] | None:
     return [line[:300] for line in result.stdout.splitlines() if line.strip() and not line.startswith("--")]
 
 
-def newest_record() -> datetime.datetime | None:
-    """The newest time the database has seen (audit log, job runs): the clock cannot be before it."""
-    times = [AuditLog.select().order_by(AuditLog.at.desc()).first(),
-             JobRun.select().order_by(JobRun.started_at.desc()).first()]
-    found = [row.at if isinstance(row, AuditLog) else row.started_at for row in times if row is not None]
-    return max(found) if found else None
-
-
 def clock_line(now: datetime.datetime) -> HealthLine:
-    newest = newest_record()
-    if newest is not None and now < newest - datetime.timedelta(hours=1):
+    judged = clock.check(now)
+    fix = Message(N_("Проверьте дату в BIOS и синхронизацию времени (timedatectl). Пока часы неверны, сроки кодов, "
+                     "сеансов и ссылок не истекают, а ночные удаления по давности не выполняются."))
+    if judged.state == clock.BEHIND:
         return HealthLine("clock", ERROR, Message(N_("Часы сервера отстают: сейчас по ним %(now)s, а в базе уже есть записи "
                                                      "от %(newest)s."),
-                                                  now=f"{now:%d.%m.%Y %H:%M}", newest=f"{newest:%d.%m.%Y %H:%M}"),
-                          Message(N_("Проверьте дату в BIOS и синхронизацию времени (timedatectl). Сроки "
-                                     "кодов и копий до исправления часов считаются неверно.")))
-    if now > RELEASED + datetime.timedelta(days=CLOCK_AHEAD_DAYS):
+                                                  now=f"{now:%d.%m.%Y %H:%M}", newest=f"{judged.newest:%d.%m.%Y %H:%M}"),
+                          fix)
+    if judged.state == clock.AHEAD:
         return HealthLine("clock", ERROR, Message(N_("Часы сервера, похоже, ушли вперёд на годы: сейчас по ним %(now)s."),
-                                                  now=f"{now:%d.%m.%Y}"),
-                          Message(N_("Проверьте дату в BIOS и синхронизацию времени (timedatectl). Сроки "
-                                     "кодов и копий до исправления часов считаются неверно.")))
+                                                  now=f"{now:%d.%m.%Y}"), fix)
     return HealthLine("clock", OK, Message(N_("Часы сервера: %(now)s (UTC)."), now=f"{now:%d.%m.%Y %H:%M}"))
 
 

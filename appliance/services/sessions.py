@@ -16,6 +16,7 @@ from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import User
 from appliance.models.sessions import WebSession
+from appliance.services import clock
 
 # last_seen_at is written at most this often: a page view should not be a database write.
 _TOUCH_EVERY = datetime.timedelta(minutes=5)
@@ -56,7 +57,7 @@ def check(user_id: str, token: str, idle_hours: float) -> User | None:
         return None
     seen = WebSession.last_seen_at.python_value(user.session_seen)
     now = utcnow()
-    if now - seen > datetime.timedelta(hours=idle_hours):
+    if clock.has_passed(seen + datetime.timedelta(hours=idle_hours), now):
         WebSession.delete().where(WebSession.id == user.session_id).execute()
         return None
     if now - seen > _TOUCH_EVERY:

@@ -43,8 +43,8 @@ from appliance.models.trials import (
     TrialScore,
     TrialSession,
 )
+from appliance.services import clock, validation, years
 from appliance.services import school as school_service
-from appliance.services import validation, years
 from appliance.services.competencies import DEFAULT_FRAMEWORK
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -487,7 +487,7 @@ def expert_link(token: str, now: datetime.datetime | None = None) -> ExpertLink:
     if link.used_at is not None:
         raise Gone(N_("По этой ссылке оценка уже отправлена. Ссылка одноразовая: если нужно исправить оценку, "
                       "попросите школу выдать новую."))
-    if link.expires_at <= now:
+    if clock.has_passed(link.expires_at, now):
         raise Gone(N_("Срок действия ссылки истёк. Попросите школу выдать новую."))
     return link
 
