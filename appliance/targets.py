@@ -17,6 +17,7 @@ from pathlib import Path
 from appliance.i18n import N_, Message
 
 LABEL_DIR = Path("/dev/disk/by-label")
+FSTAB = Path("/etc/fstab")
 KINDS = ("local", "usb", "district")
 
 
@@ -139,3 +140,24 @@ def find_usb(label: str) -> Mount:
         if os.path.realpath(mount.device) == device:
             return mount
     raise TargetError(f"Флешка «{label}» вставлена, но не смонтирована ({device}).")
+
+
+def fstab_point(label: str, fstab: Path = FSTAB) -> Path | None:
+    """Where /etc/fstab mounts the drive with this label (the playbook writes such a line), if anywhere."""
+    try:
+        lines = fstab.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and fields[0] == f"LABEL={label}":
+            return Path(_unescape(fields[1]))
+    return None
+
+
+def usb_folder(label: str, fstab: Path = FSTAB) -> Path | None:
+    """Where the drive's files are on this server: mounted now, or where fstab mounts it when plugged in."""
+    try:
+        return find_usb(label).point
+    except TargetError:
+        return fstab_point(label, fstab)

@@ -209,9 +209,27 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
     school = get_school()
     pdf = render_recovery_sheet(school.name, school.code, str(identity), str(identity.to_public()),
                                 [str(target_title(spec)) for spec in settings.backup.targets],
-                                datetime.datetime.now())
+                                datetime.datetime.now(), copies_folder(settings.backup.targets, school.code))
     write_atomic(Path(out), pdf, mode=PRIVATE)
     console.print(escape(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл."))
+
+
+def copies_folder(specs: list[str], school_code: str) -> str | None:
+    """The folder the sheet's commands name: the school's folder on the first USB drive, where this server
+    mounts it (the same path on a replacement set up by the playbook), or None when no drive is known."""
+    from appliance.targets import split_target, usb_folder
+
+    for spec in specs:
+        target = split_target(spec)
+        if target.usb_label is not None:
+            folder = usb_folder(target.usb_label)
+        elif target.kind == "usb":
+            folder = Path(target.value)
+        else:
+            continue
+        if folder is not None:
+            return f"{folder}/okey-{school_code}"
+    return None
 
 
 def _local_time(iso: str, settings) -> str:

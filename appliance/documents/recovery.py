@@ -16,8 +16,9 @@ def group_key(key_text: str, size: int = 6) -> list[str]:
 
 
 def render_recovery_sheet(school_name: str, school_code: str, key_text: str, public_key: str,
-                          targets: list[str], printed_at: datetime.datetime) -> bytes:
-    """A4 PDF for the school safe. The caller passes the key: documents know nothing of backups."""
+                          targets: list[str], printed_at: datetime.datetime, copies_folder: str | None = None) -> bytes:
+    """A4 PDF for the school safe. The caller passes the key and the folder of the copies on the USB drive
+    (None when unknown): documents know nothing of backups."""
     return render_pdf(
         "recovery_sheet.html",
         school_name=school_name,
@@ -26,5 +27,7 @@ def render_recovery_sheet(school_name: str, school_code: str, key_text: str, pub
         public_key=public_key,
         targets=targets,
         printed_at=printed_at,
+        copies_folder=copies_folder or f"/ПАПКА-ФЛЕШКИ/okey-{school_code}",
+        folder_known=copies_folder is not None,
         key_qr=qr_svg(key_text, box_size=8),
     )

@@ -380,9 +380,13 @@ def test_segment_interface_absent_portal_serves_the_lan(school: School) -> None:
 
 # -- the disaster drill: the school server is lost; a blank one serves the school again ---------------
 
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
 def sheet_key(pdf: Path) -> str:
     """The backup key as an administrator types it from the printed recovery sheet (spaces removed)."""
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    text = pdf_text(pdf)
     # The key is printed in groups over several lines; everything up to the next words is the key.
     match = re.search(r"AGE-SECRET-KEY-1[0-9A-Z\s]+", text)
     assert match, text
@@ -449,6 +453,8 @@ def test_disaster_drill_restores_the_school_on_a_blank_server(school: School, tm
         (tmp / "sheet.pdf").write_bytes(base64.b64decode(old.run("base64", "/tmp/sheet.pdf").stdout))  # print it
         old.run("rm", "/tmp/sheet.pdf")                                           # delete the file
         key = sheet_key(tmp / "sheet.pdf")
+        # The sheet's commands name the folder where this server (and a replacement) mounts the drive.
+        assert "/media/okey-backup/okey-school-17/ФАЙЛ.backup" in "".join(pdf_text(tmp / "sheet.pdf").split())
         users_before, instance_before = user_count(old), instance_id(old)
         # The district enrolled the school (§5.3) and received its nightly bundle.
         host_okey("hub", "enroll", "--data", str(school.hub), str(tmp_enrolment(school)))

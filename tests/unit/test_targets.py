@@ -51,3 +51,27 @@ def test_sync_settings_refuse_a_bad_target():
 
     with pytest.raises(SyncError, match=r"^\[sync\] targets: Для хранилища района нужен полный путь"):
         sync_settings(Settings(extra={"sync": {"targets": ["district:share"]}}))
+
+
+def test_the_drive_folder_is_where_it_is_mounted_or_where_fstab_would_mount_it(monkeypatch, tmp_path):
+    fstab = tmp_path / "fstab"
+    fstab.write_text("# /etc/fstab\nUUID=1 / ext4 defaults 0 1\n"
+                     "LABEL=OKEY-BACKUP /media/okey\\040backup auto nofail,noatime 0 0\n", encoding="utf-8")
+    monkeypatch.setattr(targets, "device_by_label", lambda label: None)
+    assert targets.fstab_point("OKEY-BACKUP", fstab) == Path("/media/okey backup")
+    assert targets.usb_folder("OKEY-BACKUP", fstab) == Path("/media/okey backup")
+    assert targets.usb_folder("OTHER", fstab) is None
+    assert targets.usb_folder("OKEY-BACKUP", tmp_path / "missing") is None
+    monkeypatch.setattr(targets, "device_by_label", lambda label: "/dev/sdb1")
+    monkeypatch.setattr(targets, "mounts", lambda: [Mount(Path("/media/admin/OKEY-BACKUP"), "/dev/sdb1", "vfat", False)])
+    assert targets.usb_folder("OKEY-BACKUP", fstab) == Path("/media/admin/OKEY-BACKUP")
+
+
+def test_the_recovery_sheet_names_the_drive_folder_of_this_server(monkeypatch):
+    from backup.cli import copies_folder
+
+    monkeypatch.setattr(targets, "usb_folder", lambda label: Path("/media/okey-backup") if label == "OKEY-BACKUP" else None)
+    assert copies_folder(["backups", "usb:OKEY-BACKUP"], "school-17") == "/media/okey-backup/okey-school-17"
+    assert copies_folder(["backups", "usb:/mnt/stick"], "school-17") == "/mnt/stick/okey-school-17"
+    assert copies_folder(["backups", "usb:OTHER"], "school-17") is None
+    assert copies_folder(["backups", "district:/mnt/district"], "school-17") is None
