@@ -53,6 +53,7 @@ def init(ctx, data, school_name, school_code, demo, demo_password):
         console.print(f"Создана школа «{school_name or settings.school.name}».")
     elif demo:
         console.print("В базе уже есть школа: демонстрационные данные не добавлены.")
+    school_service.follow_timezone(settings.school.timezone)
     click.echo(f"Данные: {settings.data_dir}")
 
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from appliance import migrations
 from appliance.config import ConfigError, Settings, load_settings
 from appliance.db import UnsafeSQLiteError, copy_sqlite, database, is_sqlite, open_database
+from appliance.services.school import follow_timezone
 from appliance.services.shipped import install_shipped_data
 
 console = Console(soft_wrap=True)  # long paths and messages stay on one line for grep
@@ -66,6 +67,7 @@ def open_data(ctx: click.Context, data: str | None, create: bool = False) -> Set
         raise click.ClickException(str(exc)) from None
     if applied or create:
         install_shipped_data()
+    follow_timezone(settings.school.timezone)
     if applied:
         console.print(f"Схема базы данных обновлена до версии {applied[-1]}.")
     ctx.call_on_close(database.close)

@@ -33,6 +33,11 @@ def ensure_school(name: str, code: str, timezone: str = "Europe/Moscow") -> Scho
     return school
 
 
+def follow_timezone(timezone: str) -> bool:
+    """The school row keeps the settings' time zone (imported calendars read it there); True if it changed."""
+    return School.update(timezone=timezone).where(School.timezone != timezone).execute() > 0
+
+
 def parse_class_name(text: str) -> tuple[int, str]:
     """«7Б», «7 б», «7-Б» → (7, "Б"). Raise ServiceError for anything else."""
     match = _CLASS_NAME.match(text or "")
