@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance import __version__
+from appliance import __version__, targets
 from appliance.config import Settings
 from appliance.i18n import N_, Message
 from appliance.models.base import utcnow
 from appliance.services import backups as backup_service
 from appliance.services import clock, operations
+from appliance.targets import TargetError
 
 # A volume this full gets a warning; writes are refused when the data disk has less than this left.
 DISK_WARN_FRACTION = 0.80
@@ -73,35 +74,29 @@ def data_disk_full(settings: Settings, disk: DiskReader | None = None) -> bool:
     return volume is not None and volume.free < DISK_FULL_BYTES
 
 
-def usb_mount_point(label: str, mountinfo: Path = Path("/proc/self/mountinfo")) -> Path | None:
-    """Where the drive labelled `label` is mounted, or None when it is absent or not mounted."""
-    device = Path("/dev/disk/by-label") / label
-    if not device.exists():
-        return None
-    real = os.path.realpath(device)
-    for line in mountinfo.read_text().splitlines():
-        fields = line.split()
-        source = fields[fields.index("-") + 2] if "-" in fields else ""
-        if source and os.path.realpath(source) == real:
-            return Path(fields[4])
-    return None
-
-
 def backup_volumes(settings: Settings) -> list[tuple[str, Path | None]]:
     """(target spec, the directory to measure or None when the drive is missing) of every target."""
     found = []
     for spec in settings.backup.targets:
-        kind, _, value = spec.partition(":")
-        if kind == "usb" and not value.startswith("/"):
-            found.append((spec, usb_mount_point(value)))
-        elif kind == "usb":
-            found.append((spec, Path(value) if os.path.ismount(value) else None))
-        elif kind == "district":
-            found.append((spec, Path(value) if os.path.ismount(value) else None))
+        target = targets.split_target(spec)
+        if target.usb_label is not None:
+            try:
+                found.append((spec, targets.find_usb(target.usb_label).point))
+            except TargetError:
+                found.append((spec, None))
+        elif target.kind in ("usb", "district"):
+            found.append((spec, Path(target.value) if os.path.ismount(target.value) else None))
         else:
-            path = Path(value if kind == "local" else spec)
-            found.append((spec, path if path.is_absolute() else settings.data_dir / path))
+            path = Path(target.value)
+            found.append((spec, existing_part(path if path.is_absolute() else settings.data_dir / path)))
     return found
+
+
+def existing_part(path: Path) -> Path:
+    """A local directory made by the first backup is measured on the volume it will be made on."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
 
 
 def system_uptime() -> float | None:

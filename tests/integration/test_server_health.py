@@ -131,3 +131,10 @@ def test_okey_status_prints_the_lines(demo_data_dir):
     result = run_okey("status", data_dir=demo_data_dir, check=False)
     assert f"[в порядке] Версия программы: {__version__}." in result.stdout
     assert "Диск с данными" in result.stdout
+
+
+def test_a_local_backup_directory_not_made_yet_is_measured_where_it_will_be(settings, db):
+    settings.backup.targets = ["backups"]
+    assert not (settings.data_dir / "backups").exists()
+    line = by_key(health.health_lines(settings, journal=lambda: []))["disk-backup:backups"]
+    assert "не удалось узнать" not in str(line.text) and "свободно" in str(line.text)
