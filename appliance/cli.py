@@ -38,6 +38,7 @@ def init(ctx, data, school_name, school_code, demo, demo_password):
     """Создать каталог данных и базу или обновить существующую (данные не стираются)."""
     from appliance.models.people import School
     from appliance.services import school as school_service
+    from appliance.services.stored_files import clean_stored_pdfs
 
     settings = open_data(ctx, data, create=True)
     settings.secret_key()
@@ -54,6 +55,10 @@ def init(ctx, data, school_name, school_code, demo, demo_password):
     elif demo:
         console.print("В базе уже есть школа: демонстрационные данные не добавлены.")
     school_service.follow_timezone(settings.school.timezone)
+    cleaned = clean_stored_pdfs(settings)
+    if cleaned.rewritten:
+        console.print(f"PDF-файлы подтверждений очищены от активного содержимого: {cleaned.rewritten} "
+                      f"из {cleaned.checked}.")
     click.echo(f"Данные: {settings.data_dir}")
 
 
