@@ -10,7 +10,7 @@ import click
 from rich.progress import Progress
 
 from appliance import __version__
-from appliance.clitools import AppContext, console, data_option, open_data, progress_console
+from appliance.clitools import AppContext, Refusal, console, data_option, open_data, progress_console
 from appliance.config import Settings
 from appliance.db import database
 from appliance.files import write_atomic
@@ -86,7 +86,7 @@ def demo(ctx, data, demo_password):
 
     settings = open_data(ctx, data, create=True)
     if School.select().exists():
-        raise click.ClickException("В базе уже есть школа: демонстрационные данные добавляются только в пустую базу.")
+        raise Refusal("В базе уже есть школа: демонстрационные данные добавляются только в пустую базу.")
     _create_demo(settings, demo_password)
 
 
@@ -137,7 +137,7 @@ def users_import(ctx, data, csv_file, role):
             console.print(f"  {row}")
         sys.exit(1)
     except ServiceError as exc:
-        raise click.ClickException(str(exc.message)) from None
+        raise Refusal(str(exc.message)) from None
     console.print(f"Создано учётных записей: {len(result.created)}; уже были: {result.existing}; "
                   f"переведены в другой класс: {result.moved}; вернулись: {result.returned}; "
                   f"связей «родитель — ребёнок»: {result.links}.")
@@ -162,7 +162,7 @@ def users_export(ctx, data, class_name, out):
     try:
         content = roster.export_roster(school_service.get_school(), class_name)
     except ServiceError as exc:
-        raise click.ClickException(str(exc.message)) from None
+        raise Refusal(str(exc.message)) from None
     write_atomic(Path(out), content)
     console.print(f"Строк: {content.decode('utf-8-sig').count(chr(10)) - 1}. Файл: {out}")
 
@@ -179,7 +179,7 @@ def users_reset_password(ctx, data, login):
     settings = open_data(ctx, data)
     user = User.get_or_none(User.login == login.lower())
     if user is None:
-        raise click.ClickException(f"Пользователь «{login}» не найден.")
+        raise Refusal(f"Пользователь «{login}» не найден.")
     code = accounts.reset_password(user, days=settings.security.activation_days)
     click.echo(f"Новый код активации для {user.full_name} ({user.login}): {code}")
     click.echo(f"Активация: {settings.portal_url}/activate")
@@ -203,9 +203,9 @@ def cards(ctx, data, class_name, role, reissue, out):
     try:
         issued = cards_service.issue_cards(class_name, role, reissue, settings.security.activation_days)
     except ServiceError as exc:
-        raise click.ClickException(str(exc.message)) from None
+        raise Refusal(str(exc.message)) from None
     if not issued.cards:
-        raise click.ClickException("Нет учётных записей без входа: все уже активированы (добавьте --reissue).")
+        raise Refusal("Нет учётных записей без входа: все уже активированы (добавьте --reissue).")
     with Progress(console=progress_console, transient=True) as progress:
         task = progress.add_task("Готовлю карточки", total=len(issued.cards))
         pdf = cards_doc.render_cards(issued, settings, on_card=lambda: progress.advance(task))
@@ -239,7 +239,7 @@ def year_rollover(ctx, data, to_year, dry_run, yes):
         target = years.SchoolYear.parse(to_year).start if to_year else years.rollover_target(datetime.date.today())
         plan = years.plan_rollover(school, settings.school.last_grade, target)
     except ServiceError as exc:
-        raise click.ClickException(str(exc.message)) from None
+        raise Refusal(str(exc.message)) from None
     if plan.done:
         console.print(f"Учебный год {years.label(target)} уже открыт (сейчас {plan.from_label}): ничего не изменено.")
         return
@@ -257,11 +257,11 @@ def year_rollover(ctx, data, to_year, dry_run, yes):
         console.print("Проверка (--dry-run): ничего не записано.")
         return
     if not yes and not click.confirm("Выполнить переход?", default=False):
-        raise click.ClickException("Отменено: ничего не изменено.")
+        raise Refusal("Отменено: ничего не изменено.")
     try:
         years.rollover(school, settings.school.last_grade, plan.to_year, plan.from_year, actor="cli")
     except ServiceError as exc:
-        raise click.ClickException(str(exc.message)) from None
+        raise Refusal(str(exc.message)) from None
     console.print(f"Готово: открыт {plan.to_label} учебный год.")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from appliance.clitools import console, data_option, open_data, progress_console
+from appliance.clitools import Refusal, console, data_option, open_data, progress_console
 from appliance.files import write_atomic
 from appliance.models.people import STUDENT, User
 
@@ -42,7 +42,7 @@ def portfolio_pdf(ctx, data, login, class_name, out):
     if login:
         student = User.get_or_none((User.login == login) & (User.role == STUDENT))
         if student is None:
-            raise click.ClickException(f"Ученика с логином «{login}» нет.")
+            raise Refusal(f"Ученика с логином «{login}» нет.")
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, render_portfolio(student))
@@ -51,12 +51,12 @@ def portfolio_pdf(ctx, data, login, class_name, out):
     try:
         group = school_service.find_class(school_service.get_school(), class_name)
     except ServiceError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     if group is None:
-        raise click.ClickException(f"Класса «{class_name}» нет.")
+        raise Refusal(f"Класса «{class_name}» нет.")
     students = school_service.students_of(group)
     if not students:
-        raise click.ClickException(f"В классе {group.name} нет учеников.")
+        raise Refusal(f"В классе {group.name} нет учеников.")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

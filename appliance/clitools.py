@@ -8,6 +8,7 @@ wiring in appliance/cli.py puts the groups together. Kept apart from appliance/c
 from __future__ import annotations
 
 import datetime
+import sys
 from pathlib import Path
 
 import click
@@ -26,6 +27,13 @@ progress_console = Console(stderr=True)
 KEEP_BEFORE_UPGRADE = 3
 
 
+class Refusal(click.ClickException):
+    """A command refuses: the message, in Russian, after «Ошибка:» (click's own prefix is English)."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Ошибка: {self.format_message()}", file=file or sys.stderr)
+
+
 class AppContext:
     """Settings resolved lazily, so `--data` given after a subcommand is honoured."""
 
@@ -36,7 +44,7 @@ class AppContext:
         try:
             return load_settings(self.config, data)
         except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
 
 
 def data_option(func):
@@ -53,18 +61,18 @@ def open_data(ctx: click.Context, data: str | None, create: bool = False) -> Set
     """Settings for the command, with the database (SQLite or a hub's PostgreSQL) open and up to date."""
     settings = settings_for(ctx, data)
     if not create and not settings.database.url and not settings.db_path.exists():
-        raise click.ClickException(
+        raise Refusal(
             f"В каталоге {settings.data_dir} нет базы данных. Сначала выполните: okey init --data {settings.data_dir}")
     settings.ensure_dirs()
     try:
         open_database(settings)
     except UnsafeSQLiteError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     database.connect(reuse_if_open=True)
     try:
         applied = upgrade_schema(settings)
     except (migrations.SchemaTooNewError, migrations.MigrationError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     if applied or create:
         install_shipped_data()
     follow_timezone(settings.school.timezone)

@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from appliance.clitools import console, data_option, open_data, progress_console, settings_for
+from appliance.clitools import Refusal, console, data_option, open_data, progress_console, settings_for
 from backup.errors import BackupError
 
 key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
@@ -73,7 +73,7 @@ def run(ctx: click.Context, data: str | None, targets: tuple[str, ...]) -> None:
         with Progress(*columns, console=progress_console, transient=True) as progress:
             results = jobs.run_backups(settings, list(targets) or None, BarReporter(progress))
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     for result in results:
         if result.ok:
             console.print("[green]✓[/green] " + escape(f"{result.title}: {result.path} "
@@ -135,7 +135,7 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
         with progress_console.status("Восстанавливаю и проверяю…"):
             manifest = restore_files(Path(file), identity, settings.data_dir, force)
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     settings.ensure_dirs()
     if not key_path(settings).exists():
         write_atomic(key_path(settings), f"{identity}\n", mode=PRIVATE)
@@ -165,7 +165,7 @@ def list_backups(ctx: click.Context, data: str | None, key_file: str | None, tar
     try:
         identity = _identity(settings, key_file)
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     for spec in targets or settings.backup.targets:
         target = parse_target(spec)
         try:
@@ -205,7 +205,7 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
     try:
         identity = appliance_identity(settings)
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     school = get_school()
     pdf = render_recovery_sheet(school.name, school.code, str(identity), str(identity.to_public()),
                                 [str(target_title(spec)) for spec in settings.backup.targets],

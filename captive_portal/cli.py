@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from appliance.clitools import Refusal
 from appliance.config import ConfigError, Settings, load_settings
 from captive_portal.plan import SegmentConfigError, build_plan
 
@@ -19,7 +20,7 @@ def _settings(config: str | None, data: str | None = None) -> Settings:
     try:
         return load_settings(config, data)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
 
 
 def _refuse(exc: SegmentConfigError) -> None:

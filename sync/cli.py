@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from appliance.clitools import console, data_option, open_data, settings_for
+from appliance.clitools import Refusal, console, data_option, open_data, settings_for
 from appliance.files import write_atomic
 from sync.errors import SyncError
 
 
 def _fail(exc: SyncError):
-    raise click.ClickException(exc.message) from None
+    raise Refusal(exc.message) from None
 
 
 # -- the school ---------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def sync_keys(ctx, data, rotate, out):
     settings = open_data(ctx, data)
     text = sync_state.district_key()
     if not text:
-        raise click.ClickException("Школа не подключена к району: выполните «okey sync enroll --district-key КЛЮЧ».")
+        raise Refusal("Школа не подключена к району: выполните «okey sync enroll --district-key КЛЮЧ».")
     district = keys.parse_district_key(text)
     try:
         signer = keys.school_signing_key(settings.keys_dir, create=False)
@@ -184,7 +184,7 @@ def hub_init(ctx, data, database_url, name, login, password):
             lines += ["[database]", f'url = "{database_url}"', ""]
         write_atomic(config, "\n".join(lines))
     elif database_url and database_url not in config.read_text(encoding="utf-8"):
-        raise click.ClickException(f"В {config} уже есть настройки хаба: адрес базы меняют там, в разделе [database].")
+        raise Refusal(f"В {config} уже есть настройки хаба: адрес базы меняют там, в разделе [database].")
     hub_keys = keys.create_hub_keys(settings.keys_dir)
     settings = open_data(ctx, data, create=True)
     settings.secret_key()
