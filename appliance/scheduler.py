@@ -29,10 +29,11 @@ def with_database(job: Callable[[], object], name: str) -> Callable[[], None]:
 
 
 def clock_trusted(job: str) -> bool:
-    """Deletions by age wait while the clock is wrong by years or behind the records (the admin page says so)."""
+    """Work decided by dates (deletions by age, reminders) waits while the clock is wrong by years or behind
+    the records; the admin page says so."""
     if clock.trusted():
         return True
-    log.warning("%s: deletions by age skipped: the server clock is wrong", job)
+    log.warning("%s: skipped until the server clock is right", job)
     return False
 
 
@@ -67,7 +68,9 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
                       id="school-year-periods", replace_existing=True)
 
     def send_reminders() -> None:
-        reminders.send_due(reminders.local_today(settings.school.timezone))
+        # A clock years ahead would make every reminder due at once and use it up.
+        if clock_trusted("reminders"):
+            reminders.send_due(reminders.local_today(settings.school.timezone))
 
     # Runs at once on start, catching up on reminders that fell due while the server was off.
     scheduler.add_job(with_database(send_reminders, "reminders"), "interval", minutes=10, id="reminders",

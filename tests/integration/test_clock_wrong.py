@@ -12,6 +12,7 @@ import time_machine
 
 from appliance.models.audit import AuditLog
 from appliance.models.base import utcnow
+from appliance.models.calendar import Reminder
 from appliance.models.people import STUDENT, User
 from appliance.models.sessions import WebSession
 from appliance.scheduler import build_scheduler
@@ -64,9 +65,13 @@ def test_the_night_deletes_nothing_by_age_while_the_clock_is_years_ahead(setting
     enrolment.leave(leaver)
     old_entry = AuditLog.create(action="login.ok", at=utcnow() - datetime.timedelta(days=30))
     sessions_before = WebSession.select().count()
+    waiting = Reminder.select().where(Reminder.sent_at.is_null()).count()
+    assert waiting, "the demo school has reminders still to come"
     with time_machine.travel(utcnow() + YEARS_AHEAD, tick=False):
         run_job(settings, "school-year-periods")
         run_job(settings, "housekeeping")
+        run_job(settings, "reminders")
+    assert Reminder.select().where(Reminder.sent_at.is_null()).count() == waiting, "no reminder used up at once"
     assert User.get_or_none(User.id == leaver.id) is not None, "a leaver's data must outlive a wrong clock"
     assert AuditLog.get_or_none(AuditLog.id == old_entry.id) is not None
     assert WebSession.select().count() == sessions_before
