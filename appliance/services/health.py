@@ -135,7 +135,7 @@ def journal_errors(limit: int = JOURNAL_ERRORS) -> list[str] | None:
 def clock_line(now: datetime.datetime) -> HealthLine:
     judged = clock.check(now)
     fix = Message(N_("Проверьте дату в BIOS и синхронизацию времени (timedatectl). Пока часы неверны, сроки кодов, "
-                     "сеансов и ссылок не истекают, а ночные удаления по давности не выполняются."))
+                     "сеансов и ссылок не истекают, а напоминания и ночные удаления по давности ждут."))
     if judged.state == clock.BEHIND:
         return HealthLine("clock", ERROR, Message(N_("Часы сервера отстают: сейчас по ним %(now)s, а в базе уже есть записи "
                                                      "от %(newest)s."),
