@@ -209,3 +209,30 @@ def test_every_bound_holds_for_insert_and_update_on_an_upgraded_release(tmp_path
         conn.close()
     assert failures == []
     assert checked > 150
+
+
+def test_values_an_older_release_stored_too_long_are_cut_by_the_upgrade_not_a_crash(tmp_path):
+    """Release 19 stored whatever it was given (SQLite does not hold VARCHAR(N)): a five-megabyte
+    failed login, an over-long achievement title. The upgrade cuts them to their bounds and goes on."""
+    releases = sorted(FIXTURES.glob("schema-*.db"))
+    data = tmp_path / "school"
+    data.mkdir()
+    shutil.copy(releases[-1], data / "okey.db")
+    conn = connect(data / "okey.db", readonly=False)
+    try:
+        conn.execute("INSERT INTO login_failure (login, address, at, note) VALUES (?, '10.0.0.5', '2026-01-01 00:00:00', '')",
+                     (FIVE_MB,))
+        conn.execute("UPDATE achievement SET title = ?, description = ? WHERE rowid = (SELECT min(rowid) FROM achievement)",
+                     ("Олимпиада " * 40, "д" * (MAX_TEXT_COLUMN + 10)))
+    finally:
+        conn.close()
+    run_okey("init", data_dir=data)
+    conn = connect(data / "okey.db")
+    try:
+        assert conn.execute("SELECT max(length(login)) FROM login_failure").fetchone()[0] == 64
+        title, description = conn.execute("SELECT title, description FROM achievement "
+                                          "WHERE rowid = (SELECT min(rowid) FROM achievement)").fetchone()
+        assert title == ("Олимпиада " * 40)[:200] and len(description) == MAX_TEXT_COLUMN
+        assert int(conn.execute("SELECT value FROM okey_meta WHERE key = 'schema_version'").fetchone()[0]) >= 20
+    finally:
+        conn.close()
