@@ -11,6 +11,10 @@ reads a whole body before the application can say it is too large. This server:
   seconds, a body at `min_body_rate` bytes a second at least;
 - refuses a body larger than the route accepts (`body_limit(method, host, path)`) as soon as the
   headers have arrived, before reading it;
+- speaks TLS itself when given an `ssl_context`: the handshake runs inside the same poll loop (a
+  client that never finishes it is one more silent connection, closed after `header_timeout`), so
+  HTTPS gets the same caps, timeouts and early 413 as plain HTTP; listeners given one `per_ip`
+  counter share the per-address cap (the segment's HTTP and HTTPS together);
 - lets a route look at the first bytes of a body as they arrive (`body_check`): the inspector it
   gives says read on, or stop here — then the body is cut where it is, the request goes to the
   application with only what came (its Content-Length says so), the rest is never read and the
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -102,6 +108,8 @@ class _GuardedParser(HTTPRequestParser):
 
 class _GuardedChannel(HTTPChannel):
     discard = False  # a body was cut: what else arrives on this connection is dropped
+    handshaking = False  # TLS: the handshake has not finished, no request bytes yet
+    _handshake_wants_write = False
 
     def parser_class(self, adj):  # called by HTTPChannel.received for each new request
         parser = _GuardedParser(adj)
@@ -117,18 +125,97 @@ class _GuardedChannel(HTTPChannel):
 
     def __init__(self, server, sock, addr, adj, map=None):
         self.client_ip = addr[0] if isinstance(addr, tuple) else str(addr)
+        self.tls = isinstance(sock, ssl.SSLSocket)
+        self.handshaking = self.tls
+        # OpenSSL must not read and write one connection from two threads at once: a task thread
+        # sends while the poll loop may read.
+        self._tls_lock = threading.Lock()
         super().__init__(server, sock, addr, adj, map)
-        server.per_ip[self.client_ip] += 1
+        with server.per_ip_lock:
+            server.per_ip[self.client_ip] += 1
         self.counted = True
 
     def del_channel(self, map=None):
         if getattr(self, "counted", False):
             self.counted = False
-            per_ip = self.server.per_ip
-            per_ip[self.client_ip] -= 1
-            if per_ip[self.client_ip] <= 0:
-                del per_ip[self.client_ip]
+            with self.server.per_ip_lock:
+                per_ip = self.server.per_ip
+                per_ip[self.client_ip] -= 1
+                if per_ip[self.client_ip] <= 0:
+                    del per_ip[self.client_ip]
         super().del_channel(map)
+
+    # TLS: a non-blocking SSL socket says "not yet" with SSLWantRead/WriteError rather than
+    # EWOULDBLOCK, and may hold decrypted bytes that poll() cannot see (`pending()`).
+
+    def readable(self):
+        if self.handshaking:
+            return not self.will_close
+        return super().readable()
+
+    def writable(self):
+        if self.handshaking:
+            return self._handshake_wants_write or self.will_close
+        return super().writable()
+
+    def handle_write(self):
+        if self.handshaking:
+            if self.will_close:
+                self.handle_close()
+            else:
+                self._handshake()
+            return
+        super().handle_write()
+
+    def handle_read(self):
+        if not self.tls:
+            return super().handle_read()
+        if self.handshaking:
+            self._handshake()
+            if self.handshaking or not self.socket.pending():
+                return
+        try:
+            with self._tls_lock:
+                data = self.socket.recv(self.adj.recv_bytes)
+                while self.socket.pending():
+                    data += self.socket.recv(self.socket.pending())
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return
+        except OSError:  # a reset, a bad record, an alert
+            self.handle_close()
+            return
+        if not data:  # the client closed
+            self.handle_close()
+            return
+        self.last_activity = time.time()
+        self.received(data)
+
+    def _handshake(self) -> None:
+        try:
+            with self._tls_lock:
+                self.socket.do_handshake()
+        except ssl.SSLWantReadError:
+            self._handshake_wants_write = False
+            return
+        except ssl.SSLWantWriteError:
+            self._handshake_wants_write = True
+            return
+        except OSError as exc:  # not TLS at all, an old protocol, a reset: nothing to answer
+            log.debug("TLS handshake with %s failed: %s", self.client_ip, exc)
+            self.server.handshakes_failed += 1
+            self.handle_close()
+            return
+        self.handshaking = False
+        self._handshake_wants_write = False
+
+    def send(self, data, do_close=True):
+        if not self.tls:
+            return super().send(data, do_close)
+        try:
+            with self._tls_lock:
+                return self.socket.send(data)
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            return 0  # retried later with the same bytes (and perhaps more), as OpenSSL requires
 
 
 class GuardedServer(TcpWSGIServer):
@@ -136,9 +223,13 @@ class GuardedServer(TcpWSGIServer):
 
     def __init__(self, application, *, per_address: int = 0, header_timeout: float = 20,
                  min_body_rate: int = 4096, body_limit: BodyLimit | None = None,
-                 body_check: BodyCheck | None = None, sock: socket.socket | None = None, **options):
+                 body_check: BodyCheck | None = None, sock: socket.socket | None = None,
+                 ssl_context: ssl.SSLContext | None = None, per_ip: Counter[str] | None = None,
+                 per_ip_lock: threading.Lock | None = None, **options):
         options.setdefault("asyncore_use_poll", True)
         options.setdefault("cleanup_interval", 5)
+        if ssl_context is not None:
+            options.setdefault("url_scheme", "https")
         adj = Adjustments(**options)
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
@@ -147,7 +238,11 @@ class GuardedServer(TcpWSGIServer):
         self.min_body_rate = min_body_rate
         self.body_limit = body_limit
         self.body_check = body_check
-        self.per_ip: Counter[str] = Counter()
+        self.ssl_context = ssl_context
+        # Shared between listeners (with its lock) when one cap covers them together.
+        self.per_ip: Counter[str] = Counter() if per_ip is None else per_ip
+        self.per_ip_lock = per_ip_lock or threading.Lock()
+        self.handshakes_failed = 0  # TLS connections that never became one
         self.refused = 0  # connections closed at once: their address held too many
         self.timed_out = 0  # connections closed for sending too slowly
         if sock is not None:
@@ -167,7 +262,9 @@ class GuardedServer(TcpWSGIServer):
             # EMFILE and friends: keep serving the connections already open.
             log.warning("accept() failed", exc_info=True)
             return
-        if self.per_address and self.per_ip[addr[0]] >= self.per_address:
+        with self.per_ip_lock:
+            full = self.per_address and self.per_ip[addr[0]] >= self.per_address
+        if full:
             self.refused += 1
             # A reset, not a polite close: the client learns at once and nothing lingers.
             try:
@@ -178,6 +275,10 @@ class GuardedServer(TcpWSGIServer):
             return
         try:
             self.set_socket_options(conn)
+            if self.ssl_context is not None:
+                # The handshake happens in the poll loop, never here: a client that connects and
+                # says nothing must not hold up the next one.
+                conn = self.ssl_context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
         except OSError:
             conn.close()
             return

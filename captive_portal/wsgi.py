@@ -1,10 +1,14 @@
 """The listeners `okey serve` runs on the segment's address: the portal plus the captive handler
-over HTTP (waitress), and over HTTPS (cheroot) when a certificate is configured."""
+over HTTP and, when a certificate is configured, over HTTPS: both served by the guarded waitress
+server (appliance/listener.py), with one per-device cap over the two, the same timeouts and the
+same early refusal of a body larger than the route takes."""
 
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
+from collections import Counter
 
 from appliance.config import Settings
 from appliance.db import database
@@ -55,26 +59,28 @@ class SegmentListeners:
         # A class walking in means hundreds of phones connecting at once (waitress's default of
         # 100 open connections would leave the rest waiting unanswered), and anyone in radio
         # range may try to hold them all: each device gets its share, slow senders are cut off.
-        self.http = GuardedServer(app, host=str(self.plan.server_ip), port=self.plan.portal_port, threads=4,
-                                  connection_limit=connection_limit or seg.max_connections, ident="okey",
-                                  per_address=seg.connections_per_device, header_timeout=seg.request_timeout,
-                                  body_limit=body_limit, max_request_body_size=max_body,
-                                  channel_timeout=max(seg.request_timeout * 3, 60))
+        # One device's connections are counted over HTTP and HTTPS together.
+        guard = dict(threads=4, ident="okey", per_address=seg.connections_per_device,
+                     header_timeout=seg.request_timeout, body_limit=body_limit, max_request_body_size=max_body,
+                     channel_timeout=max(seg.request_timeout * 3, 60), per_ip=Counter(), per_ip_lock=threading.Lock())
+        limit = connection_limit or seg.max_connections
         self.https = None
+        context = None
         if self.plan.tls:
-            from cheroot.ssl.builtin import BuiltinSSLAdapter
-            from cheroot.wsgi import Server
-
-            https = Server((str(self.plan.server_ip), self.plan.tls_port), app, numthreads=4,
-                           server_name=self.plan.tls_host)
-            https.max_request_body_size = max_body
-            https.ssl_adapter = BuiltinSSLAdapter(settings.segment.tls_cert, settings.segment.tls_key)
+            # The certificate is read first: a missing or wrong file fails here, before any port is taken.
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            context.load_cert_chain(seg.tls_cert, seg.tls_key)
+            limit = max(limit // 2, 10)  # the segment's share of open files, split between the two
+        self.http = GuardedServer(app, host=str(self.plan.server_ip), port=self.plan.portal_port,
+                                  connection_limit=limit, **guard)
+        if context is not None:
             try:
-                https.prepare()
+                self.https = GuardedServer(app, host=str(self.plan.server_ip), port=self.plan.tls_port,
+                                           connection_limit=limit, ssl_context=context, **guard)
             except BaseException:
                 self.http.close()
                 raise
-            self.https = https
 
     @property
     def urls(self) -> list[str]:
@@ -86,11 +92,15 @@ class SegmentListeners:
     def start(self) -> None:
         threading.Thread(target=self._run_http, name="okey-segment", daemon=True).start()
         if self.https:
-            threading.Thread(target=self.https.serve, name="okey-segment-tls", daemon=True).start()
+            threading.Thread(target=self._run, args=(self.https,), name="okey-segment-tls", daemon=True).start()
 
     def _run_http(self) -> None:
+        self._run(self.http)
+
+    @staticmethod
+    def _run(server: GuardedServer) -> None:
         try:
-            self.http.run()
+            server.run()
         except OSError:
             pass  # the listening socket closed by close()
         except BaseException:
@@ -100,7 +110,7 @@ class SegmentListeners:
     def close(self) -> None:
         self.http.close()
         if self.https:
-            self.https.stop()
+            self.https.close()
         try:
             flush_probe_counts(self.app)
         except Exception as exc:  # noqa: BLE001 - shutting down: report, do not raise

@@ -33,7 +33,7 @@ from peewee import (
     UUIDField,
 )
 
-from appliance.models.base import SyncModel
+from appliance.models.base import MAX_TEXT_COLUMN, SyncModel
 from appliance.models.people import STUDENT, TEACHER
 
 # Model modules whose tables may be exported (a module not installed is simply absent).
@@ -41,7 +41,7 @@ MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appli
                  "appliance.models.trajectory", "appliance.models.calendar", "appliance.models.trials",
                  "appliance.models.programmes", "appliance.models.community")
 
-MAX_TEXT = 256 * 1024  # the longest text value a row may carry
+MAX_TEXT = MAX_TEXT_COLUMN  # the longest text value a row may carry: what the database holds
 MAX_INT = 2**63  # what a BIGINT column holds
 _HEX = frozenset("0123456789abcdef")
 STAMPS = ("created_at", "updated_at")

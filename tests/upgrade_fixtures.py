@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -89,7 +90,9 @@ def _made_up_row(conn, table: str) -> tuple:
         elif "DATE" in kind:
             values.append("2026-01-01")
         else:
-            values.append(f"x-{uuid.uuid4().hex[:8]}")
+            # Within the column's declared length: the database refuses a longer value (m0020).
+            width = re.search(r"\((\d+)\)", kind)
+            values.append(f"x-{uuid.uuid4().hex[:8]}"[: int(width.group(1)) if width else None])
     return tuple(values)
 
 

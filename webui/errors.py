@@ -7,7 +7,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from peewee import OperationalError
+from peewee import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from appliance.db import is_busy_error
@@ -39,6 +39,14 @@ def error_page(status: int, message: str | None = None):
     return render_template("error.html", status=status, title=title, message=message or default), status
 
 
+def is_length_bound(exc: Exception) -> bool:
+    """Whether the database refused a value longer than its column's bound (migration m0020's
+    triggers on SQLite; a CHECK bound or a VARCHAR(N) on PostgreSQL)."""
+    text = str(exc)
+    return ("okey-bound:" in text or 'check constraint "bound_' in text
+            or "value too long for type character varying" in text)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -61,6 +69,17 @@ def register(app: Flask) -> None:
             log.error("database write refused: %s", exc)
             return error_page(507)
         log.exception("database error")
+        return error_page(500)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        if is_length_bound(exc):
+            # The database's own bound caught what a service should have refused first: a bug to
+            # fix, but the person gets a plain answer and nothing is stored.
+            log.error("a value over its column's bound reached the database on %s %s: %.300s",
+                      request.method, request.path, exc)
+            return error_page(422, _("Текст длиннее, чем можно сохранить. Сократите его и попробуйте снова."))
+        log.exception("database integrity error on %s %s", request.method, request.path)
         return error_page(500)
 
     @app.errorhandler(Exception)

@@ -9,6 +9,11 @@ from peewee import DateTimeField, Model, UUIDField
 
 from appliance.db import database
 
+# The longest value a TEXT column holds, in characters: the database refuses more (migration m0020;
+# a new table's CHECK constraints), the hub refuses more in a row (sync.policy). Services keep their
+# own, much smaller limits (appliance.services.validation.text) and say so in Russian first.
+MAX_TEXT_COLUMN = 256 * 1024
+
 
 def utcnow() -> datetime.datetime:
     """Naive UTC: what the database stores; pages convert to the school's time zone."""

@@ -103,3 +103,32 @@ def test_hub_commands_on_postgres(postgres, tmp_path):
         assert refused.value.code == 409 and "Повтор старого пакета" in json.loads(refused.value.read())["error"]
     finally:
         server.stop()
+
+
+def test_the_hub_database_refuses_five_megabytes_on_postgres(postgres, tmp_path):
+    """Migration m0020 on PostgreSQL: a TEXT column has its CHECK (length(col) <= N), a CHAR column
+    is VARCHAR(N); five megabytes written past every service are refused by the database."""
+    import peewee
+
+    from appliance.migrations import m0020_length_bounds as m0020
+    from appliance.models.audit import AuditLog
+    from appliance.models.people import LoginFailure
+
+    five_mb = "я" * (5 * 1024 * 1024 // 2)
+    world = World(tmp_path, hub_url=postgres.url)
+    try:
+        with world.at_hub():
+            db = world.hub_db
+            checks = db.execute_sql("SELECT count(*) FROM pg_constraint WHERE contype = 'c' "
+                                    "AND substr(conname, 1, 6) = 'bound_'").fetchone()[0]
+            assert checks == sum(limit == m0020.TEXT for columns in m0020.BOUNDS.values() for limit in columns.values())
+            AuditLog.create(action="x", actor="", detail="д" * m0020.TEXT)  # at the bound: stored
+            for write in (lambda: AuditLog.create(action="x", actor="", detail=five_mb),
+                          lambda: LoginFailure.create(login=five_mb, address="10.0.0.5"),
+                          lambda: db.execute_sql("UPDATE audit_log SET detail = %s", (five_mb,))):
+                with pytest.raises((peewee.IntegrityError, peewee.DataError)):
+                    with db.atomic():
+                        write()
+            assert AuditLog.select().where(AuditLog.action == "x").count() == 1
+    finally:
+        world.close()
