@@ -53,6 +53,11 @@ HOME_SIZE = 3
 STAFF = (TEACHER, ADMIN)
 
 
+def _now() -> datetime.datetime:
+    """Naive UTC to the microsecond: notes published within one second keep their order."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
 # -- who may do what -------------------------------------------------------------------------------
 def is_staff(user: User) -> bool:
     return user.role in STAFF
@@ -179,7 +184,7 @@ def create(settings: Settings, author: User, form: dict, photo: tuple[str, bytes
     linked = _links(author.school, form)
     prepared = _photo(photo)
     staff = is_staff(author)
-    now = utcnow()
+    now = _now()
     with uploads.Batch(settings) as batch, database.atomic():
         note = News(school=author.school, author=author, status=PUBLISHED if staff else PENDING,
                     published_at=now if staff else None, reviewed_by=author if staff else None,
@@ -246,7 +251,7 @@ def _pending(staff: User, news_id) -> News:
 
 def approve(staff: User, news_id) -> News:
     note = _pending(staff, news_id)
-    now = utcnow()
+    now = _now()
     with database.atomic():
         note.status, note.published_at, note.reviewed_by, note.reviewed_at = PUBLISHED, now, staff, now
         note.review_comment = ""
