@@ -3,7 +3,7 @@
 # Frozen here: the table this migration adds, declared in this file only, and one column of
 # `achievement`: when the pupil agreed that the school's news may tell of it (null: not agreed).
 
-from peewee import Check, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, UUIDField
+from peewee import CharField, Check, DateTimeField, ForeignKeyField, IntegerField, TextField, UUIDField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from appliance.migrations.schema import FrozenModel, create_tables

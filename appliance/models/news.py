@@ -3,7 +3,7 @@ note waits for a staff member's approval; staff publish directly."""
 
 from __future__ import annotations
 
-from peewee import Check, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, Check, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from appliance.i18n import N_
 from appliance.models.base import SyncModel
