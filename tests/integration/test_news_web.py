@@ -305,3 +305,43 @@ def test_the_feed_links_follow_the_configured_public_url(pages, settings):
     root = etree.fromstring(pages.test_client().get("/news/feed.atom").data)
     hrefs = [link.get("href") for link in root.iter(f"{ATOM}link")]
     assert hrefs and all(h.startswith("https://school619.example.ru/portal/news/") for h in hrefs)
+
+
+# -- the media-team flag --------------------------------------------------------------------------
+def test_the_administration_marks_the_media_team_and_the_mark_is_audited(pages):
+    from appliance.models.audit import AuditLog
+
+    student1 = User.get(User.login == "student1")
+    pupil = _client(pages, "student1")
+    assert pupil.get("/news/new").status_code == 403
+    # A teacher cannot give the mark; the administration can, and the audit log keeps it.
+    teacher = _client(pages, "teacher1")
+    assert post_form(teacher, "/ideas/roles", {"user": student1.id.hex, "role": MEDIA, "on": "1"},
+                     page="/news/").status_code == 403
+    assert pupil.get("/news/new").status_code == 403
+    admin = _client(pages, "admin")
+    assert post_form(admin, "/ideas/roles", {"user": student1.id.hex, "role": MEDIA, "on": "1"}).status_code == 302
+    assert AuditLog.select().where((AuditLog.action == "community.role")
+                                   & (AuditLog.detail == f"media:+:{student1.login}")).exists()
+    assert pupil.get("/news/new").status_code == 200
+    assert _post_news(pupil, {"title": "Мой первый репортаж"}).status_code == 302
+    assert News.get(News.title == "Мой первый репортаж").status == PENDING
+    # Taken off the team: writing stops, and the unpublished note can no longer be changed by the pupil.
+    assert post_form(admin, "/ideas/roles", {"user": student1.id.hex, "role": MEDIA, "on": "0"}).status_code == 302
+    assert pupil.get("/news/new").status_code == 403
+    note = News.get(News.title == "Мой первый репортаж")
+    assert pupil.get(f"/news/{note.id.hex}/edit").status_code == 302
+
+
+def test_a_graduate_of_the_media_team_writes_no_more(pages, settings):
+    from appliance.services.errors import Forbidden
+
+    pupil = _media_pupil()
+    from appliance.models.people import Student
+
+    profile = Student.get(Student.user == pupil)
+    profile.status = "graduated"
+    profile.save()
+    with pytest.raises(Forbidden):
+        news_service.create(settings, pupil, {"title": "После выпуска", "text": "Текст"})
+    assert not news_service.may_write(pupil)
