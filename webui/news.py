@@ -104,6 +104,7 @@ def _detail(note, error=None, status=200):
     me = current_user.model
     return render_template("news/detail.html", note=note, error=error, statuses=NEWS_STATUSES,
                            achievement=news.shown_achievement(note), may_edit=news.may_edit(me, note),
+                           may_delete=news.may_delete(me, note),
                            may_review=news.is_staff(me) and note.status == PENDING, PENDING=PENDING), status
 
 

@@ -131,13 +131,16 @@ def _fields(form: dict) -> dict:
 
 
 def _links(school: School, form: dict) -> Links:
+    """The linked objects, each of the school; a stale or foreign choice is a form error (422)."""
     found = Links()
     if (form.get("event") or "").strip():
-        found.event = get_or_404(Event, Event.id == parse_id(form.get("event")), Event.school == school,
-                                 message=N_("Событие не найдено в календаре школы."))
+        found.event = Event.get_or_none((Event.id == parse_id(form.get("event"))) & (Event.school == school))
+        if found.event is None:
+            raise ServiceError(N_("Событие не найдено в календаре школы."), status=422)
     if (form.get("idea") or "").strip():
-        found.idea = get_or_404(Idea, Idea.id == parse_id(form.get("idea")), Idea.school == school,
-                                message=N_("Идея не найдена."))
+        found.idea = Idea.get_or_none((Idea.id == parse_id(form.get("idea"))) & (Idea.school == school))
+        if found.idea is None:
+            raise ServiceError(N_("Идея не найдена."), status=422)
     if (form.get("achievement") or "").strip():
         achievement = Achievement.get_or_none(Achievement.id == parse_id(form.get("achievement")))
         if achievement is None or achievement.student.school_id != school.id:
@@ -200,10 +203,10 @@ def create(settings: Settings, author: User, form: dict, photo: tuple[str, bytes
 
 def update(settings: Settings, editor: User, news_id, form: dict, photo: tuple[str, bytes] | None = None) -> News:
     note = get(editor, news_id)
-    if not may_edit(editor, note):
-        raise Conflict(N_("Опубликованную новость меняют только сотрудники школы."))
     if not is_staff(editor):
         check_may_write(editor)
+    if not may_edit(editor, note):
+        raise Conflict(N_("Опубликованную новость меняют только сотрудники школы."))
     values = _fields(form)
     linked = _links(note.school, form)
     prepared = _photo(photo)
@@ -228,9 +231,16 @@ def update(settings: Settings, editor: User, news_id, form: dict, photo: tuple[s
     return note
 
 
+def may_delete(viewer: User, note: News) -> bool:
+    """Staff remove any note of the school; its author their own until it is published."""
+    if viewer.school_id != note.school_id:
+        return False
+    return is_staff(viewer) or (note.author_id == viewer.id and note.status != PUBLISHED)
+
+
 def delete(settings: Settings, user: User, news_id) -> None:
     note = get(user, news_id)
-    if not may_edit(user, note):
+    if not may_delete(user, note):
         raise Conflict(N_("Опубликованную новость снимают только сотрудники школы."))
     sha = note.photo_sha256
     with database.atomic():

@@ -185,6 +185,8 @@ SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10"
     ({"title": "З" * 201}, None, 422, "«Заголовок» длиннее 200 знаков"),
     ({"text": "Т" * 3001}, None, 422, "«Текст» длиннее 3000 знаков"),
     ({"title": ""}, None, 422, "Напишите заголовок"),
+    ({"event": "не-событие"}, None, 422, "Событие не найдено в календаре школы"),
+    ({"idea": "0" * 32}, None, 422, "Идея не найдена"),
 ])
 def test_bad_input_is_refused_in_russian_and_writes_nothing(pages, settings, form, photo, status, words):
     client = _client(pages, "teacher1")
@@ -331,6 +333,14 @@ def test_the_administration_marks_the_media_team_and_the_mark_is_audited(pages):
     assert pupil.get("/news/new").status_code == 403
     note = News.get(News.title == "Мой первый репортаж")
     assert pupil.get(f"/news/{note.id.hex}/edit").status_code == 302
+    post_form(pupil, f"/news/{note.id.hex}/edit", {"title": "Другой", "text": "Текст"}, page=f"/news/{note.id.hex}")
+    assert News.get_by_id(note.id).title == "Мой первый репортаж"
+    from appliance.services.errors import Forbidden
+    with pytest.raises(Forbidden):
+        news_service.update(None, student1, note.id, {"title": "Другой", "text": "Текст"})
+    # Their own unpublished note they may still withdraw.
+    assert post_form(pupil, f"/news/{note.id.hex}/delete", page=f"/news/{note.id.hex}").status_code == 302
+    assert News.get_or_none(News.id == note.id) is None
 
 
 def test_a_graduate_of_the_media_team_writes_no_more(pages, settings):
