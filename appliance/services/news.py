@@ -196,7 +196,9 @@ def create(settings: Settings, author: User, form: dict, photo: tuple[str, bytes
         _set_photo(note, prepared, batch)
         note.save(force_insert=True)
         audit.record("news.publish" if staff else "news.submit", user=author, detail=note.title[:200])
-        if not staff:
+        if staff:
+            _tell_the_pupil(note)
+        else:
             _tell_staff(note)
     return note
 
@@ -267,6 +269,7 @@ def approve(staff: User, news_id) -> News:
         note.review_comment = ""
         note.save()
         audit.record("news.approve", user=staff, detail=note.title[:200])
+        _tell_the_pupil(note)
         if note.author_id:
             notifications.notify(note.author_id, notifications.NEWS_REVIEWED,
                                  f"«{note.title}» опубликована.", links.LinkTarget.of(links.NEWS, note.id))
@@ -285,6 +288,15 @@ def send_back(staff: User, news_id, comment: str) -> News:
             notifications.notify(note.author_id, notifications.NEWS_REVIEWED, f"«{note.title}»: {reason}",
                                  links.LinkTarget.of(links.NEWS, note.id))
     return note
+
+
+def _tell_the_pupil(note: News) -> None:
+    """A published note names a pupil's achievement: the pupil hears of it (they allowed it, and can
+    take the permission back)."""
+    achievement = shown_achievement(note)
+    if achievement is not None:
+        notifications.notify(achievement.student_id, notifications.NEWS_ABOUT, f"«{note.title}»",
+                             links.LinkTarget.of(links.NEWS, note.id))
 
 
 def _tell_staff(note: News) -> None:

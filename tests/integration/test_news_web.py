@@ -233,6 +233,9 @@ def test_a_note_about_an_achievement_needs_its_pupils_consent(pages):
                      page=f"/news/{note.id.hex}").status_code == 302
     reader = _client(pages, "parent1")
     assert achievement.title in reader.get(f"/news/{note.id.hex}").get_data(as_text=True)
+    # The pupil hears that the news told of them.
+    assert Notification.select().where((Notification.user == owner) & (Notification.kind == "news_about")
+                                       & (Notification.link == f"news:{note.id.hex}")).exists()
     # Taken back: the note stays, but no longer names the achievement or its pupil.
     assert post_form(mine, f"/news/consent/{achievement.id.hex}", {"allowed": "0"},
                      page=f"/portfolio/a/{achievement.id.hex}").status_code == 302
