@@ -66,7 +66,7 @@ def _create_demo(settings: Settings, password: str | None) -> None:
     from appliance.services import demo
 
     with console.status("Создаю демонстрационную школу…"):
-        made = demo.create_demo_school(password)
+        made = demo.create_demo_school(password, settings=settings)
     console.print(f"Создана демонстрационная школа «{made.school.name}».")
     if password:
         console.print(f"Вход: admin, teacher1, student1, parent1 — пароль {password}")

@@ -154,6 +154,9 @@ STAYS_IN_SCHOOL: dict[str, str] = {
     "community_role": "which pupils sit on the council or the media team and which teachers advise "
                       "them: the school's own organisation, no district indicator uses it",
     "idea_comment": "pupils' free-text comments on ideas and the moderators' reasons",
+    # News
+    "news": "the school's own news, written by staff and pupils of the media team, with photos: the "
+            "school publishes it itself (its pages and Atom feed); no district indicator counts notes",
 }
 
 @dataclass(frozen=True)

@@ -123,6 +123,9 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
 
     app.register_blueprint(volunteering.bp)
     app.register_blueprint(ideas.bp)
+    from webui import news
+
+    app.register_blueprint(news.bp)
 
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale,
                                  year_and_class=years.year_and_class)

@@ -9,7 +9,8 @@ from appliance.services.links import LinkTarget
 
 PLAIN = {links.ACHIEVEMENTS: "portfolio.achievements", links.REVIEW: "review.queue",
          links.CONSENT: "portfolio.family", links.BACKUPS: "admin.backups", links.SCHOOL: "admin.home",
-         links.REFLECTIONS: "portfolio.reflections", links.SELF_ASSESSMENT: "portfolio.competencies_page"}
+         links.REFLECTIONS: "portfolio.reflections", links.SELF_ASSESSMENT: "portfolio.competencies_page",
+         links.NEWS_LIST: "news.index"}
 
 
 def url_of(target: LinkTarget | str | None) -> str:
@@ -24,6 +25,8 @@ def url_of(target: LinkTarget | str | None) -> str:
         return url_for("trajectory.goal", goal_id=target.id)
     if target.kind == links.IDEA:
         return url_for("ideas.detail", idea_id=target.id)
+    if target.kind == links.NEWS:
+        return url_for("news.detail", news_id=target.id)
     if target.kind == links.TRIALS:
         return url_for("trials.mine")
     if target.kind == links.TASKS:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from appliance.models.news import NEWS_STATUSES
 from appliance.models.people import PARENT
-from appliance.services import access, guidance, homes, portfolio, reflection
+from appliance.services import access, guidance, homes, news, portfolio, reflection
 from appliance.services import school as school_service
 from webui.auth import role_required
 from webui.dates import school_today
@@ -23,7 +24,8 @@ def home():
         children.append({"user": child, "group": group,
                          "class_teachers": school_service.class_teachers(group) if group else [],
                          "card": homes.child_card(current_user.model, child, school_today())})
-    return render_template("parent/home.html", children=children, statuses=portfolio.STATUS_TITLES)
+    return render_template("parent/home.html", children=children, statuses=portfolio.STATUS_TITLES,
+                           school_news=news.latest(current_user.school), news_statuses=NEWS_STATUSES)
 
 
 @bp.get("/child/<student_id>")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appliance.models.people import GRADUATED, STUDENT, Student
-from appliance.services import enrolment, homes, portfolio, recommendations, years
+from appliance.services import enrolment, homes, news, portfolio, recommendations, years
 from appliance.services import school as school_service
 from webui.auth import role_required
 from webui.dates import school_today
@@ -37,6 +37,7 @@ def home():
         suggestion=next(iter(recommendations.recommend(me, school_today(), g.settings.data_dir,
                                                        g.settings.recommendations)), None),
         statuses=portfolio.STATUS_TITLES,
+        school_news=news.latest(me.school),
     )
 
 

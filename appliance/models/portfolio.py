@@ -71,6 +71,8 @@ class Achievement(SyncModel):
     # The school year (by its first year) and the class the student was in when it was made.
     school_year = IntegerField(null=True)
     class_name = CharField(max_length=16, default="")
+    # When the student agreed that the school's news may tell of this achievement (None: not agreed).
+    news_consent_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("student", "status"), False), (("teacher", "status"), False))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from appliance.models.community import ADVISER, COUNCIL, MEDIA
+from appliance.models.news import PENDING
 from appliance.models.people import School, User
 from appliance.services import ideas, volunteering
 from appliance.services import school as school_service
@@ -60,3 +61,61 @@ def add_demo_data(school: School, today: datetime.date | None = None) -> None:
     ideas.finish(teacher, made[3].id, today)
     ideas.review(council[2], made[4].id, "declined",
                  {"reason": "Расписание утверждает школа по закону; предложи, как сделать пятницу легче."}, today)
+
+
+NEWS = (
+    ("teacher1", "Субботник во дворе школы", "В субботу ученики 5–11 классов вместе с учителями убрали школьный двор "
+     "и посадили двенадцать кустов сирени. Спасибо всем, кто пришёл!", "Ребята сажают кусты сирени у школы"),
+    ("media", "Буккроссинг открыт", "В рекреации второго этажа появилась полка буккроссинга: оставь прочитанную "
+     "книгу и возьми новую. Идею предложили на «Есть идея!».", ""),
+    ("admin", "Собрание для родителей 9-х классов", "В четверг в 18:00 в актовом зале — собрание о подготовке к "
+     "ОГЭ. Приходите, ответим на вопросы.", ""),
+)
+
+
+def demo_photo() -> bytes:
+    """A small generated picture for the demo news (nothing is downloaded)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 640), (120, 170, 110))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 960, 260), fill=(170, 205, 235))
+    for x in range(60, 960, 120):
+        draw.ellipse((x, 300, x + 90, 420), fill=(190, 120, 190))
+        draw.rectangle((x + 40, 410, x + 50, 520), fill=(110, 80, 50))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def add_demo_news(settings, school: School) -> None:
+    """Published notes by a teacher, the media team and the administration, one waiting for approval,
+    and student1's confirmed achievement the pupil allowed the news to tell of."""
+    from appliance.models.community import Idea
+    from appliance.models.people import ADMIN
+    from appliance.models.portfolio import Achievement
+    from appliance.services import news
+
+    media = ideas.members_with(school, MEDIA)[0]
+    admin = User.get((User.school == school) & (User.role == ADMIN))
+    teacher = User.get(User.login == "teacher1")
+    idea = Idea.get_or_none((Idea.school == school) & (Idea.title == "Буккроссинг в рекреации"))
+    for who, title, text, alt in NEWS:
+        author = {"teacher1": teacher, "media": media, "admin": admin}[who]
+        form = {"title": title, "text": text, "photo_alt": alt, "idea": idea.id.hex if idea and who == "media" else ""}
+        photo = ("subbotnik.jpg", demo_photo()) if alt and settings is not None else None
+        made = news.create(settings, author, form, photo)
+        if made.status == PENDING:
+            news.approve(teacher, made.id)
+    student1 = User.get(User.login == "student1")
+    proud = (Achievement.select().where((Achievement.student == student1) & (Achievement.status == "confirmed"))
+             .order_by(Achievement.date.desc()).first())
+    if proud is not None:
+        news.set_consent(student1, proud.id, True)
+        news.create(settings, teacher, {"title": f"Поздравляем: {proud.title}",
+                                        "text": "Гордимся нашим учеником и его наставником!",
+                                        "achievement": proud.id.hex})
+    news.create(settings, media, {"title": "Репортаж с ярмарки профессий",
+                                  "text": "Черновик репортажа: кто пришёл, какие профессии понравились."})

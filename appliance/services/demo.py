@@ -84,8 +84,9 @@ def _person(rng: random.Random, female: bool, surname: str | None = None) -> tup
     return (_female(surname) if female else surname, first, _patronymic(rng.choice(FATHERS), female))
 
 
-def create_demo_school(password: str | None = None, seed: int = 619) -> DemoSchool:
-    """Fill an empty database with the demo school. Without a password, generate them."""
+def create_demo_school(password: str | None = None, seed: int = 619, settings=None) -> DemoSchool:
+    """Fill an empty database with the demo school. Without a password, generate them. With
+    `settings`, the demo news carry photos (written to the uploads directory)."""
     rng = random.Random(seed)  # nosec B311 - reproducible demo names, not secrets
     now = utcnow()
     with database.atomic():
@@ -151,5 +152,6 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
         trajectory_demo.add_demo_data(school, rng)
         trials_demo.add_demo_data(school, rng)
         community_demo.add_demo_data(school)
+        community_demo.add_demo_news(settings, school)
         years.fill_missing_stamps()
     return demo

@@ -24,9 +24,11 @@ SCHOOL = "school"  # the administrator's home (the district sync line)
 REFLECTIONS = "reflections"  # the student's reflections page
 SELF_ASSESSMENT = "self_assessment"  # the student's competencies and self-assessment page
 PUPIL = "pupil"  # the class teacher's page of one student, with the student's id
+NEWS = "news"  # one note of the school's news, with its id
+NEWS_LIST = "news_list"  # the school's news, with the notes waiting for approval
 KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
-         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL)
-WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL)
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, NEWS, NEWS_LIST)
+WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL, NEWS)
 
 
 @dataclass(frozen=True)

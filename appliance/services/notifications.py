@@ -7,7 +7,9 @@ Who hears of what:
 - a deadline coming (goal, milestone, task, event) → the student: the reminders job writes these;
 - a survey opened → everyone in its audience;
 - a child's consent missing → the parent, until it is given (this one cannot be muted);
-- a backup or an export to the district failing → the administrators, until one succeeds.
+- a backup or an export to the district failing → the administrators, until one succeeds;
+- a pupil's news note sent for approval → the school's teachers and administrators; approved or
+  returned → its author; a note naming a pupil's achievement published → that pupil.
 
 Several of one kind and group while unread stay one row with a count («3 achievements confirmed»),
 linked to the list rather than to the latest one. Read ones are pruned after READ_KEEP_DAYS.
@@ -41,15 +43,19 @@ SURVEY = "survey_opened"
 CONSENT = "consent_missing"
 BACKUP_FAILED = "backup_failed"
 SYNC_FAILED = "sync_failed"
-KINDS = (REMINDER, CONFIRMED, RETURNED, WAITING, COMMENT, SURVEY, CONSENT, BACKUP_FAILED, SYNC_FAILED)
+NEWS_WAITING = "news_waiting"
+NEWS_REVIEWED = "news_reviewed"
+NEWS_ABOUT = "news_about"
+KINDS = (REMINDER, CONFIRMED, RETURNED, WAITING, COMMENT, SURVEY, CONSENT, BACKUP_FAILED, SYNC_FAILED, NEWS_WAITING,
+         NEWS_REVIEWED, NEWS_ABOUT)
 # A parent must hear that consent is missing: the portfolio cannot be kept or shown without it.
 UNMUTABLE = frozenset({CONSENT})
 # The kinds each role can receive, in the order the settings page lists them.
 KINDS_OF_ROLE = {
-    STUDENT: (CONFIRMED, RETURNED, COMMENT, REMINDER, SURVEY),
+    STUDENT: (CONFIRMED, RETURNED, COMMENT, REMINDER, SURVEY, NEWS_REVIEWED, NEWS_ABOUT),
     PARENT: (CONFIRMED, RETURNED, CONSENT, SURVEY),
-    TEACHER: (WAITING, COMMENT, REMINDER),
-    ADMIN: (BACKUP_FAILED, SYNC_FAILED, REMINDER),
+    TEACHER: (WAITING, COMMENT, REMINDER, NEWS_WAITING),
+    ADMIN: (BACKUP_FAILED, SYNC_FAILED, REMINDER, NEWS_WAITING),
 }
 # What the settings page and stored titles call each kind (the web translates them).
 KIND_NAMES = {
@@ -62,6 +68,9 @@ KIND_NAMES = {
     CONSENT: N_("Нужно согласие"),
     BACKUP_FAILED: N_("Резервная копия не сделана"),
     SYNC_FAILED: N_("Выгрузка в район не удалась"),
+    NEWS_WAITING: N_("Новости ждут проверки"),
+    NEWS_REVIEWED: N_("Решение по новости"),
+    NEWS_ABOUT: N_("О тебе в новостях школы"),
 }
 PER_PAGE = 20
 READ_KEEP_DAYS = 60

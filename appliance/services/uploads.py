@@ -89,8 +89,9 @@ def safe_name(filename: str) -> str:
     return name or "файл"
 
 
-def prepare(filename: str, data: bytes) -> Prepared:
-    """Check one uploaded file by its content; raise UploadRefused with the reason."""
+def prepare(filename: str, data: bytes, *, images_only: bool = False, max_side: int = MAX_SIDE) -> Prepared:
+    """Check one uploaded file by its content; raise UploadRefused with the reason. With
+    `images_only` a PDF is refused too (a news photo); `max_side` bounds the stored picture."""
     name = safe_name(filename)
     if not data:
         raise UploadRefused(N_("Файл «%(name)s» пустой."), name=name)
@@ -98,6 +99,8 @@ def prepare(filename: str, data: bytes) -> Prepared:
         raise UploadRefused(N_("Файл «%(name)s» больше %(mb)d МБ. Уменьшите фото или сожмите PDF."),
                             status=413, name=name, mb=MAX_FILE_MB)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if data.startswith(b"%PDF-") and images_only:
+        raise UploadRefused(N_("Файл «%(name)s» — это PDF. Сюда нужна фотография (JPEG, PNG, WebP)."), name=name)
     if data.startswith(b"%PDF-"):
         clean = clean_pdf(name, data)
         return Prepared(_with_ext(name, "pdf"), clean, "application/pdf", hashlib.sha256(clean).hexdigest())
@@ -109,7 +112,7 @@ def prepare(filename: str, data: bytes) -> Prepared:
             raise UploadRefused(N_("Файл «%(name)s» содержит скрипт — такие файлы не принимаются."), name=name)
         raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузите фото (JPEG, PNG) или PDF."),
                             name=name)
-    return _prepare_image(name, data)
+    return _prepare_image(name, data, max_side)
 
 
 def clean_pdf(name: str, data: bytes) -> bytes:
@@ -168,7 +171,7 @@ def _clean_pdf_object(obj, seen: set, depth: int = 0) -> None:
         _clean_pdf_object(obj[key], seen, depth + 1)
 
 
-def _prepare_image(name: str, data: bytes) -> Prepared:
+def _prepare_image(name: str, data: bytes, max_side: int = MAX_SIDE) -> Prepared:
     try:
         with warnings.catch_warnings():
             # Pillow only warns between the limit and twice it: here that is a refusal too.
@@ -185,7 +188,7 @@ def _prepare_image(name: str, data: bytes) -> Prepared:
             raise UploadRefused(N_("Сервер сейчас обрабатывает много фотографий. Попробуйте ещё раз через минуту."),
                                 status=503)
         try:
-            return _finish_image(name, _decode_image(data, width * height))
+            return _finish_image(name, _decode_image(data, width * height), max_side)
         finally:
             _image_slots.release()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -206,11 +209,11 @@ def _decode_image(data: bytes, pixels: int) -> Image.Image:
     return image
 
 
-def _finish_image(name: str, image: Image.Image) -> Prepared:
+def _finish_image(name: str, image: Image.Image, max_side: int = MAX_SIDE) -> Prepared:
     image = ImageOps.exif_transpose(image)
     keep_alpha = image.mode in ("RGBA", "LA", "P") and "transparency" in image.info or image.mode in ("RGBA", "LA")
     image = image.convert("RGBA" if keep_alpha else "RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    image.thumbnail((max_side, max_side))
     out = io.BytesIO()
     if keep_alpha:
         image.save(out, "PNG", optimize=True)
@@ -244,6 +247,17 @@ def preview_path(settings: Settings, sha256: str) -> Path:
     return settings.uploads_dir / "previews" / sha256[:2] / f"{sha256}.jpg"
 
 
+def news_photo_path(settings: Settings, sha256: str) -> Path:
+    """A news photo: kept apart from evidence, so that deleting a diploma never takes a news photo."""
+    _check_sha(sha256)
+    return settings.uploads_dir / "news" / sha256[:2] / sha256
+
+
+def news_preview_path(settings: Settings, sha256: str) -> Path:
+    _check_sha(sha256)
+    return settings.uploads_dir / "news" / sha256[:2] / f"{sha256}.preview.jpg"
+
+
 def _check_sha(sha256: str) -> None:
     if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
         raise ValueError("not a sha256")
@@ -268,6 +282,11 @@ class Batch:
         if prepared.preview:
             self._write(preview_path(self.settings, prepared.sha256), prepared.preview)
 
+    def write_news_photo(self, prepared: Prepared) -> None:
+        self._write(news_photo_path(self.settings, prepared.sha256), prepared.data)
+        if prepared.preview:
+            self._write(news_preview_path(self.settings, prepared.sha256), prepared.preview)
+
     def _write(self, path: Path, data: bytes) -> None:
         if path.exists():
             return
@@ -280,6 +299,12 @@ class Batch:
         for path in self.created:
             path.unlink(missing_ok=True)
         self.created.clear()
+
+
+def remove_news_photo(settings: Settings, sha256: str) -> None:
+    """Delete a news photo and its preview (the caller checks no other note shows it)."""
+    news_photo_path(settings, sha256).unlink(missing_ok=True)
+    news_preview_path(settings, sha256).unlink(missing_ok=True)
 
 
 def remove_files(settings: Settings, sha256: str) -> None:

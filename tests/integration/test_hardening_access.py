@@ -34,6 +34,7 @@ OBJECTS = {
     "event_id": "event", "org_id": "organisation", "trial_id": "trial", "session_id": "trial_session",
     "enrolment_id": "trial_enrolment", "programme_id": "programme", "programme_enrolment_id": "programme_enrolment",
     "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment", "note_id": "notification",
+    "news_id": "news",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -45,15 +46,19 @@ VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "q
 # offer to every student.
 # Pupils' ideas are on the school's board for its pupils and teachers (what each may do with one is
 # the service's rule: only the author edits, only the council reviews, only the adviser finishes).
+# A media-team pupil's news note waiting for approval is for its author and every teacher of the
+# school, who approve, return or fix it (the victim's note waits: other pupils and parents are refused).
 SHARED_WITH = {"survey": {"student", "parent"}, "trial": {"student"}, "trial_session": {"student"},
-               "programme": {"student"}, "idea": {"student", "teacher"}}
+               "programme": {"student"}, "idea": {"student", "teacher"}, "news": {"teacher"}}
 # Objects some attackers may read but not change: every teacher sees the school calendar, but an
 # event is changed only by its author, the administration or the class teachers of its classes.
 # Reading is a GET of a route that takes nothing else (an edit form, GET and POST, is changing).
 READABLE_BY = {"event": {"teacher"}}
 # Open to everyone by design: logging in, activation by code, the health check, static files,
 # the choice of language, and the iCalendar feed (its secret token is the key; a wrong one → 404).
-PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static"}
+# The Atom feed of the school's published news is for the school's own site (a published note's
+# photo opens for anyone too; an unpublished one's is in the matrix below and refused).
+PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static", "news.feed"}
 # Ending or changing the attacker's own session is not an attack on someone else.
 OWN_SESSION = {"auth.logout", "auth.change_password", "auth.login", "auth.activate", "auth.language"}
 ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin")
@@ -149,6 +154,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
     }
     found.update(_trial_objects(victim, victim_class, today))
     found.update(_community_objects(victim, today))
+    found["news"] = _news_object(settings, victim, data)
     found["notification"] = Notification.create(user=victim, kind="achievement_confirmed", title="Достижение подтверждено",
                                                 body="«Олимпиада»", link=f"achievement:{achievement.id.hex}")
     return {kind: row.id.hex for kind, row in found.items()}
@@ -185,6 +191,21 @@ def _community_objects(victim: User, today: datetime.date) -> dict:
                        idea="Поставить скамейки", school_year=today.year, class_name="7Б")
     said = IdeaComment.create(idea=idea, author=victim, text="Я сам покрашу")
     return {"volunteer_record": record, "idea": idea, "idea_comment": said}
+
+
+def _news_object(settings, victim: User, photo: bytes):
+    """The victim, a pupil of the media team, wrote a note with a photo that waits for approval."""
+    from appliance.models.community import MEDIA, CommunityRole
+    from appliance.models.news import PENDING, News
+    from appliance.services import uploads
+
+    CommunityRole.get_or_create(school=victim.school, user=victim, role=MEDIA)
+    sha = hashlib.sha256(photo).hexdigest()
+    for path in (uploads.news_photo_path(settings, sha), uploads.news_preview_path(settings, sha)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(photo)
+    return News.create(school=victim.school, author=victim, title="Репортаж 7Б", text="Черновик", status=PENDING,
+                       photo_sha256=sha, photo_mime="image/jpeg", photo_width=40, photo_height=30)
 
 
 def _jpeg() -> bytes:

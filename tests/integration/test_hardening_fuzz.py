@@ -162,11 +162,12 @@ def test_every_form_survives_anything(site, who):
 
 
 def test_forms_were_found_for_every_kind_of_upload(site):
-    """The crawl reaches the forms that matter: the achievement form with its files, the class
-    list import, the calendar import."""
+    """The crawl reaches the forms that matter: the achievement form with its files, the news form
+    with its photo, the class list import, the calendar import."""
     _, _, found = site
     actions = {form.action or page for who in ROLES for page, form in found[who][1]}
     assert "/portfolio/new" in actions
+    assert "/news/new" in actions
     assert "/admin/import" in actions
     assert any(action.startswith("/calendar/manage/import") for action in actions)
 
