@@ -85,17 +85,31 @@ def _close_sessions(user: User) -> None:
     FeedToken.update(revoked_at=utcnow()).where((FeedToken.user == user) & FeedToken.revoked_at.is_null()).execute()
 
 
-def _parents_follow(student: User) -> None:
-    """A parent's account is open while one of their children studies at the school or is a graduate."""
+def has_open_child(parent: User) -> bool:
+    """Whether one of the parent's children studies at the school, or is a graduate whose read-only
+    account is still open: only then has the parent anything to see."""
+    Child = User.alias()
+    return (Student.select().join(ParentLink, on=(ParentLink.student == Student.user))
+            .join(Child, on=(Child.id == Student.user))
+            .where((ParentLink.parent == parent)
+                   & ((Student.status == STUDYING) | ((Student.status == GRADUATED) & Child.active))).exists())
+
+
+def _parents_follow(student: User, by: User | None = None, address: str = "") -> int:
+    """A parent's account is open while one of their children is (`has_open_child`). Returns how
+    many parents' accounts were closed."""
+    closed = 0
     for parent, _ in school_service.parents_of(student):
-        open_children = (Student.select().join(ParentLink, on=(ParentLink.student == Student.user))
-                         .where((ParentLink.parent == parent) & (Student.status != LEFT)).exists())
+        open_children = has_open_child(parent)
         if open_children and not parent.active:
             parent.active = True
             parent.save()
         elif not open_children and parent.active:
             parent.active = False
             _close_sessions(parent)
+            audit.record("parent.closed", user=by, address=address, detail=f"{parent.login} ({student.login})")
+            closed += 1
+    return closed
 
 
 def leave(student: User, by: User | None = None, address: str = "") -> None:
@@ -187,7 +201,9 @@ def delete_person(user: User, by: User | None = None, address: str = "", reason:
 
 def expire(graduate_days: int, leaver_days: int, now: datetime.datetime | None = None,
            settings=None) -> tuple[int, int]:
-    """Close graduates' accounts after their period; delete leavers after theirs. (closed, deleted)"""
+    """Close graduates' accounts after their period, with the accounts of their parents who have no
+    other child at the school; delete leavers after theirs (a parent left with no child goes with
+    them, see `delete_person`). Returns (graduates closed, leavers deleted)."""
     now = now or utcnow()
     closed = deleted = 0
     graduates = (User.select().join(Student, on=(Student.user == User.id))
@@ -198,6 +214,8 @@ def expire(graduate_days: int, leaver_days: int, now: datetime.datetime | None =
             user.active = False
             _close_sessions(user)
             audit.record("student.graduate_closed", detail=user.login)
+            # A parent with no other child at the school (or with an open graduate account) goes too.
+            _parents_follow(user)
             closed += 1
     leavers = (User.select().join(Student, on=(Student.user == User.id))
                .where((Student.status == LEFT) & (Student.status_changed_at < now - datetime.timedelta(days=leaver_days))))
