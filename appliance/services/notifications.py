@@ -184,9 +184,11 @@ def announce_surveys(today: datetime.date) -> int:
 
 
 def remind_consent(parent: User) -> Notification | None:
-    """An unread request while a child of the parent has no consent from them; settled once given."""
+    """An unread request while the parent has not decided for a child (neither given nor refused);
+    settled once they decide. A recorded refusal is a decision: the request stops asking."""
     missing = [link.student for link in ParentLink.select().where(
-        (ParentLink.parent == parent) & ParentLink.consent_given_at.is_null())]
+        (ParentLink.parent == parent) & ParentLink.consent_given_at.is_null()
+        & ParentLink.consent_refused_at.is_null())]
     waiting = Notification.select().where((Notification.user == parent) & (Notification.kind == CONSENT)
                                           & Notification.read_at.is_null())
     if not missing:
