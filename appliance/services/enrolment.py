@@ -9,6 +9,7 @@ the school's period runs out; a graduate keeps a read-only account for the schoo
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from appliance.db import database
 from appliance.i18n import N_
@@ -197,6 +198,71 @@ def delete_person(user: User, by: User | None = None, address: str = "", reason:
         for sha in files:
             if not Evidence.select().where(Evidence.sha256 == sha).exists():
                 uploads.remove_files(settings, sha)
+
+
+@dataclass
+class ParentDeletion:
+    """What deleting a parent on request removes, shown before it is done."""
+
+    parent: User
+    links: list[ParentLink]  # each child with this parent's consent record
+    only_consent: list[User]  # children whose only consent is this parent's: they are left without one
+
+    @property
+    def children(self) -> list[User]:
+        return [link.student for link in self.links]
+
+
+def _parent(school: School, parent_id) -> User:
+    from appliance.services.lookup import get_or_404, parse_id
+
+    return get_or_404(User, User.id == parse_id(parent_id), User.school == school, User.role == PARENT,
+                      message=N_("Родитель не найден: возможно, учётная запись уже удалена."))
+
+
+def plan_parent_deletion(school: School, parent_id) -> ParentDeletion:
+    """The preview: the parent, their children (whose records stay) and whose consent goes with them."""
+    parent = _parent(school, parent_id)
+    links = list(ParentLink.select(ParentLink, User).join(User, on=(ParentLink.student == User.id))
+                 .where(ParentLink.parent == parent).order_by(User.last_name, User.first_name))
+    only = []
+    for link in links:
+        if link.consent_given_at is None:
+            continue
+        others = ParentLink.select().where((ParentLink.student == link.student) & (ParentLink.parent != parent)
+                                           & ParentLink.consent_given_at.is_null(False)).exists()
+        if not others:
+            only.append(link.student)
+    return ParentDeletion(parent, links, only)
+
+
+def delete_parent(school: School, parent_id, confirm_login: str, consent_understood: bool,
+                  by: User | None = None, address: str = "") -> ParentDeletion:
+    """Delete a parent's account on their request (152-ФЗ), on its own: the children and all their
+    records stay; the links go. Consent the parent gave is ended as a withdrawal would end it, and
+    the audit log keeps that it had been given (the version and the date), never the person's name.
+    A child left with no consent at all needs `consent_understood`: the administrator has read that
+    the child's data will stop leaving the school. In one transaction; a second submit finds
+    nobody (404) and writes nothing."""
+    with database.atomic():
+        plan = plan_parent_deletion(school, parent_id)
+        parent = plan.parent
+        if (confirm_login or "").strip().lower() != parent.login:
+            raise ServiceError(N_("Чтобы удалить родителя, впишите его логин «%(login)s» в поле подтверждения."),
+                               status=400, login=parent.login)
+        if plan.only_consent and not consent_understood:
+            raise ServiceError(N_("Согласие этого родителя — единственное для: %(names)s. Отметьте, что поняли: "
+                                  "после удаления данные ребёнка перестанут покидать школу, пока другой родитель "
+                                  "не даст согласие."), status=409,
+                               names=", ".join(child.short_name for child in plan.only_consent))
+        for link in plan.links:
+            if link.consent_given_at is not None:
+                audit.record("consent.withdraw", user=by, address=address,
+                             detail=f"{link.student.login} {link.consent_version} "
+                                    f"given {link.consent_given_at:%Y-%m-%d} (parent deleted on request)")
+        _close_sessions(parent)
+        delete_person(parent, by=by, address=address, reason="request")
+    return plan
 
 
 def expire(graduate_days: int, leaver_days: int, now: datetime.datetime | None = None,
