@@ -15,6 +15,7 @@ from appliance.services import cards as cards_service
 from appliance.services import school as school_service
 from appliance.services.errors import NotFound
 from appliance.services.lookup import get_or_404, parse_id
+from webui import wording
 from webui.auth import client_address, role_required
 from webui.dates import school_today
 
@@ -85,8 +86,10 @@ def class_documents_page(class_id: str):
     it runs), download the ZIP."""
     group = _led_class(class_id)
     build = class_export.status(g.settings, group)
+    left = class_export.seconds_left(build) if build else None
     return render_template("teacher/documents.html", group=group, build=build,
-                           count=len(school_service.students_of(group)), keep_hours=class_export.KEEP_HOURS)
+                           count=len(school_service.students_of(group)), keep_hours=class_export.KEEP_HOURS,
+                           remaining=None if left is None else wording.duration(left))
 
 
 @bp.post("/class/<class_id>/documents")

@@ -1,8 +1,9 @@
 """The class's graduation documents as one ZIP, built in the background with progress.
 
 A PDF takes about a second a student, so a class of thirty would hold a phone's request for half
-a minute. Instead the class teacher starts a build, watches a page that reloads itself (no
-JavaScript), and downloads the ZIP when it is ready.
+a minute. Instead the class teacher starts a build, watches its progress on a page (reloaded with a
+plain link, no JavaScript; an automatic refresh would fail WCAG 2.2.1), and downloads the ZIP when
+it is ready.
 
 Everything lives on the disk, so every server process sees the same build:
 `state/class-documents/<class id>/` holds `status.json` (written whole, `write_atomic`), the
@@ -63,6 +64,14 @@ class Build:
 
     def expires_at(self) -> datetime.datetime | None:
         return self.finished_at + datetime.timedelta(hours=KEEP_HOURS) if self.finished_at else None
+
+
+def seconds_left(build: Build, now: datetime.datetime | None = None) -> int | None:
+    """How long the running build will take still, from its pace so far; None before the first PDF."""
+    if build.state != BUILDING or not build.done or build.done >= build.total:
+        return None
+    spent = ((now or utcnow()) - build.started_at).total_seconds()
+    return max(1, round(spent / build.done * (build.total - build.done)))
 
 
 def _root(settings: Settings) -> Path:

@@ -97,3 +97,11 @@ def test_the_zip_is_removed_after_its_time(db, settings):
     class_export.start(settings, group, teacher, background=False)
     assert class_export.status(settings, group, now=much_later + datetime.timedelta(hours=1)) is None
     assert not folder.exists()
+
+
+def test_the_time_left_follows_the_pace_so_far():
+    start = datetime.datetime(2026, 11, 30, 10, 0, 0)
+    build = class_export.Build("building", 5, 25, start, None, "t1")
+    assert class_export.seconds_left(build, now=start + datetime.timedelta(seconds=10)) == 40
+    assert class_export.seconds_left(class_export.Build("building", 0, 25, start, None, "t1"), now=start) is None
+    assert class_export.seconds_left(class_export.Build("ready", 25, 25, start, start, "t1"), now=start) is None
