@@ -1,7 +1,8 @@
 """On a 360-px phone: a parent who has not decided on consent gets the form first after logging in,
 refuses, and is let in with the consequences stated; the parent reads the child's calendar (month
-and week); the class teacher starts the class's ZIP of PDFs, watches it build and downloads it.
-Each page: nothing scrolls sideways, axe finds nothing serious, screenshots in tests/artifacts/."""
+and week); the class teacher starts the class's ZIP of PDFs, watches it build and downloads it;
+the administration deletes the parent on request from the preview. Each page: nothing scrolls
+sideways, axe finds nothing serious, screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -105,3 +106,20 @@ def test_consent_calendar_and_class_documents_on_a_phone(live_server, phone, tmp
     archive = tmp_path / "class.zip"
     info.value.save_as(archive)
     assert len(zipfile.ZipFile(archive).namelist()) == pupils
+    _logout(page, url)
+
+    # The administration deletes a parent on request, from the preview.
+    parent_id = _write(live_server.data_dir, lambda: User.get(User.login == "parent1").id.hex)
+    browser_login(page, url, "admin")
+    page.goto(f"{url}/admin/student/{student_id}")
+    page.click(f"a[href='/admin/parent/{parent_id}']")
+    page.wait_for_load_state()
+    assert "Данные детей, их портфолио и история остаются" in page.locator("#parent-delete").inner_text()
+    _fits(page)
+    screenshot(page, "family-admin-parent-preview")
+    page.fill("#confirm-login", "parent1")
+    page.click("#parent-delete button[type=submit]")
+    page.wait_for_load_state()
+    assert f"/admin/student/{student_id}" in page.url and "Учётная запись родителя удалена" in page.content()
+    screenshot(page, "family-admin-parent-deleted")
+    assert _write(live_server.data_dir, lambda: User.get_or_none(User.login == "parent1")) is None
