@@ -195,7 +195,7 @@ def remind_consent(parent: User) -> Notification | None:
         Notification.update(read_at=utcnow()).where(Notification.id.in_(waiting)).execute()
         return None
     names = ", ".join(child.given_names for child in missing)
-    body = f"{names}: без Вашего согласия портфолио не ведётся и не покидает школу."
+    body = f"{names}: нужно Ваше решение о согласии; пока его нет, данные ребёнка не покидают школу."
     current = waiting.first()
     if current is not None:
         if current.body != body:
@@ -285,7 +285,7 @@ def set_muted(user: User, kind: str, muted: bool) -> None:
     if kind not in KINDS_OF_ROLE.get(user.role, ()):
         raise ServiceError(N_("Такого вида уведомлений нет."), status=422)
     if kind in UNMUTABLE:
-        raise ServiceError(N_("Просьбу о согласии отключить нельзя: без него портфолио ребёнка не ведётся."),
+        raise ServiceError(N_("Просьбу о согласии отключить нельзя: она уйдёт сама, как только Вы дадите согласие или откажетесь."),
                            status=422)
     with database.atomic():
         if muted:
