@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, clock, enrolment, notifications, reminders, sessions, surveys
+from appliance.services import accounts, audit, class_export, clock, enrolment, notifications, reminders, sessions, surveys
 from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
@@ -54,6 +54,7 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
         surveys.release_closed(reminders.local_today(settings.school.timezone))
         notifications.announce_surveys(reminders.local_today(settings.school.timezone))
         notifications.remind_all_consent()
+        class_export.prune(settings)  # class teachers' ZIPs of PDFs go KEEP_HOURS after they were made
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
                       id="housekeeping", replace_existing=True)

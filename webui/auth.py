@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature
 
-from appliance.models.people import User
-from appliance.services import accounts, audit, sessions
+from appliance.models.people import PARENT, User
+from appliance.services import accounts, audit, consent, sessions
 from appliance.services.errors import ServiceError
 from webui.messages import text_of
 
@@ -96,11 +96,33 @@ def _limits() -> accounts.LoginLimits:
                                 security.failed_window_minutes, security.max_failed_per_account)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: a crafted ?next= must not send a child elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+def safe_path(target: str | None) -> str:
+    """`target` when it is a path on this site, else "": a crafted ?next= must not send a child elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and len(target) <= 500 \
+            and not urlsplit(target).netloc:
         return target
-    return url_for("home.index")
+    return ""
+
+
+def _safe_next(target: str | None) -> str:
+    return safe_path(target) or url_for("home.index")
+
+
+def after_consent(parent: User, target: str | None = None) -> str:
+    """Where a parent goes after logging in or after deciding on the consent form: the form for the
+    next child they have not decided for yet (152-ФЗ: consent is asked before anything else), or on."""
+    target = safe_path(target if target is not None else request.values.get("next"))
+    waiting = consent.undecided(parent)
+    if waiting:
+        return url_for("portfolio.consent_page", student_id=waiting[0].id.hex, first=1,
+                       **({"next": target} if target else {}))
+    return target or url_for("home.index")
+
+
+def _landing(user: User) -> str:
+    if user.role == PARENT:
+        return after_consent(user, request.args.get("next"))
+    return _safe_next(request.args.get("next"))
 
 
 def _start_session(user: User) -> None:
@@ -124,7 +146,7 @@ def login():
             error, status = text_of(exc.message), exc.status
         else:
             _start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_landing(user))
     return render_template("auth/login.html", error=error, login=login_value), status
 
 
@@ -157,7 +179,7 @@ def activate():
         else:
             _start_session(user)
             flash(_("Готово! Пароль сохранён. Запомните его, а логин — %(login)s.", login=user.login), "success")
-            return redirect(url_for("home.index"))
+            return redirect(_landing(user))
     return render_template("auth/activate.html", error=error, code=code, account=account), status
 
 

@@ -35,7 +35,7 @@ def _month_arg() -> tuple[int, int]:
     return found
 
 
-def _shift_month(year: int, month: int, delta: int) -> str:
+def shift_month(year: int, month: int, delta: int) -> str:
     index = year * 12 + month - 1 + delta
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
@@ -50,7 +50,7 @@ def month():
     items = cal.personal_items(current_user.model, weeks[0][0], weeks[-1][-1])
     return render_template("calendar/month.html", weeks=weeks, days=cal.by_day(items), month=month_, year=year,
                            first=datetime.date(year, month_, 1), today=school_today(),
-                           prev=_shift_month(year, month_, -1), next=_shift_month(year, month_, 1),
+                           prev=shift_month(year, month_, -1), next=shift_month(year, month_, 1),
                            items=[i for i in items if i.day.month == month_])
 
 

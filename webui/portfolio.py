@@ -34,7 +34,7 @@ from appliance.services import (
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
 from appliance.services.portfolio_export import document
-from webui.auth import client_address, role_required
+from webui.auth import after_consent, client_address, role_required, safe_path
 from webui.messages import text_of
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -398,18 +398,35 @@ def family():
 @bp.route("/student/<student_id>/consent", methods=["GET", "POST"])
 @role_required(PARENT)
 def consent_page(student_id: str):
+    """The consent form for one child: give, refuse, or change an earlier choice. After the first
+    login it comes before anything else (`auth.after_login`), one child after another; `first`
+    marks that walk, which moves on to the next undecided child, then to where the parent was going."""
     student = access.student_for(_me(), student_id)
+    first = request.values.get("first") == "1"
     if request.method == "POST":
-        if request.form.get("action") == "withdraw":
+        action = request.form.get("action", "")
+        if action == "withdraw":
             consent.withdraw(_me(), student, client_address())
             flash(_("Согласие отозвано. Данные ребёнка не будут передаваться за пределы школы."), "info")
-        elif request.form.get("agree") == "1":
+        elif action == "refuse":
+            consent.refuse(_me(), student, client_address())
+            flash(_("Отказ записан. Портфолио ребёнка остаётся только на школьном сервере; "
+                    "дать согласие можно в любой момент."), "info")
+        elif action == "give" and request.form.get("agree") == "1":
             consent.give(_me(), student, client_address())
             flash(_("Согласие записано. Спасибо!"), "success")
         else:
-            return render_template("portfolio/consent.html", student=student, text=consent.consent_text(),
-                                   text_version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student),
-                                   error=_("Отметьте, что вы прочитали текст и согласны.")), 422
+            return _consent_form(student, first, _("Отметьте, что Вы прочитали текст и согласны."), 422)
+        if first:
+            return redirect(after_consent(_me()))
         return redirect(url_for("portfolio.consent_page", student_id=student.id.hex))
+    return _consent_form(student, first)
+
+
+def _consent_form(student, first: bool, error: str | None = None, status: int = 200):
+    me = _me()
+    waiting = consent.undecided(me)
     return render_template("portfolio/consent.html", student=student, text=consent.consent_text(),
-                           text_version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student))
+                           text_version=consent.CONSENT_VERSION, link=consent.link_of(me, student), error=error,
+                           first=first, next_path=safe_path(request.values.get("next")),
+                           others=[child for child in waiting if child.id != student.id]), status

@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from appliance.documents import family_archive
 from appliance.i18n import N_
-from appliance.models.people import ADMIN, STUDENT, TEACHER, Student, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, Student, User
 from appliance.services import enrolment, roster, years
 from appliance.services import school as school_service
-from appliance.services.errors import ServiceError
+from appliance.services.errors import NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 from webui.auth import client_address, role_required
 from webui.messages import text_of
@@ -163,3 +163,35 @@ def delete(user_id: str):
     enrolment.delete_person(student, by=current_user.model, address=client_address(), settings=g.settings)
     flash(_("Учётная запись и все данные ученика удалены; в журнале осталась запись об удалении."), "success")
     return redirect(url_for("admin.users"))
+
+
+# -- one parent: deletion on request ---------------------------------------------------------------
+
+def _parent_page(parent_id: str, error: str | None = None, status: int = 200):
+    plan = enrolment.plan_parent_deletion(current_user.school, parent_id)
+    return render_template("admin/parent.html", plan=plan, parent=plan.parent, error=error,
+                           classes={child.id: school_service.class_of(child) for child in plan.children}), status
+
+
+@bp.get("/parent/<parent_id>")
+@role_required(ADMIN)
+def parent_page(parent_id: str):
+    return _parent_page(parent_id)
+
+
+@bp.post("/parent/<parent_id>/delete")
+@role_required(ADMIN)
+def delete_parent(parent_id: str):
+    try:
+        plan = enrolment.delete_parent(current_user.school, parent_id, request.form.get("confirm_login", ""),
+                                       request.form.get("consent_understood") == "1",
+                                       by=current_user.model, address=client_address())
+    except NotFound:
+        raise  # a wrong id, or the same form sent twice: the parent is gone, the error page says so
+    except ServiceError as exc:
+        return _parent_page(parent_id, text_of(exc.message), exc.status)
+    flash(_("Учётная запись родителя удалена; данные детей сохранены. В журнале осталась запись об удалении."),
+          "success")
+    if len(plan.children) == 1:
+        return redirect(url_for("year.student_page", user_id=plan.children[0].id.hex))
+    return redirect(url_for("admin.users", role=PARENT))

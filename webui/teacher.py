@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, g, render_template
+from flask import Blueprint, Response, abort, g, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from appliance.documents import cards as cards_doc
-from appliance.documents import family_archive
 from appliance.i18n import N_
 from appliance.models.people import TEACHER, ClassGroup, User
-from appliance.services import access, audit, enrolment, guidance, homes
+from appliance.services import access, audit, class_export, enrolment, guidance, homes
 from appliance.services import cards as cards_service
 from appliance.services import school as school_service
+from appliance.services.errors import NotFound
 from appliance.services.lookup import get_or_404, parse_id
+from webui import wording
 from webui.auth import client_address, role_required
 from webui.dates import school_today
 
@@ -71,15 +72,44 @@ def card(user_id: str):
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('card-' + user.login + '.pdf')}"})
 
 
-@bp.get("/class/<class_id>/documents.zip")
-@role_required(TEACHER)
-def class_documents(class_id: str):
-    """The graduation documents of the teacher's own class, one PDF a student, in one ZIP."""
+def _led_class(class_id: str) -> ClassGroup:
     group, leads = _my_class(class_id)
     if not leads:
         abort(404)
-    data = family_archive.class_documents(group)
+    return group
+
+
+@bp.get("/class/<class_id>/documents")
+@role_required(TEACHER)
+def class_documents_page(class_id: str):
+    """The class's graduation documents: start the build, watch it (the page reloads itself while
+    it runs), download the ZIP."""
+    group = _led_class(class_id)
+    build = class_export.status(g.settings, group)
+    left = class_export.seconds_left(build) if build else None
+    return render_template("teacher/documents.html", group=group, build=build,
+                           count=len(school_service.students_of(group)), keep_hours=class_export.KEEP_HOURS,
+                           remaining=None if left is None else wording.duration(left))
+
+
+@bp.post("/class/<class_id>/documents")
+@role_required(TEACHER)
+def start_class_documents(class_id: str):
+    group = _led_class(class_id)
+    class_export.start(g.settings, group, current_user.model, address=client_address())
+    return redirect(url_for("teacher.class_documents_page", class_id=group.id.hex), code=303)
+
+
+@bp.get("/class/<class_id>/documents.zip")
+@role_required(TEACHER)
+def class_documents(class_id: str):
+    """The finished ZIP of the teacher's own class: one PDF a student. Before it is ready (or after
+    it was removed) the progress page says what to do."""
+    group = _led_class(class_id)
+    try:
+        path = class_export.ready_file(g.settings, group)
+    except NotFound:
+        return redirect(url_for("teacher.class_documents_page", class_id=group.id.hex))
     audit.record("export", user=current_user.model, address=client_address(), detail=f"class documents {group.name}")
-    return Response(data, mimetype="application/zip", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote('portfolio-' + group.name + '.zip')}",
-        "Content-Length": str(len(data))})
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=class_export.file_name(group), max_age=0)

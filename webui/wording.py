@@ -43,6 +43,13 @@ def hours(value) -> str:
     return ngettext("%(num)d час", "%(num)d часа", int(value))
 
 
+def duration(seconds: int) -> str:
+    """A wait in words: «40 секунд», «1 минута», «3 минуты» (rounded up to whole minutes past one)."""
+    if seconds < 60:
+        return ngettext("%(num)d секунда", "%(num)d секунд", max(int(seconds), 1))
+    return ngettext("%(num)d минута", "%(num)d минут", -(-int(seconds) // 60))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.tests["female"] = is_female
     app.jinja_env.filters["in_case"] = in_case

@@ -116,6 +116,9 @@ class ParentLink(SyncModel):
     consent_given_at = DateTimeField(null=True)
     consent_by = CharField(max_length=200, null=True)
     consent_version = CharField(max_length=32, null=True)
+    # A parent's recorded refusal (m0025): who is in consent_by, the text's version in consent_version.
+    # Given and refused are never both set; neither set means the parent has not decided yet.
+    consent_refused_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("parent", "student"), True),)

@@ -38,6 +38,7 @@ def give(parent: User, student: User, address: str = "") -> ParentLink:
     link = _link(parent, student)
     with database.atomic():
         link.consent_given_at = utcnow()
+        link.consent_refused_at = None
         link.consent_by = parent.full_name
         link.consent_version = CONSENT_VERSION
         link.save()
@@ -46,15 +47,53 @@ def give(parent: User, student: User, address: str = "") -> ParentLink:
     return link
 
 
-def withdraw(parent: User, student: User, address: str = "") -> ParentLink:
+def refuse(parent: User, student: User, address: str = "") -> ParentLink:
+    """The parent read the text and said no: recorded with the time, the name and the text's version.
+    The child's portfolio then stays on the school server (as with no decision); the request stops
+    asking, and the parent may give consent later."""
     link = _link(parent, student)
     with database.atomic():
         link.consent_given_at = None
-        link.consent_by = None
-        link.consent_version = None
+        link.consent_refused_at = utcnow()
+        link.consent_by = parent.full_name
+        link.consent_version = CONSENT_VERSION
+        link.save()
+        audit.record("consent.refuse", user=parent, detail=f"{student.login} {CONSENT_VERSION}", address=address)
+        notifications.remind_consent(parent)
+    return link
+
+
+def withdraw(parent: User, student: User, address: str = "") -> ParentLink:
+    """Consent given earlier is taken back: recorded as a refusal from now on."""
+    link = _link(parent, student)
+    with database.atomic():
+        link.consent_given_at = None
+        link.consent_refused_at = utcnow()
+        link.consent_by = parent.full_name
+        link.consent_version = CONSENT_VERSION
         link.save()
         audit.record("consent.withdraw", user=parent, detail=student.login, address=address)
+        notifications.remind_consent(parent)
     return link
+
+
+def undecided(parent: User) -> list[User]:
+    """The parent's children they have neither given nor refused consent for (the form comes first
+    after logging in while there is one)."""
+    return [link.student for link in ParentLink.select(ParentLink, User)
+            .join(User, on=(ParentLink.student == User.id))
+            .where((ParentLink.parent == parent) & ParentLink.consent_given_at.is_null()
+                   & ParentLink.consent_refused_at.is_null() & User.active)
+            .order_by(User.last_name, User.first_name)]
+
+
+def refused_student_ids(students: list) -> set:
+    """Of these students, those with no consent and a parent's recorded refusal."""
+    ids = [s.id for s in students] or [None]
+    given = {row.student_id for row in ParentLink.select(ParentLink.student)
+             .where(ParentLink.student.in_(ids) & ParentLink.consent_given_at.is_null(False))}
+    return {row.student_id for row in ParentLink.select(ParentLink.student)
+            .where(ParentLink.student.in_(ids) & ParentLink.consent_refused_at.is_null(False))} - given
 
 
 def link_of(parent: User, student: User) -> ParentLink:

@@ -9,6 +9,7 @@ the school's period runs out; a graduate keeps a read-only account for the schoo
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from appliance.db import database
 from appliance.i18n import N_
@@ -85,17 +86,31 @@ def _close_sessions(user: User) -> None:
     FeedToken.update(revoked_at=utcnow()).where((FeedToken.user == user) & FeedToken.revoked_at.is_null()).execute()
 
 
-def _parents_follow(student: User) -> None:
-    """A parent's account is open while one of their children studies at the school or is a graduate."""
+def has_open_child(parent: User) -> bool:
+    """Whether one of the parent's children studies at the school, or is a graduate whose read-only
+    account is still open: only then has the parent anything to see."""
+    Child = User.alias()
+    return (Student.select().join(ParentLink, on=(ParentLink.student == Student.user))
+            .join(Child, on=(Child.id == Student.user))
+            .where((ParentLink.parent == parent)
+                   & ((Student.status == STUDYING) | ((Student.status == GRADUATED) & Child.active))).exists())
+
+
+def _parents_follow(student: User, by: User | None = None, address: str = "") -> int:
+    """A parent's account is open while one of their children is (`has_open_child`). Returns how
+    many parents' accounts were closed."""
+    closed = 0
     for parent, _ in school_service.parents_of(student):
-        open_children = (Student.select().join(ParentLink, on=(ParentLink.student == Student.user))
-                         .where((ParentLink.parent == parent) & (Student.status != LEFT)).exists())
+        open_children = has_open_child(parent)
         if open_children and not parent.active:
             parent.active = True
             parent.save()
         elif not open_children and parent.active:
             parent.active = False
             _close_sessions(parent)
+            audit.record("parent.closed", user=by, address=address, detail=f"{parent.login} ({student.login})")
+            closed += 1
+    return closed
 
 
 def leave(student: User, by: User | None = None, address: str = "") -> None:
@@ -185,9 +200,76 @@ def delete_person(user: User, by: User | None = None, address: str = "", reason:
                 uploads.remove_files(settings, sha)
 
 
+@dataclass
+class ParentDeletion:
+    """What deleting a parent on request removes, shown before it is done."""
+
+    parent: User
+    links: list[ParentLink]  # each child with this parent's consent record
+    only_consent: list[User]  # children whose only consent is this parent's: they are left without one
+
+    @property
+    def children(self) -> list[User]:
+        return [link.student for link in self.links]
+
+
+def _parent(school: School, parent_id) -> User:
+    from appliance.services.lookup import get_or_404, parse_id
+
+    return get_or_404(User, User.id == parse_id(parent_id), User.school == school, User.role == PARENT,
+                      message=N_("Родитель не найден: возможно, учётная запись уже удалена."))
+
+
+def plan_parent_deletion(school: School, parent_id) -> ParentDeletion:
+    """The preview: the parent, their children (whose records stay) and whose consent goes with them."""
+    parent = _parent(school, parent_id)
+    links = list(ParentLink.select(ParentLink, User).join(User, on=(ParentLink.student == User.id))
+                 .where(ParentLink.parent == parent).order_by(User.last_name, User.first_name))
+    only = []
+    for link in links:
+        if link.consent_given_at is None:
+            continue
+        others = ParentLink.select().where((ParentLink.student == link.student) & (ParentLink.parent != parent)
+                                           & ParentLink.consent_given_at.is_null(False)).exists()
+        if not others:
+            only.append(link.student)
+    return ParentDeletion(parent, links, only)
+
+
+def delete_parent(school: School, parent_id, confirm_login: str, consent_understood: bool,
+                  by: User | None = None, address: str = "") -> ParentDeletion:
+    """Delete a parent's account on their request (152-ФЗ), on its own: the children and all their
+    records stay; the links go. Consent the parent gave is ended as a withdrawal would end it, and
+    the audit log keeps that it had been given (the version and the date), never the person's name.
+    A child left with no consent at all needs `consent_understood`: the administrator has read that
+    the child's data will stop leaving the school. In one transaction; a second submit finds
+    nobody (404) and writes nothing."""
+    with database.atomic():
+        plan = plan_parent_deletion(school, parent_id)
+        parent = plan.parent
+        if (confirm_login or "").strip().lower() != parent.login:
+            raise ServiceError(N_("Чтобы удалить родителя, впишите его логин «%(login)s» в поле подтверждения."),
+                               status=400, login=parent.login)
+        if plan.only_consent and not consent_understood:
+            raise ServiceError(N_("Согласие этого родителя — единственное для: %(names)s. Отметьте, что поняли: "
+                                  "после удаления данные ребёнка перестанут покидать школу, пока другой родитель "
+                                  "не даст согласие."), status=409,
+                               names=", ".join(child.short_name for child in plan.only_consent))
+        for link in plan.links:
+            if link.consent_given_at is not None:
+                audit.record("consent.withdraw", user=by, address=address,
+                             detail=f"{link.student.login} {link.consent_version} "
+                                    f"given {link.consent_given_at:%Y-%m-%d} (parent deleted on request)")
+        _close_sessions(parent)
+        delete_person(parent, by=by, address=address, reason="request")
+    return plan
+
+
 def expire(graduate_days: int, leaver_days: int, now: datetime.datetime | None = None,
            settings=None) -> tuple[int, int]:
-    """Close graduates' accounts after their period; delete leavers after theirs. (closed, deleted)"""
+    """Close graduates' accounts after their period, with the accounts of their parents who have no
+    other child at the school; delete leavers after theirs (a parent left with no child goes with
+    them, see `delete_person`). Returns (graduates closed, leavers deleted)."""
     now = now or utcnow()
     closed = deleted = 0
     graduates = (User.select().join(Student, on=(Student.user == User.id))
@@ -198,6 +280,8 @@ def expire(graduate_days: int, leaver_days: int, now: datetime.datetime | None =
             user.active = False
             _close_sessions(user)
             audit.record("student.graduate_closed", detail=user.login)
+            # A parent with no other child at the school (or with an open graduate account) goes too.
+            _parents_follow(user)
             closed += 1
     leavers = (User.select().join(Student, on=(Student.user == User.id))
                .where((Student.status == LEFT) & (Student.status_changed_at < now - datetime.timedelta(days=leaver_days))))

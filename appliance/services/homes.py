@@ -12,7 +12,7 @@ from appliance.models.people import ClassGroup, ParentLink, Student, TeacherAssi
 from appliance.models.portfolio import Achievement, Evidence, Reflection
 from appliance.models.trajectory import Goal, Milestone
 from appliance.services import calendar as cal
-from appliance.services import notifications, portfolio, terms
+from appliance.services import consent, notifications, portfolio, terms
 
 WEEK = datetime.timedelta(days=7)
 
@@ -90,12 +90,13 @@ class Waiting:
 @dataclass
 class ClassCare:
     group: ClassGroup
-    without_consent: list[User] = field(default_factory=list)
+    without_consent: list[User] = field(default_factory=list)  # no parent has consented (refused or undecided)
     never_logged_in: list[User] = field(default_factory=list)
     # The class's last seven days: achievements sent for confirmation, goals set, reflections written.
     submitted: int = 0
     goals: int = 0
     reflections: int = 0
+    refused: list[User] = field(default_factory=list)  # of those without consent, a parent said no
 
 
 @dataclass
@@ -126,12 +127,14 @@ def teacher_home(teacher: User, today: datetime.date, first: int = 4) -> Teacher
         consented = {row.student_id for row in ParentLink.select(ParentLink.student).where(
             ParentLink.student.in_([s.id for s in students] or [None]) & ParentLink.consent_given_at.is_null(False))}
         ids = [s.id for s in students] or [None]
+        refused = consent.refused_student_ids(students)
         since = datetime.datetime.combine(today - WEEK, datetime.time())
         care.append(ClassCare(
             group, [s for s in students if s.id not in consented], [s for s in students if not s.password_hash],
             Achievement.select().where(Achievement.student.in_(ids) & (Achievement.submitted_at >= since)).count(),
             Goal.select().where(Goal.student.in_(ids) & (Goal.created_at >= since)).count(),
-            Reflection.select().where(Reflection.student.in_(ids) & (Reflection.created_at >= since)).count()))
+            Reflection.select().where(Reflection.student.in_(ids) & (Reflection.created_at >= since)).count(),
+            [s for s in students if s.id in refused]))
     events = [e for e in cal.upcoming(teacher, today) if e.created_by_id == teacher.id][:3]
     return TeacherHome(len(queue), waiting, care, events)
 
@@ -143,10 +146,12 @@ class ChildCard:
     achievements: list[Achievement]
     goals: list[GoalProgress]
     upcoming: list[cal.Item]
+    consent_refused: bool = False  # the parent said no (recorded); they may change their mind
 
 
 def child_card(parent: User, child: User, today: datetime.date) -> ChildCard:
     link = ParentLink.get((ParentLink.parent == parent) & (ParentLink.student == child))
     achievements = portfolio.achievements_of(child, viewer=parent)[:3]
     upcoming = [item for item in cal.personal_items(child, today, today + 2 * WEEK) if not item.done][:5]
-    return ChildCard(child, link.consent_given_at is not None, achievements, goals_with_progress(child), upcoming)
+    return ChildCard(child, link.consent_given_at is not None, achievements, goals_with_progress(child), upcoming,
+                     link.consent_refused_at is not None)

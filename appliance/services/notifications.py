@@ -193,16 +193,18 @@ def announce_surveys(today: datetime.date) -> int:
 
 
 def remind_consent(parent: User) -> Notification | None:
-    """An unread request while a child of the parent has no consent from them; settled once given."""
+    """An unread request while the parent has not decided for a child (neither given nor refused);
+    settled once they decide. A recorded refusal is a decision: the request stops asking."""
     missing = [link.student for link in ParentLink.select().where(
-        (ParentLink.parent == parent) & ParentLink.consent_given_at.is_null())]
+        (ParentLink.parent == parent) & ParentLink.consent_given_at.is_null()
+        & ParentLink.consent_refused_at.is_null())]
     waiting = Notification.select().where((Notification.user == parent) & (Notification.kind == CONSENT)
                                           & Notification.read_at.is_null())
     if not missing:
         Notification.update(read_at=utcnow()).where(Notification.id.in_(waiting)).execute()
         return None
     names = ", ".join(child.given_names for child in missing)
-    body = f"{names}: без Вашего согласия портфолио не ведётся и не покидает школу."
+    body = f"{names}: нужно Ваше решение о согласии; пока его нет, данные ребёнка не покидают школу."
     current = waiting.first()
     if current is not None:
         if current.body != body:
@@ -292,7 +294,7 @@ def set_muted(user: User, kind: str, muted: bool) -> None:
     if kind not in KINDS_OF_ROLE.get(user.role, ()):
         raise ServiceError(N_("Такого вида уведомлений нет."), status=422)
     if kind in UNMUTABLE:
-        raise ServiceError(N_("Просьбу о согласии отключить нельзя: без него портфолио ребёнка не ведётся."),
+        raise ServiceError(N_("Просьбу о согласии отключить нельзя: она уйдёт сама, как только Вы дадите согласие или откажетесь."),
                            status=422)
     with database.atomic():
         if muted:

@@ -35,6 +35,7 @@ OBJECTS = {
     "enrolment_id": "trial_enrolment", "programme_id": "programme", "programme_enrolment_id": "programme_enrolment",
     "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment", "note_id": "notification",
     "news_id": "news",
+    "parent_id": "parent",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -152,6 +153,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
         or Survey.create(school=victim.school, questionnaire="satisfaction", title="Опрос", opens_on=today,
                          closes_on=today, anonymous=True),
     }
+    found["parent"] = school_service.parents_of(victim)[0][0]  # the victim's mother (the insider parent)
     found.update(_trial_objects(victim, victim_class, today))
     found.update(_community_objects(victim, today))
     found["news"] = _news_object(settings, victim, data)

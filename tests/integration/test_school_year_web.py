@@ -125,16 +125,44 @@ def test_a_class_teacher_prints_a_card_for_their_own_student_only(app, demo):
         as_text=True)
 
 
-def test_the_class_teacher_downloads_the_class_documents(app, demo):
+def test_the_class_teacher_builds_the_class_documents_and_watches_the_progress(app, demo, settings):
+    import time
+
+    from appliance.services import class_export
+
     client = app.test_client()
     group = ClassGroup.get(ClassGroup.name == "7Б")
     teacher = school_service.class_teachers(group)[0]
     accounts.set_password(teacher, DEMO_PASSWORD)
     login(client, teacher.login)
-    response = client.get(f"/teacher/class/{group.id.hex}/documents.zip")
-    assert response.status_code == 200
+    page_path = f"/teacher/class/{group.id.hex}/documents"
+    assert page_path in client.get(f"/teacher/class/{group.id.hex}").get_data(as_text=True)
+    # Nothing built yet: the download leads to the page, the page offers the build.
+    assert client.get(page_path + ".zip").headers["Location"].endswith(page_path)
+    page = client.get(page_path).get_data(as_text=True)
+    assert "Собрать документы" in page
+    started = post_form(client, page_path, {})
+    assert started.status_code == 303 and started.headers["Location"].endswith(page_path)
+    watching = client.get(page_path).get_data(as_text=True)
+    if "Собираем документы" in watching:  # while it runs: how far, and a plain reload link (no JavaScript)
+        assert "Готово" in watching and 'id="documents-refresh"' in watching and "<progress" in watching
+        # A second start while it runs is the same build.
+        post_form(client, page_path, {}, page=page_path)
+    deadline = time.monotonic() + 300
+    while class_export.status(settings, group).state == "building" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    ready = client.get(page_path).get_data(as_text=True)
+    assert "Документы готовы" in ready and "Скачать ZIP" in ready and "documents-refresh" not in ready
+    response = client.get(page_path + ".zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert len(names) == len(school_service.students_of(group)) and all(n.endswith(".pdf") for n in names)
+    assert AuditLog.select().where(AuditLog.action == "export", AuditLog.detail.contains("7Б started")).count() == 1
+    # A teacher who does not lead the class: not found, nothing started.
+    other = ClassGroup.get(ClassGroup.name != "7Б")
+    assert client.get(f"/teacher/class/{other.id.hex}/documents").status_code == 404
+    assert post_form(client, f"/teacher/class/{other.id.hex}/documents", {}, page=page_path).status_code == 404
+    assert class_export.status(settings, other) is None
 
 
 def test_the_family_archive_and_deletion_on_request(app, demo, settings):

@@ -97,17 +97,38 @@ def test_muting_a_kind_stops_it_but_consent_cannot_be_muted(people):
         notifications.set_muted(student, notifications.BACKUP_FAILED, True)  # not a student's kind
 
 
-def test_consent_is_asked_until_given(people):
+def test_consent_is_asked_until_the_parent_decides(people):
+    from appliance.models.people import ParentLink
+
     parent = people["parent"]
     children = [link.student for link in parent.children_links]
-    for child in children:
-        consent.withdraw(parent, child)
+    # Not decided yet: neither given nor refused.
+    ParentLink.update(consent_given_at=None, consent_refused_at=None).where(ParentLink.parent == parent).execute()
     note = notifications.remind_consent(parent)
     assert note is not None and note.kind == notifications.CONSENT and note.link == "consent"
     assert notifications.remind_consent(parent).id == note.id  # not a second one
     for child in children:
         consent.give(parent, child)
     assert [n for n in unread(parent) if n.kind == notifications.CONSENT] == []
+
+
+def test_a_recorded_refusal_or_withdrawal_is_a_decision_the_request_respects(people):
+    from appliance.models.people import ParentLink
+
+    parent = people["parent"]
+    children = [link.student for link in parent.children_links]
+    ParentLink.update(consent_given_at=None, consent_refused_at=None).where(ParentLink.parent == parent).execute()
+    assert notifications.remind_consent(parent) is not None
+    for child in children:
+        consent.refuse(parent, child)
+    assert [n for n in unread(parent) if n.kind == notifications.CONSENT] == []
+    assert notifications.remind_consent(parent) is None
+    for child in children:
+        consent.give(parent, child)
+        consent.withdraw(parent, child)
+    assert notifications.remind_consent(parent) is None
+    assert all(link.consent_refused_at is not None and link.consent_given_at is None
+               for link in ParentLink.select().where(ParentLink.parent == parent))
 
 
 def test_a_failing_backup_tells_the_administrators_until_one_succeeds(people):

@@ -9,7 +9,16 @@ import pytest
 
 from appliance.documents.csv_table import csv_table
 from appliance.models.audit import AuditLog
-from appliance.models.people import GRADUATED, LEFT, ClassGroup, ClassMembership, Student, TeacherAssignment, User
+from appliance.models.people import (
+    GRADUATED,
+    LEFT,
+    ClassGroup,
+    ClassMembership,
+    ParentLink,
+    Student,
+    TeacherAssignment,
+    User,
+)
 from appliance.models.portfolio import Achievement
 from appliance.services import enrolment, portfolio, roster, years
 from appliance.services import school as school_service
@@ -208,6 +217,60 @@ def test_periods_close_graduates_and_delete_leavers_with_a_record(db):
     assert not User.get(User.login == "11a-0").active
     assert User.get_or_none(User.login == "7b-0") is None
     assert AuditLog.select().where(AuditLog.action == "person.deleted").count() == 1
+
+
+def _parent(school, login: str, *children: User) -> User:
+    parent = User.create(school=school, role="parent", login=login, full_name=f"Родитель {login}",
+                         last_name="Родитель", first_name=login)
+    for child in children:
+        school_service.link_parent(parent, child)
+    return parent
+
+
+def test_a_graduates_closed_account_closes_the_parent_with_no_other_child_at_school(db):
+    from appliance.services import sessions
+
+    school, _ = _school_with({"11А": ["Орлова Вера"]})
+    orlova = User.get(User.login == "11a-0")
+    mother = _parent(school, "mama", orlova)
+    token = sessions.start(mother, "10.0.0.5")
+    years.rollover(school, 11, 2026, 2025)
+    assert User.get_by_id(mother.id).active  # while the graduate's account is open, so is the parent's
+    assert enrolment.expire(365, 365, now=datetime.datetime.now() + datetime.timedelta(days=10)) == (0, 0)
+    assert User.get_by_id(mother.id).active
+    closed, _ = enrolment.expire(365, 365, now=datetime.datetime.now() + datetime.timedelta(days=400))
+    assert closed == 1
+    mother = User.get_by_id(mother.id)
+    assert not mother.active
+    assert sessions.check(mother.id.hex, token, 24) is None  # her open session ends at once
+    assert AuditLog.select().where((AuditLog.action == "parent.closed") & AuditLog.detail.contains("mama")).exists()
+    assert ParentLink.select().where(ParentLink.parent == mother).exists()  # the link and the data stay
+
+
+def test_a_parent_with_another_child_at_school_keeps_the_account(db):
+    school, _ = _school_with({"11А": ["Орлова Вера"], "7Б": ["Орлов Пётр"]})
+    vera, petr = User.get(User.login == "11a-0"), User.get(User.login == "7b-0")
+    mother = _parent(school, "mama", vera, petr)
+    only_vera = _parent(school, "papa", vera)
+    years.rollover(school, 11, 2026, 2025)
+    enrolment.expire(365, 365, now=datetime.datetime.now() + datetime.timedelta(days=400))
+    assert not User.get_by_id(vera.id).active
+    assert User.get_by_id(mother.id).active  # Пётр still studies
+    assert not User.get_by_id(only_vera.id).active
+    # When Пётр leaves too, nothing is left at the school for her.
+    enrolment.leave(User.get_by_id(petr.id))
+    assert not User.get_by_id(mother.id).active
+
+
+def test_a_parent_whose_other_child_is_a_graduate_with_an_open_account_keeps_theirs(db):
+    school, _ = _school_with({"11А": ["Орлова Вера"], "7Б": ["Орлов Пётр"]})
+    vera, petr = User.get(User.login == "11a-0"), User.get(User.login == "7b-0")
+    mother = _parent(school, "mama", vera, petr)
+    years.rollover(school, 11, 2026, 2025)
+    enrolment.leave(User.get_by_id(petr.id))
+    assert User.get_by_id(mother.id).active  # Вера's graduate account is open
+    enrolment.expire(365, 10_000, now=datetime.datetime.now() + datetime.timedelta(days=400))
+    assert not User.get_by_id(mother.id).active
 
 
 # -- records keep their year and class ---------------------------------------------------------
