@@ -43,6 +43,8 @@ class Event(SyncModel):
     uid = CharField(max_length=255, unique=True)
     source = CharField(max_length=16, default="manual")  # manual | ics | csv
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # Shown to the graduates of the alumni club, who may sign up (appliance.services.alumni).
+    open_to_alumni = BooleanField(default=False)
 
 
 class EventClass(SyncModel):
