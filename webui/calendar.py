@@ -212,7 +212,7 @@ def edit_event(event_id: str):
                                                              "place", "url", "description")}
     values.update(starts_on=found.starts_on.isoformat(), ends_on=found.ends_on.isoformat(),
                   registration_deadline=found.registration_deadline.isoformat() if found.registration_deadline else "",
-                  class_ids=[str(group.id) for group in cal.event_classes(found)])
+                  class_ids=[str(group.id) for group in cal.event_classes(found)], open_to_alumni=found.open_to_alumni)
     return _event_form(found, values)
 
 

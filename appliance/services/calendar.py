@@ -72,6 +72,8 @@ class EventInput:
     url: str = ""
     description: str = ""
     class_ids: list[str] = field(default_factory=list)
+    # None: the form did not ask (a CSV or iCalendar import), the event keeps what it had.
+    open_to_alumni: bool | None = None
 
 
 def check_event(form: dict) -> EventInput:
@@ -106,7 +108,8 @@ def check_event(form: dict) -> EventInput:
                       ends_on=ends_on, start_time=start_time, registration_deadline=deadline,
                       place=validation.text(form.get("place"), 300, N_("Место")),
                       url=url, description=validation.text(form.get("description"), 5000, N_("Описание")),
-                      class_ids=list(classes))
+                      class_ids=list(classes),
+                      open_to_alumni=(form.get("open_to_alumni") == "1") if "alumni_choice" in form else None)
 
 
 def _resolve_classes(school: School, ids: list[str]) -> list[ClassGroup]:
@@ -126,6 +129,8 @@ def _apply(event: Event, data: EventInput) -> None:
     for name in ("title", "level", "kind", "direction", "starts_on", "ends_on", "start_time",
                  "registration_deadline", "place", "url", "description"):
         setattr(event, name, getattr(data, name))
+    if data.open_to_alumni is not None:
+        event.open_to_alumni = data.open_to_alumni
 
 
 def can_change_event(user: User, event: Event) -> bool:

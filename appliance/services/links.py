@@ -24,8 +24,10 @@ SCHOOL = "school"  # the administrator's home (the district sync line)
 REFLECTIONS = "reflections"  # the student's reflections page
 SELF_ASSESSMENT = "self_assessment"  # the student's competencies and self-assessment page
 PUPIL = "pupil"  # the class teacher's page of one student, with the student's id
+MEETINGS = "alumni_meetings"  # the list of meetings with alumni (a pupil's, a graduate's, the staff's)
+CLUB = "alumni_club"  # the graduate's own profile in the alumni club
 KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
-         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL)
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, MEETINGS, CLUB)
 WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL)
 
 

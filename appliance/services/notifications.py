@@ -41,15 +41,16 @@ SURVEY = "survey_opened"
 CONSENT = "consent_missing"
 BACKUP_FAILED = "backup_failed"
 SYNC_FAILED = "sync_failed"
-KINDS = (REMINDER, CONFIRMED, RETURNED, WAITING, COMMENT, SURVEY, CONSENT, BACKUP_FAILED, SYNC_FAILED)
+MEETING = "alumni_meeting"
+KINDS = (REMINDER, CONFIRMED, RETURNED, WAITING, COMMENT, SURVEY, CONSENT, BACKUP_FAILED, SYNC_FAILED, MEETING)
 # A parent must hear that consent is missing: the portfolio cannot be kept or shown without it.
 UNMUTABLE = frozenset({CONSENT})
 # The kinds each role can receive, in the order the settings page lists them.
 KINDS_OF_ROLE = {
-    STUDENT: (CONFIRMED, RETURNED, COMMENT, REMINDER, SURVEY),
+    STUDENT: (CONFIRMED, RETURNED, COMMENT, REMINDER, SURVEY, MEETING),
     PARENT: (CONFIRMED, RETURNED, CONSENT, SURVEY),
-    TEACHER: (WAITING, COMMENT, REMINDER),
-    ADMIN: (BACKUP_FAILED, SYNC_FAILED, REMINDER),
+    TEACHER: (WAITING, COMMENT, REMINDER, MEETING),
+    ADMIN: (BACKUP_FAILED, SYNC_FAILED, REMINDER, MEETING),
 }
 # What the settings page and stored titles call each kind (the web translates them).
 KIND_NAMES = {
@@ -62,6 +63,7 @@ KIND_NAMES = {
     CONSENT: N_("Нужно согласие"),
     BACKUP_FAILED: N_("Резервная копия не сделана"),
     SYNC_FAILED: N_("Выгрузка в район не удалась"),
+    MEETING: N_("Клуб выпускников и встречи"),
 }
 PER_PAGE = 20
 READ_KEEP_DAYS = 60
