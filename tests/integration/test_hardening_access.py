@@ -103,7 +103,8 @@ def world(tmp_path_factory):
     from appliance.models.alumni import AlumniProfile
 
     other_graduate = AlumniProfile.get(AlumniProfile.alumnus != User.get(User.login == "alumnus1")).alumnus
-    logins = {"other_graduate": _set_password(other_graduate), "other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
+    logins = {"other_graduate": _set_password(other_graduate),
+              "other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
               "other_teacher": _set_password(other_teacher), "other_admin": _set_password(other_admin),
               "victim": _set_password(victim), "insider_parent": _set_password(insider_parent),
               "insider_teacher": _set_password(insider_teacher),
