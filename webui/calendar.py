@@ -13,8 +13,8 @@ from flask_login import current_user
 from appliance.i18n import N_
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.models.vocabulary import LEVELS
-from appliance.services import calendar as cal
 from appliance.services import alumni, calendar_ics, reminders, validation
+from appliance.services import calendar as cal
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
