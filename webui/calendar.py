@@ -214,7 +214,9 @@ def edit_event(event_id: str):
                                                              "place", "url", "description")}
     values.update(starts_on=found.starts_on.isoformat(), ends_on=found.ends_on.isoformat(),
                   registration_deadline=found.registration_deadline.isoformat() if found.registration_deadline else "",
-                  class_ids=[str(group.id) for group in cal.event_classes(found)], open_to_alumni=found.open_to_alumni)
+                  class_ids=[str(group.id) for group in cal.event_classes(found)], open_to_alumni=found.open_to_alumni,
+                  volunteering=found.volunteering, volunteer_hours=f"{found.volunteer_hours:g}".replace(".", ",")
+                  if found.volunteer_hours else "")
     return _event_form(found, values)
 
 

@@ -1,8 +1,8 @@
-"""Клуб выпускников: профили, встречи с учениками, запись на открытые события"""
+"""Клуб выпускников: профили, встречи с учениками, запись на открытые события; волонтёрские события"""
 
 # Frozen here: the tables this migration adds, declared in this file only.
 
-from peewee import BooleanField, CharField, Check, DateTimeField, ForeignKeyField, IntegerField, UUIDField
+from peewee import BooleanField, CharField, Check, DateTimeField, FloatField, ForeignKeyField, IntegerField, UUIDField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from appliance.migrations.schema import FrozenModel, create_tables
@@ -102,6 +102,13 @@ class AlumniMeeting(FrozenModel):
 
 def upgrade(db):
     migrator = SchemaMigrator.from_database(db)
-    migrate(migrator.add_column("event", "open_to_alumni", BooleanField(default=False)))
+    migrate(
+        migrator.add_column("event", "open_to_alumni", BooleanField(default=False)),
+        # An event marked volunteering proposes hours to the pupils who had it in their plan.
+        migrator.add_column("event", "volunteering", BooleanField(default=False)),
+        migrator.add_column("event", "volunteer_hours", FloatField(null=True)),
+        migrator.add_column("volunteer_record", "from_event", UUIDField(null=True)),
+        migrator.add_column("planned_event", "volunteer_dismissed", BooleanField(default=False)),
+    )
     create_tables(db, [AlumniProfile, AlumniSignup, AlumniMeeting],
                   synced=(AlumniProfile, AlumniSignup, AlumniMeeting))
