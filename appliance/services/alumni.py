@@ -418,8 +418,8 @@ def meetings_for(user: User) -> list[AlumniMeeting]:
         query = query.where(AlumniMeeting.student.in_(pupils))
     elif user.role != ADMIN:
         return []
-    order = AlumniMeeting.status.in_(MEETING_OPEN).desc() if user.role in (TEACHER, ADMIN) else AlumniMeeting.id
-    return list(query.order_by(order, AlumniMeeting.created_at.desc()))
+    # Open requests first, the newest on top.
+    return list(query.order_by(AlumniMeeting.status.in_(MEETING_OPEN).desc(), AlumniMeeting.created_at.desc()))
 
 
 def _handleable(staff: User, meeting_id) -> AlumniMeeting:
