@@ -39,7 +39,8 @@ from appliance.models.people import STUDENT, TEACHER
 # Model modules whose tables may be exported (a module not installed is simply absent).
 MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
                  "appliance.models.trajectory", "appliance.models.calendar", "appliance.models.trials",
-                 "appliance.models.programmes", "appliance.models.community")
+                 "appliance.models.programmes", "appliance.models.community",
+                 "appliance.models.alumni")
 
 MAX_TEXT = MAX_TEXT_COLUMN  # the longest text value a row may carry: what the database holds
 MAX_INT = 2**63  # what a BIGINT column holds
@@ -116,6 +117,15 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("idea", ("school", "status", "school_year", "decided_at", "finished_at"), student="author"),
     TablePolicy("idea_support", ("idea",), student="student"),
     TablePolicy("idea_member", ("idea",), student="student"),
+    # Alumni: the district counts club members by graduation year and how they help, sign-ups to
+    # events and meeting requests. Names, what they do, cities, texts and contacts stay; contacts
+    # never leave, in any scope.
+    TablePolicy("alumni_profile", ("school", "alumnus", "graduation_year", "help_talk", "help_mentoring",
+                                   "help_trial", "help_excursion"), student="alumnus",
+                secret=("phone", "email", "other_contact")),
+    TablePolicy("alumni_signup", ("event", "alumnus"), student="alumnus"),
+    TablePolicy("alumni_meeting", ("school", "alumnus", "purpose", "status", "school_year"), student="student",
+                secret=("message", "note")),
 )
 
 

@@ -24,7 +24,8 @@ log = logging.getLogger("okey.web")
 LANGUAGES = {"ru": "Русский", "en": "English"}
 # What a graduate may still send: ending the session, the password, the language, the alumni choice.
 GRADUATE_MAY_POST = {"auth.logout", "auth.change_password", "auth.language", "auth.login", "auth.activate",
-                     "student.alumni"}
+                     "student.alumni", "alumni.club_save", "alumni.leave", "alumni.sign_up",
+                     "alumni.cancel_sign_up"}
 
 # Writes still accepted when the data disk is full: signing in and out (to read, and to leave).
 WRITES_ON_FULL_DISK = {"auth.login", "auth.logout", "auth.language"}
@@ -118,6 +119,9 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     from webui import programmes, trials
 
     app.register_blueprint(trials.bp)
+    from webui import alumni
+
+    app.register_blueprint(alumni.bp)
     app.register_blueprint(programmes.bp)
     from webui import ideas, volunteering
 

@@ -13,8 +13,8 @@ from flask_login import current_user
 from appliance.i18n import N_
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.models.vocabulary import LEVELS
+from appliance.services import alumni, calendar_ics, reminders, validation
 from appliance.services import calendar as cal
-from appliance.services import calendar_ics, reminders, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
@@ -94,7 +94,9 @@ def event(event_id: str):
     planned = current_user.role == STUDENT and found.id in cal.planned_ids(current_user.model)
     return render_template("calendar/event.html", event=found, planned=planned, level_names=cal.LEVEL_NAMES,
                            directions=cal.DIRECTIONS, kind_names=cal.KIND_NAMES, classes=cal.event_classes(found),
-                           today=school_today(), changeable=cal.can_change_event(current_user.model, found))
+                           today=school_today(), changeable=cal.can_change_event(current_user.model, found),
+                           alumni_signups=alumni.signups_of(found) if found.open_to_alumni and current_user.role in (
+                               TEACHER, ADMIN) else [])
 
 
 @bp.post("/event/<event_id>/plan")
@@ -212,7 +214,9 @@ def edit_event(event_id: str):
                                                              "place", "url", "description")}
     values.update(starts_on=found.starts_on.isoformat(), ends_on=found.ends_on.isoformat(),
                   registration_deadline=found.registration_deadline.isoformat() if found.registration_deadline else "",
-                  class_ids=[str(group.id) for group in cal.event_classes(found)])
+                  class_ids=[str(group.id) for group in cal.event_classes(found)], open_to_alumni=found.open_to_alumni,
+                  volunteering=found.volunteering, volunteer_hours=f"{found.volunteer_hours:g}".replace(".", ",")
+                  if found.volunteer_hours else "")
     return _event_form(found, values)
 
 

@@ -10,7 +10,8 @@ from appliance.services.links import LinkTarget
 PLAIN = {links.ACHIEVEMENTS: "portfolio.achievements", links.REVIEW: "review.queue",
          links.CONSENT: "portfolio.family", links.BACKUPS: "admin.backups", links.SCHOOL: "admin.home",
          links.REFLECTIONS: "portfolio.reflections", links.SELF_ASSESSMENT: "portfolio.competencies_page",
-         links.NEWS_LIST: "news.index"}
+         links.NEWS_LIST: "news.index",
+         links.MEETINGS: "alumni.meetings", links.CLUB: "alumni.club"}
 
 
 def url_of(target: LinkTarget | str | None) -> str:

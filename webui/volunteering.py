@@ -25,6 +25,7 @@ def _mine(error=None, status=200, values=None, record=None):
                            directions=catalogs.entries("direction"), teachers=portfolio.teachers_for(student),
                            v=values or {"day": school_today().isoformat()}, error=error, record=record,
                            today=school_today(), read_only=enrolment.is_graduate(student),
+                           proposals=volunteering.proposals(student, school_today()),
                            year_label=years.label, year_and_class=years.year_and_class), status
 
 
@@ -64,6 +65,28 @@ def edit(volunteer_id: str):
               "direction": found.direction_id.hex if found.direction_id else "",
               "teacher": found.teacher_id.hex if found.teacher_id else ""}
     return _mine(values=values, record=found)
+
+
+@bp.post("/proposal/<event_id>")
+@role_required(STUDENT)
+def accept_proposal(event_id: str):
+    """The pupil confirms they took part in a volunteering event: the record goes for confirmation."""
+    try:
+        volunteering.accept_proposal(current_user.model, event_id, form_dict(), school_today())
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _mine(text_of(exc.message), exc.status)
+    flash(_("Записано. Педагог или организатор подтвердит часы."), "success")
+    return redirect(url_for("volunteering.mine"))
+
+
+@bp.post("/proposal/<event_id>/dismiss")
+@role_required(STUDENT)
+def dismiss_proposal(event_id: str):
+    volunteering.dismiss_proposal(current_user.model, event_id, school_today())
+    flash(_("Хорошо: это событие больше не предлагает часы."), "success")
+    return redirect(url_for("volunteering.mine"))
 
 
 @bp.post("/<volunteer_id>/delete")

@@ -10,6 +10,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -43,6 +44,12 @@ class Event(SyncModel):
     uid = CharField(max_length=255, unique=True)
     source = CharField(max_length=16, default="manual")  # manual | ics | csv
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # Shown to the graduates of the alumni club, who may sign up (appliance.services.alumni).
+    open_to_alumni = BooleanField(default=False)
+    # A volunteering event: after it, the pupils who had it in their plan are proposed a volunteer
+    # record of `volunteer_hours` to confirm (appliance.services.volunteering.proposals).
+    volunteering = BooleanField(default=False)
+    volunteer_hours = FloatField(null=True)
 
 
 class EventClass(SyncModel):
@@ -59,6 +66,8 @@ class PlannedEvent(SyncModel):
     student = ForeignKeyField(User, backref="planned_events", on_delete="CASCADE")
     event = ForeignKeyField(Event, backref="planned_by", on_delete="CASCADE")
     remind_days = IntegerField(default=3)
+    # The pupil said they did not take part in this volunteering event: no hours proposed.
+    volunteer_dismissed = BooleanField(default=False)
 
     class Meta:
         indexes = ((("student", "event"), True),)

@@ -64,6 +64,8 @@ class VolunteerRecord(SyncModel):
     review_comment = TextField(default="")
     school_year = IntegerField(null=True)
     class_name = CharField(max_length=16, default="")
+    # The volunteering event that proposed this record (calendar.Event), if any.
+    from_event = UUIDField(null=True)
 
 
 class Idea(SyncModel):

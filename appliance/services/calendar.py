@@ -72,6 +72,11 @@ class EventInput:
     url: str = ""
     description: str = ""
     class_ids: list[str] = field(default_factory=list)
+    # None: the form did not ask (a CSV or iCalendar import), the event keeps what it had.
+    open_to_alumni: bool | None = None
+    # Likewise: a volunteering event and the hours it proposes to the pupils who planned it.
+    volunteering: bool | None = None
+    volunteer_hours: float | None = None
 
 
 def check_event(form: dict) -> EventInput:
@@ -106,7 +111,28 @@ def check_event(form: dict) -> EventInput:
                       ends_on=ends_on, start_time=start_time, registration_deadline=deadline,
                       place=validation.text(form.get("place"), 300, N_("Место")),
                       url=url, description=validation.text(form.get("description"), 5000, N_("Описание")),
-                      class_ids=list(classes))
+                      class_ids=list(classes),
+                      open_to_alumni=(form.get("open_to_alumni") == "1") if "alumni_choice" in form else None,
+                      **_volunteering(form))
+
+
+def _volunteering(form: dict) -> dict:
+    """The event form's volunteering choice: the flag and the hours proposed (a quarter-hour number
+    from 0 to 24, or empty: each pupil gives their own)."""
+    if "volunteer_choice" not in form:
+        return {}
+    flag = form.get("volunteering") == "1"
+    text = str(form.get("volunteer_hours") or "").strip().replace(",", ".")
+    hours = None
+    if flag and text:
+        try:
+            hours = float(text[:16])
+        except ValueError:
+            raise ServiceError(N_("Часы волонтёрства — число, например 2 или 1,5."), status=422) from None
+        if not 0 < hours <= 24:
+            raise ServiceError(N_("Часы волонтёрства — больше нуля и не больше 24."), status=422)
+        hours = round(hours * 4) / 4
+    return {"volunteering": flag, "volunteer_hours": hours}
 
 
 def _resolve_classes(school: School, ids: list[str]) -> list[ClassGroup]:
@@ -126,6 +152,10 @@ def _apply(event: Event, data: EventInput) -> None:
     for name in ("title", "level", "kind", "direction", "starts_on", "ends_on", "start_time",
                  "registration_deadline", "place", "url", "description"):
         setattr(event, name, getattr(data, name))
+    if data.open_to_alumni is not None:
+        event.open_to_alumni = data.open_to_alumni
+    if data.volunteering is not None:
+        event.volunteering, event.volunteer_hours = data.volunteering, data.volunteer_hours
 
 
 def can_change_event(user: User, event: Event) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from appliance.models.calendar import Event, PlannedEvent
 from appliance.models.community import ADVISER, COUNCIL, MEDIA
 from appliance.models.news import PENDING
 from appliance.models.people import School, User
@@ -61,6 +62,13 @@ def add_demo_data(school: School, today: datetime.date | None = None) -> None:
     ideas.finish(teacher, made[3].id, today)
     ideas.review(council[2], made[4].id, "declined",
                  {"reason": "Расписание утверждает школа по закону; предложи, как сделать пятницу легче."}, today)
+    # A volunteering event student1 had in their plan, ended ten days ago: its hours wait for the
+    # pupil to confirm they took part (the *Волонтёрство* page proposes them).
+    day = today - datetime.timedelta(days=10)
+    cleanup = Event.create(school=school, title="Субботник в школьном саду", level="school", kind="other",
+                           starts_on=day, ends_on=day, place="Школьный сад", volunteering=True, volunteer_hours=3,
+                           created_by=class_teacher, uid=f"garden-{day.isoformat()}@demo")
+    PlannedEvent.create(student=student1, event=cleanup, remind_days=1)
 
 
 NEWS = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassMembership, School, Student, User
-from appliance.services import accounts, community_demo, portfolio_demo, trajectory_demo, trials_demo, years
+from appliance.services import accounts, alumni_demo, community_demo, portfolio_demo, trajectory_demo, trials_demo, years
 from appliance.services import school as school_service
 from appliance.services.names import make_login
 
@@ -104,7 +104,7 @@ def create_demo_school(password: str | None = None, seed: int = 619, settings=No
                                full_name=f"{last} {first} {middle}".strip(),
                                last_name=last, first_name=first, middle_name=middle,
                                activated_at=now if activated else None)
-            if login in ("admin", "teacher1", "student1", "parent1"):
+            if login in ("admin", "teacher1", "student1", "parent1", "alumnus1"):
                 demo.passwords[login] = password or secrets.token_urlsafe(9)
                 accounts.set_password(user, demo.passwords[login])
             elif activated:
@@ -153,5 +153,6 @@ def create_demo_school(password: str | None = None, seed: int = 619, settings=No
         trials_demo.add_demo_data(school, rng)
         community_demo.add_demo_data(school)
         community_demo.add_demo_news(settings, school)
+        alumni_demo.add_demo_data(school, add)
         years.fill_missing_stamps()
     return demo

@@ -272,8 +272,12 @@ def expire(graduate_days: int, leaver_days: int, now: datetime.datetime | None =
     them, see `delete_person`). Returns (graduates closed, leavers deleted)."""
     now = now or utcnow()
     closed = deleted = 0
+    from appliance.models.alumni import AlumniProfile
+
+    # A member of the alumni club keeps the account while in the club; leaving it starts the clock again.
+    members = AlumniProfile.select(AlumniProfile.alumnus)
     graduates = (User.select().join(Student, on=(Student.user == User.id))
-                 .where((Student.status == GRADUATED) & User.active
+                 .where((Student.status == GRADUATED) & User.active & User.id.not_in(members)
                         & (Student.status_changed_at < now - datetime.timedelta(days=graduate_days))))
     for user in graduates:
         with database.atomic():

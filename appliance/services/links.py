@@ -26,8 +26,10 @@ SELF_ASSESSMENT = "self_assessment"  # the student's competencies and self-asses
 PUPIL = "pupil"  # the class teacher's page of one student, with the student's id
 NEWS = "news"  # one note of the school's news, with its id
 NEWS_LIST = "news_list"  # the school's news, with the notes waiting for approval
+MEETINGS = "alumni_meetings"  # the list of meetings with alumni (a pupil's, a graduate's, the staff's)
+CLUB = "alumni_club"  # the graduate's own profile in the alumni club
 KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
-         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, NEWS, NEWS_LIST)
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, NEWS, NEWS_LIST, MEETINGS, CLUB)
 WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL, NEWS)
 
 

@@ -46,16 +46,17 @@ SYNC_FAILED = "sync_failed"
 NEWS_WAITING = "news_waiting"
 NEWS_REVIEWED = "news_reviewed"
 NEWS_ABOUT = "news_about"
+MEETING = "alumni_meeting"
 KINDS = (REMINDER, CONFIRMED, RETURNED, WAITING, COMMENT, SURVEY, CONSENT, BACKUP_FAILED, SYNC_FAILED, NEWS_WAITING,
-         NEWS_REVIEWED, NEWS_ABOUT)
+         NEWS_REVIEWED, NEWS_ABOUT, MEETING)
 # A parent must hear that consent is missing: the portfolio cannot be kept or shown without it.
 UNMUTABLE = frozenset({CONSENT})
 # The kinds each role can receive, in the order the settings page lists them.
 KINDS_OF_ROLE = {
-    STUDENT: (CONFIRMED, RETURNED, COMMENT, REMINDER, SURVEY, NEWS_REVIEWED, NEWS_ABOUT),
+    STUDENT: (CONFIRMED, RETURNED, COMMENT, REMINDER, SURVEY, NEWS_REVIEWED, NEWS_ABOUT, MEETING),
     PARENT: (CONFIRMED, RETURNED, CONSENT, SURVEY),
-    TEACHER: (WAITING, COMMENT, REMINDER, NEWS_WAITING),
-    ADMIN: (BACKUP_FAILED, SYNC_FAILED, REMINDER, NEWS_WAITING),
+    TEACHER: (WAITING, COMMENT, REMINDER, NEWS_WAITING, MEETING),
+    ADMIN: (BACKUP_FAILED, SYNC_FAILED, REMINDER, NEWS_WAITING, MEETING),
 }
 # What the settings page and stored titles call each kind (the web translates them).
 KIND_NAMES = {
@@ -71,6 +72,7 @@ KIND_NAMES = {
     NEWS_WAITING: N_("Новости ждут проверки"),
     NEWS_REVIEWED: N_("Решение по новости"),
     NEWS_ABOUT: N_("О тебе в новостях школы"),
+    MEETING: N_("Клуб выпускников и встречи"),
 }
 PER_PAGE = 20
 READ_KEEP_DAYS = 60

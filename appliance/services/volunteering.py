@@ -18,10 +18,11 @@ from peewee import fn
 from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.base import utcnow
+from appliance.models.calendar import Event, PlannedEvent
 from appliance.models.community import CONFIRMED, RETURNED, SUBMITTED, VolunteerRecord
 from appliance.models.people import STUDENT, TEACHER, School, Student, TeacherAssignment, User
 from appliance.services import access, audit, catalogs, enrolment, portfolio, validation, years
-from appliance.services.errors import Conflict, Forbidden, ServiceError
+from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
 MAX_DAY_HOURS = 24.0
@@ -243,3 +244,75 @@ def years_with_records(school: School) -> list[int]:
                    .join(User, on=(VolunteerRecord.student == User.id))
                    .where((User.school == school) & VolunteerRecord.school_year.is_null(False)).tuples()},
                   reverse=True)
+
+
+# -- hours proposed by volunteering events -----------------------------------------------------------
+
+PROPOSAL_DAYS = 90  # how long after a volunteering event its hours are still proposed
+PROPOSAL_NOT_FOUND = N_("Такого волонтёрского события в твоём плане нет.")
+
+
+@dataclass
+class Proposal:
+    event: object  # calendar.Event
+    hours: float | None
+    organiser: User | None
+
+
+def _planned_volunteering(student: User, today: datetime.date):
+    done = VolunteerRecord.select(VolunteerRecord.from_event).where(
+        (VolunteerRecord.student == student) & VolunteerRecord.from_event.is_null(False))
+    return (Event.select(Event, PlannedEvent.id.alias("planned_id"))
+            .join(PlannedEvent, on=(PlannedEvent.event == Event.id))
+            .where((PlannedEvent.student == student) & ~PlannedEvent.volunteer_dismissed & Event.volunteering
+                   & (Event.school == student.school_id) & (Event.ends_on <= today)
+                   & (Event.ends_on >= today - datetime.timedelta(days=PROPOSAL_DAYS)) & Event.id.not_in(done)))
+
+
+def proposals(student: User, today: datetime.date) -> list[Proposal]:
+    """Volunteering events that ended (in the last PROPOSAL_DAYS days) which the pupil had in their plan
+    and has neither recorded nor said they missed: each proposes a record for the pupil to confirm."""
+    if student.role != STUDENT or enrolment.is_graduate(student):
+        return []
+    found = []
+    for event in _planned_volunteering(student, today).order_by(Event.ends_on.desc()):
+        organiser = event.created_by if event.created_by_id and event.created_by.role == TEACHER else None
+        found.append(Proposal(event, event.volunteer_hours, organiser))
+    return found
+
+
+def _proposed(student: User, event_id, today: datetime.date):
+    event = _planned_volunteering(student, today).where(Event.id == parse_id(event_id)).first()
+    if event is None:
+        raise NotFound(PROPOSAL_NOT_FOUND)
+    return event
+
+
+def accept_proposal(student: User, event_id, form: dict, today: datetime.date) -> VolunteerRecord:
+    """The pupil confirms they took part: a record for the event's last day with the hours they give
+    (the event's proposal by default), sent to the organiser (a teacher who made the event) or the
+    class teacher, as any record."""
+    if student.role != STUDENT:
+        raise Forbidden(N_("Волонтёрские часы записывает ученик."))
+    enrolment.check_may_edit(student)
+    event = _proposed(student, event_id, today)
+    organiser = event.created_by if event.created_by_id and event.created_by.role == TEACHER else None
+    hours = form.get("hours") if str(form.get("hours") or "").strip() else event.volunteer_hours
+    values = {"day": event.ends_on.isoformat(), "hours": "" if hours is None else str(hours),
+              "place": (f"{event.title} ({event.place})" if event.place else event.title)[:200],
+              "what": form.get("what") or f"Участие в событии «{event.title}»",
+              "direction": form.get("direction") or "",
+              "teacher": organiser.id.hex if organiser else ""}
+    with database.atomic():
+        made = record(student, values, today)
+        made.from_event = event.id
+        made.save()
+    return made
+
+
+def dismiss_proposal(student: User, event_id, today: datetime.date) -> None:
+    """The pupil did not take part: the event stops proposing hours to them."""
+    enrolment.check_may_edit(student)
+    event = _proposed(student, event_id, today)
+    PlannedEvent.update(volunteer_dismissed=True).where(
+        (PlannedEvent.student == student) & (PlannedEvent.event == event)).execute()

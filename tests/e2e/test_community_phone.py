@@ -104,3 +104,18 @@ def test_an_idea_is_proposed_supported_and_accepted_by_the_council(live_server, 
     page.goto(f"{base}/ideas/")
     _fits(page)
     screenshot(page, "community-ideas-board-phone")
+
+
+def test_a_volunteering_event_from_the_plan_proposes_hours_on_the_phone(live_server, phone):
+    page, base = phone, live_server.url
+    browser_login(page, base, "student1")
+    page.goto(f"{base}/volunteering/")
+    proposal = page.locator("#proposals .proposal", has_text="Субботник в школьном саду")
+    assert proposal.locator("input[name=hours]").input_value() == "3"
+    _fits(page)
+    screenshot(page, "community-volunteering-proposal-phone")
+    proposal.locator("textarea").fill("Сажали яблони")
+    proposal.locator("button.primary").click()
+    page.wait_for_load_state()
+    assert "Записано" in page.content() and "Сажали яблони" in page.content()
+    assert page.locator("#proposals").count() == 0

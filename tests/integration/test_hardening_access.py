@@ -36,6 +36,7 @@ OBJECTS = {
     "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment", "note_id": "notification",
     "news_id": "news",
     "parent_id": "parent",
+    "alumnus_id": "alumnus", "meeting_id": "alumni_meeting",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -49,8 +50,11 @@ VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "q
 # the service's rule: only the author edits, only the council reviews, only the adviser finishes).
 # A media-team pupil's news note waiting for approval is for its author and every teacher of the
 # school, who approve, return or fix it (the victim's note waits: other pupils and parents are refused).
+# A member of the alumni club is in the school's directory for its pupils, graduates and teachers
+# (showing only what they chose; contacts to staff alone — the service's rule, tested apart).
 SHARED_WITH = {"survey": {"student", "parent"}, "trial": {"student"}, "trial_session": {"student"},
-               "programme": {"student"}, "idea": {"student", "teacher"}, "news": {"teacher"}}
+               "programme": {"student"}, "idea": {"student", "teacher"}, "news": {"teacher"},
+               "alumnus": {"student", "teacher"}}
 # Objects some attackers may read but not change: every teacher sees the school calendar, but an
 # event is changed only by its author, the administration or the class teachers of its classes.
 # Reading is a GET of a route that takes nothing else (an edit form, GET and POST, is changing).
@@ -62,9 +66,10 @@ READABLE_BY = {"event": {"teacher"}}
 PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static", "news.feed"}
 # Ending or changing the attacker's own session is not an attack on someone else.
 OWN_SESSION = {"auth.logout", "auth.change_password", "auth.login", "auth.activate", "auth.language"}
-ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin")
+# A graduate (read-only, a member of the alumni club) is an account of the student role too.
+ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin", "other_graduate")
 ROLE_OF = {"other_student": "student", "other_parent": "parent", "other_teacher": "teacher",
-           "other_admin": "admin"}
+           "other_admin": "admin", "other_graduate": "student"}
 
 
 @dataclass
@@ -102,7 +107,11 @@ def world(tmp_path_factory):
     other_school = school_service.ensure_school("Школа № 2", "other-school")
     other_admin = User.create(school=other_school, role="admin", login="admin2", full_name="Другая Админ Школы",
                               last_name="Другая", first_name="Админ")
-    logins = {"other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
+    from appliance.models.alumni import AlumniProfile
+
+    other_graduate = AlumniProfile.get(AlumniProfile.alumnus != User.get(User.login == "alumnus1")).alumnus
+    logins = {"other_graduate": _set_password(other_graduate),
+              "other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
               "other_teacher": _set_password(other_teacher), "other_admin": _set_password(other_admin),
               "victim": _set_password(victim), "insider_parent": _set_password(insider_parent),
               "insider_teacher": _set_password(insider_teacher),
@@ -157,6 +166,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
     found.update(_trial_objects(victim, victim_class, today))
     found.update(_community_objects(victim, today))
     found["news"] = _news_object(settings, victim, data)
+    found.update(_alumni_objects(victim))
     found["notification"] = Notification.create(user=victim, kind="achievement_confirmed", title="Достижение подтверждено",
                                                 body="«Олимпиада»", link=f"achievement:{achievement.id.hex}")
     return {kind: row.id.hex for kind, row in found.items()}
@@ -208,6 +218,16 @@ def _news_object(settings, victim: User, photo: bytes):
         path.write_bytes(photo)
     return News.create(school=victim.school, author=victim, title="Репортаж 7Б", text="Черновик", status=PENDING,
                        photo_sha256=sha, photo_mime="image/jpeg", photo_width=40, photo_height=30)
+
+
+def _alumni_objects(victim: User) -> dict:
+    """A member of the alumni club (in the directory) and the victim's request to meet them."""
+    from appliance.models.alumni import AlumniMeeting, AlumniProfile
+
+    alumnus = User.get(User.login == "alumnus1")
+    meeting = AlumniMeeting.get((AlumniMeeting.student == victim) & (AlumniMeeting.alumnus == alumnus))
+    assert AlumniProfile.get_or_none(AlumniProfile.alumnus == alumnus) is not None
+    return {"alumnus": alumnus, "alumni_meeting": meeting}
 
 
 def _jpeg() -> bytes:
