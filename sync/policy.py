@@ -39,7 +39,8 @@ from appliance.models.people import STUDENT, TEACHER
 # Model modules whose tables may be exported (a module not installed is simply absent).
 MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
                  "appliance.models.trajectory", "appliance.models.calendar", "appliance.models.trials",
-                 "appliance.models.programmes", "appliance.models.community")
+                 "appliance.models.programmes", "appliance.models.community",
+                 "appliance.models.mentoring")
 
 MAX_TEXT = 256 * 1024  # the longest text value a row may carry
 MAX_INT = 2**63  # what a BIGINT column holds
@@ -116,6 +117,16 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("idea", ("school", "status", "school_year", "decided_at", "finished_at"), student="author"),
     TablePolicy("idea_support", ("idea",), student="student"),
     TablePolicy("idea_member", ("idea",), student="student"),
+    # Mentoring stays at the school: the district counts registered mentors by kind, pairs by form and
+    # status, meetings held and the ratings. Who mentors whom, the programmes' goals, notes and
+    # reflections never leave, in any scope.
+    TablePolicy("mentor_profile", ("school", "kind", "capacity", "active", "outside"), secret=("user", "offer")),
+    TablePolicy("mentoring_pair", ("school", "form", "status", "school_year", "meetings_planned", "starts_on",
+                                   "finished_at", "goals_reached", "mentor_rating", "mentee_rating"),
+                secret=("mentor", "mentee", "request", "created_by", "title", "goals", "mentor_reflection",
+                        "mentee_reflection")),
+    TablePolicy("mentoring_meeting", ("pair", "day", "status"),
+                secret=("place", "topic", "mentor_note", "mentee_note")),
 )
 
 
@@ -154,6 +165,9 @@ STAYS_IN_SCHOOL: dict[str, str] = {
     "community_role": "which pupils sit on the council or the media team and which teachers advise "
                       "them: the school's own organisation, no district indicator uses it",
     "idea_comment": "pupils' free-text comments on ideas and the moderators' reasons",
+    # Mentoring: who mentors whom and what they talk about stays at the school.
+    "mentoring_request": "a mentee's needs in their own words: personal, and no district indicator "
+                         "counts requests",
 }
 
 @dataclass(frozen=True)

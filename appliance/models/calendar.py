@@ -18,6 +18,7 @@ from peewee import (
 
 from appliance.models.base import BaseModel, SyncModel, utcnow
 from appliance.models.people import ClassGroup, School, User
+from appliance.models.trials import Organisation
 
 KINDS = ("olympiad", "contest", "conference", "camp", "open_day", "other")
 
@@ -43,6 +44,8 @@ class Event(SyncModel):
     uid = CharField(max_length=255, unique=True)
     source = CharField(max_length=16, default="manual")  # manual | ics | csv
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # The partner organisation that runs or hosts the event, if any (m0021).
+    organisation = ForeignKeyField(Organisation, null=True, on_delete="SET NULL")
 
 
 class EventClass(SyncModel):
