@@ -6,25 +6,27 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+from appliance.models.people import ADMIN, DISTRICT, MENTOR, PARENT, STUDENT, TEACHER
 
 MENU = {
     STUDENT: [("student.home", _l("Главная")), ("portfolio.achievements", _l("Достижения")),
                 ("portfolio.competencies_page", _l("Компетенции")), ("portfolio.reflections", _l("Рефлексия")),
                 ("portfolio.hobbies", _l("Хобби")), ("portfolio.my_overview", _l("Портфолио")),
                 ("trajectory.index", _l("Активности")), ("trials.catalogue", _l("Пробы")),
-                ("programmes.index", _l("Кружки")), ("volunteering.mine", _l("Волонтёрство")),
+                ("programmes.index", _l("Кружки")), ("mentoring.index", _l("Наставник")),
+                ("volunteering.mine", _l("Волонтёрство")),
                 ("ideas.board", _l("Есть идея!")),
                 ("calendar.month", _l("Календарь")), ("guidance.index", _l("Профориентация")),
                 ("surveys.index", _l("Опросы"))],
     TEACHER: [("teacher.home", _l("Мои классы")), ("review.queue", _l("Проверка достижений")),
                 ("review.classes", _l("Портфолио классов")), ("review.contribution", _l("Мой вклад")),
                 ("trajectory.class_overview", _l("Траектории")),
-                ("programmes.index", _l("Доп. образование")), ("volunteering.review", _l("Волонтёрство")),
+                ("programmes.index", _l("Доп. образование")), ("mentoring.index", _l("Наставничество")),
+                ("volunteering.review", _l("Волонтёрство")),
                 ("ideas.board", _l("Есть идея!")),
                 ("calendar.month", _l("Календарь")), ("surveys.index", _l("Опросы"))],
     PARENT: [("parent.home", _l("Мои дети")), ("portfolio.family", _l("Портфолио и согласие")),
-               ("trials.family", _l("Пробы")),
+               ("trials.family", _l("Пробы")), ("mentoring.index", _l("Наставничество")),
                ("calendar.events", _l("События")), ("surveys.index", _l("Опросы"))],
     ADMIN: [("admin.home", _l("Школа")), ("admin.users", _l("Пользователи")),
               ("indicators.home", _l("Показатели")), ("indicators.effectiveness_page", _l("Карта результативности")),
@@ -34,9 +36,10 @@ MENU = {
               ("surveys.index", _l("Опросы")), ("trials.manage", _l("Пробы")),
               ("trials.partners", _l("Партнёры")), ("programmes.index", _l("Доп. образование")),
               ("volunteering.school", _l("Волонтёрство")), ("ideas.statistics", _l("Инициативы")),
-              ("ideas.roles", _l("Совет и медиацентр"))],
+              ("ideas.roles", _l("Совет и медиацентр")), ("mentoring.coordinate", _l("Наставничество"))],
     DISTRICT: [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
                  ("district.ledger", _l("Журнал пакетов"))],
+    MENTOR: [("mentoring.index", _l("Мои наставляемые"))],
 }
 
 # On a phone the bar at the bottom holds the first PHONE_BAR items of a role's menu (short labels where the
@@ -60,10 +63,13 @@ ALSO = {
     "ideas.statistics": ("/ideas/",),
     "calendar.manage": ("/calendar/",),
     "trials.manage": ("/trials/",),
+    "mentoring.index": ("/mentoring/pair/", "/mentoring/apply"),
+    "mentoring.coordinate": ("/mentoring/",),
 }
 
 ROLE_NAMES = {STUDENT: _l("Ученик"), TEACHER: _l("Учитель"), PARENT: _l("Родитель"),
-              ADMIN: _l("Администратор"), DISTRICT: _l("Район")}
+              ADMIN: _l("Администратор"), DISTRICT: _l("Район"),
+              MENTOR: _l("Наставник")}
 
 
 def _match(path: str, url: str, extra: tuple[str, ...]) -> int:

@@ -318,7 +318,13 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
                 items.append(Item(day, "trial", trial.title, LinkTarget(links.TRIALS),
                                   session.start_time if day == session.starts_on else ""))
                 day += datetime.timedelta(days=1)
-    order = {"event": 0, "trial": 1, "goal": 2, "milestone": 3, "task": 4}
+    from appliance.services import mentoring
+
+    for meeting in mentoring.calendar_meetings(user, start, end):
+        items.append(Item(meeting.day, "meeting", meeting.topic or meeting.pair.title,
+                          LinkTarget.of(links.MENTORING_PAIR, meeting.pair_id), meeting.start_time,
+                          done=meeting.status == "held"))
+    order = {"event": 0, "trial": 1, "meeting": 2, "goal": 3, "milestone": 4, "task": 5}
     return sorted(items, key=lambda item: (item.day, order[item.kind], item.time, item.title))
 
 

@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassMembership, School, Student, User
-from appliance.services import accounts, community_demo, portfolio_demo, trajectory_demo, trials_demo, years
+from appliance.services import (
+    accounts,
+    community_demo,
+    mentoring_demo,
+    portfolio_demo,
+    trajectory_demo,
+    trials_demo,
+    years,
+)
 from appliance.services import school as school_service
 from appliance.services.names import make_login
 
@@ -151,5 +159,6 @@ def create_demo_school(password: str | None = None, seed: int = 619) -> DemoScho
         trajectory_demo.add_demo_data(school, rng)
         trials_demo.add_demo_data(school, rng)
         community_demo.add_demo_data(school)
+        mentoring_demo.add_demo_data(school, demo.passwords, password)
         years.fill_missing_stamps()
     return demo

@@ -24,9 +24,10 @@ SCHOOL = "school"  # the administrator's home (the district sync line)
 REFLECTIONS = "reflections"  # the student's reflections page
 SELF_ASSESSMENT = "self_assessment"  # the student's competencies and self-assessment page
 PUPIL = "pupil"  # the class teacher's page of one student, with the student's id
+MENTORING_PAIR = "mentoring_pair"  # a mentoring pair's page, with the pair's id
 KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
-         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL)
-WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL)
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, MENTORING_PAIR)
+WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL, MENTORING_PAIR)
 
 
 @dataclass(frozen=True)
