@@ -34,6 +34,8 @@ OBJECTS = {
     "event_id": "event", "org_id": "organisation", "trial_id": "trial", "session_id": "trial_session",
     "enrolment_id": "trial_enrolment", "programme_id": "programme", "programme_enrolment_id": "programme_enrolment",
     "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment", "note_id": "notification",
+    "pair_id": "mentoring_pair", "meeting_id": "mentoring_meeting", "request_id": "mentoring_request",
+    "mentor_id": "mentor_profile",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -56,9 +58,10 @@ READABLE_BY = {"event": {"teacher"}}
 PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "static"}
 # Ending or changing the attacker's own session is not an attack on someone else.
 OWN_SESSION = {"auth.logout", "auth.change_password", "auth.login", "auth.activate", "auth.language"}
-ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin")
+# other_mentor: a mentor from outside the school (a limited account) with a pair of their own, not the victim's.
+ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin", "other_mentor")
 ROLE_OF = {"other_student": "student", "other_parent": "parent", "other_teacher": "teacher",
-           "other_admin": "admin"}
+           "other_admin": "admin", "other_mentor": "mentor"}
 
 
 @dataclass
@@ -96,7 +99,9 @@ def world(tmp_path_factory):
     other_school = school_service.ensure_school("Школа № 2", "other-school")
     other_admin = User.create(school=other_school, role="admin", login="admin2", full_name="Другая Админ Школы",
                               last_name="Другая", first_name="Админ")
-    logins = {"other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
+    other_mentor = _outside_mentor(victim, other_student)
+    logins = {"other_mentor": _set_password(other_mentor),
+              "other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
               "other_teacher": _set_password(other_teacher), "other_admin": _set_password(other_admin),
               "victim": _set_password(victim), "insider_parent": _set_password(insider_parent),
               "insider_teacher": _set_password(insider_teacher),
@@ -149,6 +154,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
     }
     found.update(_trial_objects(victim, victim_class, today))
     found.update(_community_objects(victim, today))
+    found.update(_mentoring_objects(victim, victim_class, today))
     found["notification"] = Notification.create(user=victim, kind="achievement_confirmed", title="Достижение подтверждено",
                                                 body="«Олимпиада»", link=f"achievement:{achievement.id.hex}")
     return {kind: row.id.hex for kind, row in found.items()}
@@ -185,6 +191,40 @@ def _community_objects(victim: User, today: datetime.date) -> dict:
                        idea="Поставить скамейки", school_year=today.year, class_name="7Б")
     said = IdeaComment.create(idea=idea, author=victim, text="Я сам покрашу")
     return {"volunteer_record": record, "idea": idea, "idea_comment": said}
+
+
+def _outside_mentor(victim: User, other_student: User) -> User:
+    """A university student mentoring another pupil: their own pair, nothing of the victim's."""
+    from appliance.services import mentoring
+
+    coordinator = User.get((User.role == "admin") & (User.school == victim.school))
+    made = mentoring.add_outside_mentor(coordinator, {"last_name": "Чужой", "first_name": "Наставник",
+                                                      "kind": "university", "offer": "Физика", "capacity": "3"})
+    mentoring.form_pair(coordinator, {"form": "university_student", "mentor": made.profile.id.hex,
+                                      "mentee_login": other_student.login, "title": "Своя пара", "goals": "Цель",
+                                      "meetings_planned": "2"}, datetime.date.today())
+    return made.profile.user
+
+
+def _mentoring_objects(victim: User, victim_class: ClassGroup, today: datetime.date) -> dict:
+    """The victim's mentoring pair (their mentor teaches their class; the class teacher coordinates),
+    a meeting of it, the victim's open request, and their mentor's line in the register."""
+    from appliance.models.mentoring import MentoringMeeting, MentoringPair, MentoringRequest, MentorProfile
+    from appliance.services import mentoring
+
+    pair = MentoringPair.select().where(MentoringPair.mentee == victim).first()
+    if pair is None:
+        teacher = school_service.class_teachers(victim_class)[0]
+        profile = MentorProfile.create(school=victim.school, user=teacher, kind="teacher", offer="Физика", capacity=3)
+        pair = MentoringPair.create(school=victim.school, form="teacher_student", mentor=teacher, mentee=victim,
+                                    title="Физика", goals="Олимпиада", meetings_planned=4, starts_on=today,
+                                    school_year=today.year)
+    meeting = MentoringMeeting.create(pair=pair, day=today, topic="Встреча")
+    request = mentoring.my_open_request(victim) or MentoringRequest.create(
+        school=victim.school, mentee=victim, needs="profession", request="Хочу наставника")
+    profile = MentorProfile.get(MentorProfile.user == pair.mentor)
+    return {"mentoring_pair": pair, "mentoring_meeting": meeting, "mentoring_request": request,
+            "mentor_profile": profile}
 
 
 def _jpeg() -> bytes:
