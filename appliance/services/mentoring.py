@@ -339,8 +339,8 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     with database.atomic():
         # Counted inside the writing transaction: two pairs formed at once cannot overfill a mentor.
         if _active_pairs_of(mentor) >= profile.capacity:
-            raise Conflict(N_("У наставника %(name)s уже столько наставляемых, сколько он(а) может взять "
-                              "(%(capacity)d)."), name=mentor.short_name, capacity=profile.capacity)
+            raise Conflict(N_("Все места наставника %(name)s заняты: наставляемых уже %(capacity)d."),
+                           name=mentor.short_name, capacity=profile.capacity)
         if MentoringPair.select().where((MentoringPair.mentor == mentor) & (MentoringPair.mentee == mentee)
                                         & (MentoringPair.status == ACTIVE)).exists():
             raise Conflict(N_("Такая пара уже работает."))

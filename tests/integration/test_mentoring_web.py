@@ -119,7 +119,7 @@ def test_a_mentor_is_not_given_more_mentees_than_they_can_take(demo, client):
         "form": "student_student", "mentor": senior.id.hex, "mentee_login": _pupil(demo.school, "5А", 9).login,
         "title": "Ещё одна", "goals": "Цель", "meetings_planned": "2"}, page="/mentoring/pairs/new")
     assert response.status_code == 409
-    assert "уже столько наставляемых" in response.get_data(as_text=True)
+    assert "Все места наставника" in response.get_data(as_text=True)
     assert _counts() == before
 
 
