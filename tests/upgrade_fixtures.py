@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -89,7 +90,9 @@ def _made_up_row(conn, table: str) -> tuple:
         elif "DATE" in kind:
             values.append("2026-01-01")
         else:
-            values.append(f"x-{uuid.uuid4().hex[:8]}")
+            # Within the declared length: new tables hold it with a CHECK (length(col) <= N).
+            size = re.search(r"\((\d+)\)", kind)
+            values.append(f"x-{uuid.uuid4().hex[:8]}"[:int(size.group(1)) if size else None])
     return tuple(values)
 
 
