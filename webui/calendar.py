@@ -163,7 +163,8 @@ def feed(token: str):
 def _event_form(event=None, values=None, error=None, status=200):
     return render_template("calendar/event_form.html", event=event, values=values or {}, error=error,
                            levels=LEVELS, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
-                           kind_names=cal.KIND_NAMES, classes=school_service.classes(current_user.school)), status
+                           kind_names=cal.KIND_NAMES, classes=school_service.classes(current_user.school),
+                           organisations=cal.organisations(current_user.school)), status
 
 
 @bp.get("/manage")
@@ -212,7 +213,8 @@ def edit_event(event_id: str):
                                                              "place", "url", "description")}
     values.update(starts_on=found.starts_on.isoformat(), ends_on=found.ends_on.isoformat(),
                   registration_deadline=found.registration_deadline.isoformat() if found.registration_deadline else "",
-                  class_ids=[str(group.id) for group in cal.event_classes(found)])
+                  class_ids=[str(group.id) for group in cal.event_classes(found)],
+                  organisation=found.organisation_id.hex if found.organisation_id else "")
     return _event_form(found, values)
 
 

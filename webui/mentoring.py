@@ -86,8 +86,10 @@ def withdraw(request_id: str):
 def _pair_page(pair, error=None, status=200):
     me = current_user.model
     side = mentoring.side_of(me, pair)
-    return render_template("mentoring/pair.html", pair=pair, meetings=mentoring.meetings_of(pair), side=side,
-                           can_manage=mentoring.can_manage(me, pair), error=error, **_names()), status
+    meetings = mentoring.meetings_of(pair)
+    return render_template("mentoring/pair.html", pair=pair, meetings=meetings, side=side,
+                           can_manage=mentoring.can_manage(me, pair), error=error,
+                           can_reflect=mentoring.can_reflect(me, pair, meetings), **_names()), status
 
 
 @bp.get("/pair/<pair_id>")

@@ -39,7 +39,7 @@ MENU = {
               ("ideas.roles", _l("Совет и медиацентр")), ("mentoring.coordinate", _l("Наставничество"))],
     DISTRICT: [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
                  ("district.ledger", _l("Журнал пакетов"))],
-    MENTOR: [("mentoring.index", _l("Мои наставляемые"))],
+    MENTOR: [("mentoring.index", _l("Мои пары"))],
 }
 
 # On a phone the bar at the bottom holds the first PHONE_BAR items of a role's menu (short labels where the

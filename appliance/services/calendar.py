@@ -17,11 +17,12 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, Event, EventClass, FeedToken, PlannedEvent
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.models.trajectory import Goal, Milestone, Task
+from appliance.models.trials import Organisation
 from appliance.models.vocabulary import DIRECTIONS, LEVEL_NAMES, LEVELS
 from appliance.services import links, reminders, tables, validation
 from appliance.services.errors import Forbidden, ImportRejected, NotFound, RowError, ServiceError
 from appliance.services.links import LinkTarget
-from appliance.services.lookup import get_or_404
+from appliance.services.lookup import get_or_404, parse_id
 
 KIND_NAMES = {
     "olympiad": N_("олимпиада"),
@@ -72,6 +73,8 @@ class EventInput:
     url: str = ""
     description: str = ""
     class_ids: list[str] = field(default_factory=list)
+    # The partner organisation that runs or hosts it: "" none; None: not asked (an import keeps what is set).
+    organisation_id: str | None = None
 
 
 def check_event(form: dict) -> EventInput:
@@ -106,7 +109,8 @@ def check_event(form: dict) -> EventInput:
                       ends_on=ends_on, start_time=start_time, registration_deadline=deadline,
                       place=validation.text(form.get("place"), 300, N_("Место")),
                       url=url, description=validation.text(form.get("description"), 5000, N_("Описание")),
-                      class_ids=list(classes))
+                      class_ids=list(classes),
+                      organisation_id=str(form.get("organisation") or "")[:64] if "organisation" in form else None)
 
 
 def _resolve_classes(school: School, ids: list[str]) -> list[ClassGroup]:
@@ -120,6 +124,23 @@ def _resolve_classes(school: School, ids: list[str]) -> list[ClassGroup]:
             raise ServiceError(N_("Класс не найден."), status=422)
         groups.append(group)
     return groups
+
+
+def _resolve_organisation(school: School, value: str, event: Event | None) -> Organisation | None:
+    """The partner named in the form: one of the school's, not archived (unless the event already names it)."""
+    if not value:
+        return None
+    found = Organisation.get_or_none((Organisation.id == parse_id(value)) & (Organisation.school == school)) \
+        if parse_id(value) else None
+    if found is None or (found.archived_at is not None and (event is None or event.organisation_id != found.id)):
+        raise ServiceError(N_("Организация-партнёр не найдена."), status=422)
+    return found
+
+
+def organisations(school: School) -> list[Organisation]:
+    """The partners an event may name (those not archived)."""
+    return list(Organisation.select().where((Organisation.school == school) & Organisation.archived_at.is_null())
+                .order_by(Organisation.name))
 
 
 def _apply(event: Event, data: EventInput) -> None:
@@ -162,11 +183,14 @@ def save_event(school: School, data: EventInput, by: User | None = None, event: 
     if event is not None:
         require_change(by, event)
     groups = _resolve_classes(school, data.class_ids)
+    partner = _resolve_organisation(school, data.organisation_id or "", event)
     with database.atomic():
         created = event is None
         if created:
             event = Event(school=school, created_by=by, source=source, uid=uid or f"{uuid.uuid4()}@okey")
         _apply(event, data)
+        if data.organisation_id is not None:
+            event.organisation = partner
         event.audience = "classes" if groups else "all"
         event.save(force_insert=created)  # a UUID key is set before insert: say it is new
         EventClass.delete().where(EventClass.event == event).execute()

@@ -453,6 +453,9 @@ def reflect(user: User, pair_id, form: dict) -> MentoringPair:
     side = side_of(user, pair)
     if not side:
         raise Forbidden(N_("Итоги пишут наставник и наставляемый."))
+    if pair.status == ACTIVE and not MentoringMeeting.select().where((MentoringMeeting.pair == pair)
+                                                                     & (MentoringMeeting.status == HELD)).exists():
+        raise Conflict(N_("Итоги подводят после хотя бы одной встречи."))
     text = validation.text(form.get("reflection"), 1000, N_("Итоги"),
                            required=N_("Напишите, что получилось и что нет."))
     rating = validation.integer(form.get("rating"), N_("Оценка"), 1, 5)
@@ -484,6 +487,10 @@ def close_pair(by: User, pair_id, form: dict) -> MentoringPair:
 
 
 # -- what each person sees -------------------------------------------------------------------------
+
+def can_reflect(user: User, pair: MentoringPair, meetings: list[MentoringMeeting]) -> bool:
+    return bool(side_of(user, pair)) and (pair.status != ACTIVE or any(m.status == HELD for m in meetings))
+
 
 @dataclass
 class PairView:

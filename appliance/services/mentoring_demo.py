@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from appliance.models.calendar import Event
 from appliance.models.mentoring import MentoringMeeting, MentoringPair
 from appliance.models.people import PARENT, TEACHER, User
 from appliance.models.trials import Organisation
@@ -58,6 +59,9 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
         "user": school_service.parents_of(ninth[2])[0][0].id.hex, "capacity": "1",
         "offer": "Инженер-программист: расскажу учителям, как устроены нейросети и где они полезны."})
     university = Organisation.get((Organisation.school == school) & (Organisation.name == UNIVERSITY))
+    # The university's open day names its partner in the calendar.
+    Event.update(organisation=university).where((Event.school == school)
+                                                & (Event.title == "День открытых дверей университета")).execute()
     outside = mentoring.add_outside_mentor(coordinator, {
         "last_name": "Сафонова", "first_name": "Дарья", "middle_name": "Игоревна", "kind": "university",
         "organisation": university.id.hex, "capacity": "2",

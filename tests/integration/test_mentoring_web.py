@@ -248,6 +248,11 @@ def test_the_outside_mentor_gets_a_login_card_and_sees_only_their_pairs(demo, ap
         "meetings_planned": "3", "meeting_day": (TODAY + 2 * DAY).isoformat()}, TODAY)
     mine = outside.get("/mentoring/").get_data(as_text=True)
     assert "Профессия сварщика" in mine and pupil.short_name in mine
+    # Results are written after a meeting has taken place, not before.
+    early = post_form(outside, f"/mentoring/pair/{pair.id.hex}/reflection", {"reflection": "Рано", "rating": "4"},
+                      page=f"/mentoring/pair/{pair.id.hex}")
+    assert early.status_code == 409 and "после хотя бы одной встречи" in early.get_data(as_text=True)
+    assert MentoringPair.get_by_id(pair.id).mentor_rating is None
     shown = outside.get(f"/mentoring/pair/{pair.id.hex}").get_data(as_text=True)
     group = school_service.class_of(pupil).name
     assert f"{pupil.short_name}, {group}" in shown
@@ -320,11 +325,40 @@ def test_the_report_counts_pairs_by_form_and_gives_a_csv(demo, client):
     assert client.get("/mentoring/report?year=99999999999").status_code == 200
 
 
-def test_an_event_names_its_partner_organisation(demo):
+def test_an_event_names_its_partner_organisation(demo, client):
     from appliance.models.calendar import Event
     from appliance.models.trials import Organisation
+    from appliance.services import school as school_service_
+    from appliance.services import trials
 
-    org = Organisation.select().where(Organisation.school == demo.school).first()
-    event = Event.create(school=demo.school, title="День открытых дверей", level="school", starts_on=TODAY,
-                         ends_on=TODAY, uid="open-day@test", organisation=org, updated_at=utcnow())
-    assert Event.get_by_id(event.id).organisation.name == org.name
+    login(client, "admin")
+    org = trials.save_organisation(demo.school, {"name": "Завод «Прокат»", "kind": "enterprise"})
+    other_school = school_service_.ensure_school("Школа № 2", "other-school")
+    foreign = Organisation.create(school=other_school, name="Чужой завод", kind="enterprise")
+    archived = trials.save_organisation(demo.school, {"name": "Старый партнёр", "kind": "ngo"})
+    archived.archived_at = utcnow()
+    archived.save()
+    form = {"title": "Экскурсия на завод", "level": "school", "starts_on": (TODAY + 9 * DAY).isoformat()}
+    before = Event.select().count()
+    for bad in (foreign.id.hex, archived.id.hex, "not-an-id"):
+        response = post_form(client, "/calendar/manage/new", {**form, "organisation": bad})
+        assert response.status_code == 422 and "Организация-партнёр не найдена" in response.get_data(as_text=True)
+    assert Event.select().count() == before
+    page = client.get("/calendar/manage/new").get_data(as_text=True)
+    assert "Завод «Прокат»" in page and "Чужой завод" not in page and "Старый партнёр" not in page
+    response = post_form(client, "/calendar/manage/new", {**form, "organisation": org.id.hex})
+    assert response.status_code == 302
+    event = Event.get(Event.title == "Экскурсия на завод")
+    assert event.organisation_id == org.id
+    assert "Завод «Прокат»" in client.get(f"/calendar/event/{event.id.hex}").get_data(as_text=True)
+    # The edit form keeps the partner; clearing it clears it.
+    assert f'value="{org.id.hex}" selected' in client.get(f"/calendar/manage/{event.id.hex}/edit").get_data(as_text=True)
+    # An organisation an event names is archived, not deleted, and the event keeps naming it.
+    assert trials.remove_organisation(demo.school, org.id) == "archived"
+    assert Event.get_by_id(event.id).organisation_id == org.id
+    assert post_form(client, f"/calendar/manage/{event.id.hex}/edit", {**form, "organisation": org.id.hex}
+                     ).status_code == 302  # still named by this event
+    assert post_form(client, f"/calendar/manage/{event.id.hex}/edit", {**form, "organisation": ""}).status_code == 302
+    assert Event.get_by_id(event.id).organisation_id is None
+    # The demo's university open day names its partner.
+    assert Event.get(Event.title == "День открытых дверей университета").organisation.name.startswith("Технический")
