@@ -113,7 +113,8 @@ def _pair_action(pair_id: str, action, done: str):
 @role_required(*EVERYONE)
 def add_meeting(pair_id: str):
     found = mentoring.get_pair(current_user.model, pair_id)
-    return _pair_action(found.id.hex, lambda: mentoring.add_meeting(current_user.model, pair_id, request.form),
+    return _pair_action(found.id.hex, lambda: mentoring.add_meeting(current_user.model, pair_id, request.form,
+                                                                    school_today()),
                         _("Встреча запланирована и появилась в календаре."))
 
 

@@ -45,7 +45,7 @@ from appliance.models.mentoring import (
 )
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER, ParentLink, School, User
 from appliance.models.trials import Organisation
-from appliance.services import accounts, audit, validation, years
+from appliance.services import accounts, audit, reminders, validation, years
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -348,7 +348,7 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
                                     title=title, goals=goals, meetings_planned=planned, starts_on=starts_on,
                                     ends_on=ends_on, school_year=years.current_year(by.school), created_by=by)
         if first:
-            MentoringMeeting.create(pair=pair, **first)
+            _remind(MentoringMeeting.create(pair=pair, **first), pair, today)
         if request is not None:
             request.status = PAIRED
             request.save()
@@ -406,12 +406,29 @@ def _meeting_fields(form: dict) -> dict:
             "topic": validation.text(form.get("topic"), 200, N_("Тема"), one_line=True)}
 
 
-def add_meeting(user: User, pair_id, form: dict) -> MentoringMeeting:
+REMIND_DAYS_BEFORE = 1
+
+
+def _remind(meeting: MentoringMeeting, pair: MentoringPair, today: datetime.date) -> None:
+    """Both sides hear of a coming meeting the day before (an outside mentor's account has no
+    notifications: they see their meetings on their page)."""
+    if meeting.day < today:
+        return
+    title = meeting.topic or pair.title
+    for person in (pair.mentor, pair.mentee):
+        if person.role != MENTOR:
+            reminders.schedule(person, "meeting", meeting.id, title, meeting.day, REMIND_DAYS_BEFORE)
+
+
+def add_meeting(user: User, pair_id, form: dict, today: datetime.date) -> MentoringMeeting:
     pair = _managed(user, pair_id)
     fields = _meeting_fields(form)
     if fields["day"] < pair.starts_on:
         raise validation.Invalid(N_("Встреча не может быть раньше начала программы."))
-    return MentoringMeeting.create(pair=pair, **fields)
+    with database.atomic():
+        meeting = MentoringMeeting.create(pair=pair, **fields)
+        _remind(meeting, pair, today)
+    return meeting
 
 
 def _meeting(user: User, meeting_id) -> tuple[MentoringMeeting, MentoringPair]:
@@ -442,8 +459,10 @@ def cancel_meeting(user: User, meeting_id) -> MentoringMeeting:
     _managed(user, pair.id)
     if meeting.status != PLANNED:
         raise Conflict(N_("Отменить можно только запланированную встречу."))
-    meeting.status = CANCELLED
-    meeting.save()
+    with database.atomic():
+        meeting.status = CANCELLED
+        meeting.save()
+        reminders.cancel("meeting", meeting.id)
     return meeting
 
 
@@ -480,8 +499,12 @@ def close_pair(by: User, pair_id, form: dict) -> MentoringPair:
     with database.atomic():
         pair.status, pair.goals_reached, pair.finished_at = status, reached, utcnow()
         pair.save()
-        MentoringMeeting.update(status=CANCELLED).where((MentoringMeeting.pair == pair)
-                                                        & (MentoringMeeting.status == PLANNED)).execute()
+        planned = [m.id for m in MentoringMeeting.select(MentoringMeeting.id)
+                   .where((MentoringMeeting.pair == pair) & (MentoringMeeting.status == PLANNED))]
+        for meeting_id in planned:
+            reminders.cancel("meeting", meeting_id)
+        if planned:
+            MentoringMeeting.update(status=CANCELLED).where(MentoringMeeting.id.in_(planned)).execute()
         audit.record("mentoring.pair", user=by, detail=f"{status}:{pair.id.hex}")
     return pair
 

@@ -77,6 +77,19 @@ def test_a_pupil_applies_the_coordinator_pairs_and_the_pupil_sees_the_mentor_and
     login(as_mentor, karpov.login)
     assert "Знакомство" in as_mentor.get(f"/calendar/?m={meeting_day:%Y-%m}").get_data(as_text=True)
     assert pupil.short_name in as_mentor.get("/mentoring/").get_data(as_text=True)
+    # The day before, both sides are reminded; the reminder opens the pair.
+    from appliance.models.calendar import Notification
+    from appliance.services import reminders
+
+    reminders.send_due(meeting_day - 2 * DAY)
+    assert not Notification.select().where(Notification.body.contains("Знакомство")).exists()
+    reminders.send_due(meeting_day - DAY)
+    told = Notification.select().where(Notification.body.contains("Знакомство"))
+    assert {n.user_id for n in told} == {pupil.id, karpov.id}
+    assert {n.link for n in told} == {f"mentoring_pair:{pair.id.hex}"}
+    note = told.where(Notification.user == pupil).get()
+    opened = as_pupil.get(f"/notifications/{note.id.hex}")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/mentoring/pair/{pair.id.hex}")
 
 
 def test_bad_pairs_are_refused_in_russian_and_write_nothing(demo, client):
