@@ -16,7 +16,7 @@ from tests.conftest import browser_login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROLES = ("student1", "teacher1", "parent1", "admin")
+ROLES = ("student1", "teacher1", "parent1", "admin", "mentor1")
 WIDTH, HEIGHT = 390, 844
 MAX_PAGES = 45
 # Not pages: files, feeds and actions a GET link may still name.
