@@ -128,7 +128,8 @@ def test_every_page_fits_a_phone(live_server, chromium, user):
                 if href.startswith(live_server.url) and route_of(href) not in seen:
                     queue.append(href)
         print(f"\n{user}: {len(seen)} pages: " + ", ".join(sorted(seen)))
-        assert len(seen) >= 4
+        # A mentor from outside the school has their pairs and their password, nothing else.
+        assert len(seen) >= (3 if user == "mentor1" else 4)
         assert not problems, "\n".join(problems)
     finally:
         context.close()
