@@ -47,12 +47,11 @@ def _names() -> dict:
 @role_required(*EVERYONE)
 def index():
     me = current_user.model
-    if me.role == PARENT:
-        return render_template("mentoring/family.html", children=mentoring.of_children(me), **_names())
     if me.role == ADMIN:
         return redirect(url_for("mentoring.coordinate"))
+    children = mentoring.of_children(me) if me.role == PARENT else []
     return render_template("mentoring/mine.html", mine=mentoring.mine(me), can_apply=mentoring.can_apply(me),
-                           **_names())
+                           children=children, **_names())
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -121,7 +120,7 @@ def add_meeting(pair_id: str):
 @bp.post("/meeting/<meeting_id>/note")
 @role_required(*EVERYONE)
 def note(meeting_id: str):
-    meeting, found = mentoring._meeting(current_user.model, meeting_id)
+    meeting, found = mentoring.get_meeting(current_user.model, meeting_id)
     return _pair_action(found.id.hex, lambda: mentoring.note_meeting(current_user.model, meeting_id, request.form,
                                                                      school_today()),
                         _("Заметка о встрече сохранена."))
@@ -130,7 +129,7 @@ def note(meeting_id: str):
 @bp.post("/meeting/<meeting_id>/cancel")
 @role_required(*EVERYONE)
 def cancel_meeting(meeting_id: str):
-    meeting, found = mentoring._meeting(current_user.model, meeting_id)
+    meeting, found = mentoring.get_meeting(current_user.model, meeting_id)
     return _pair_action(found.id.hex, lambda: mentoring.cancel_meeting(current_user.model, meeting_id),
                         _("Встреча отменена."))
 

@@ -431,7 +431,7 @@ def add_meeting(user: User, pair_id, form: dict, today: datetime.date) -> Mentor
     return meeting
 
 
-def _meeting(user: User, meeting_id) -> tuple[MentoringMeeting, MentoringPair]:
+def get_meeting(user: User, meeting_id) -> tuple[MentoringMeeting, MentoringPair]:
     meeting = get_or_404(MentoringMeeting, MentoringMeeting.id == parse_id(meeting_id),
                          message=N_("Встреча не найдена."), visible=lambda m: can_see(user, m.pair))
     return meeting, meeting.pair
@@ -439,7 +439,7 @@ def _meeting(user: User, meeting_id) -> tuple[MentoringMeeting, MentoringPair]:
 
 def note_meeting(user: User, meeting_id, form: dict, today: datetime.date) -> MentoringMeeting:
     """A short note after a meeting by either side; it marks the meeting as held."""
-    meeting, pair = _meeting(user, meeting_id)
+    meeting, pair = get_meeting(user, meeting_id)
     side = side_of(user, pair)
     if not side:
         raise Forbidden(N_("Заметку о встрече пишут наставник и наставляемый."))
@@ -455,7 +455,7 @@ def note_meeting(user: User, meeting_id, form: dict, today: datetime.date) -> Me
 
 
 def cancel_meeting(user: User, meeting_id) -> MentoringMeeting:
-    meeting, pair = _meeting(user, meeting_id)
+    meeting, pair = get_meeting(user, meeting_id)
     _managed(user, pair.id)
     if meeting.status != PLANNED:
         raise Conflict(N_("Отменить можно только запланированную встречу."))

@@ -214,6 +214,8 @@ def test_parents_see_their_childs_mentoring_read_only_and_strangers_nothing(demo
     login(parent, "parent1")
     family = parent.get("/mentoring/").get_data(as_text=True)
     assert "Физика: путь к олимпиаде" in family
+    # parent1 is also a mentee herself (the demo's reverse pair with a pupil), and sees it as her own.
+    assert "Отложи вязанье" in family and "Мои наставники" in family
     assert parent.get(page).status_code == 200
     before = _counts()
     assert post_form(parent, f"{page}/meeting", {"day": TODAY.isoformat()}, page=page).status_code == 403
