@@ -346,8 +346,7 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
 
     for meeting in mentoring.calendar_meetings(user, start, end):
         items.append(Item(meeting.day, "meeting", meeting.topic or meeting.pair.title,
-                          LinkTarget.of(links.MENTORING_PAIR, meeting.pair_id), meeting.start_time,
-                          done=meeting.status == "held"))
+                          LinkTarget.of(links.MENTORING_PAIR, meeting.pair_id), meeting.start_time))
     order = {"event": 0, "trial": 1, "meeting": 2, "goal": 3, "milestone": 4, "task": 5}
     return sorted(items, key=lambda item: (item.day, order[item.kind], item.time, item.title))
 
