@@ -49,6 +49,7 @@ SHORT = {
     "review.queue": _l("Проверка"), "review.classes": _l("Портфолио"), "portfolio.family": _l("Портфолио"),
     "parent.home": _l("Дети"), "teacher.home": _l("Мои классы"), "admin.users": _l("Люди"),
     "indicators.home": _l("Показатели"), "portfolio.competencies_page": _l("Компетенции"), "guidance.index": _l("Профессии"),
+    "mentoring.index": _l("Наставник"), "mentoring.coordinate": _l("Наставники"),
 }
 
 # Pages under a section that live at other addresses (the section stays lit in the menu there).
