@@ -47,7 +47,7 @@ run: install
 		$(BIN)/okey init --data $(DEMO_DIR) --demo --demo-password $(DEMO_PASSWORD); fi
 	@echo
 	@echo "«Окей, школа»: http://localhost:$(PORT)/"
-	@echo "Вход: admin, teacher1, student1 или parent1 — пароль $(DEMO_PASSWORD)"
+	@echo "Вход: admin, teacher1, student1, parent1, mentor1 или alumnus1 — пароль $(DEMO_PASSWORD)"
 	@echo
 	$(BIN)/okey serve --data $(DEMO_DIR) --port $(PORT)
 

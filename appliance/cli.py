@@ -32,7 +32,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 @click.option("--school-name", default=None, help="Название школы (для новой базы).")
 @click.option("--school-code", default=None, help="Код школы латиницей (для новой базы).")
 @click.option("--demo", is_flag=True, help="Заполнить демонстрационной школой.")
-@click.option("--demo-password", default=None, help="Пароль для admin, teacher1, student1, parent1.")
+@click.option("--demo-password", default=None, help="Пароль для admin, teacher1, student1, parent1, mentor1, alumnus1.")
 @click.pass_context
 def init(ctx, data, school_name, school_code, demo, demo_password):
     """Создать каталог данных и базу или обновить существующую (данные не стираются)."""
@@ -69,7 +69,7 @@ def _create_demo(settings: Settings, password: str | None) -> None:
         made = demo.create_demo_school(password, settings=settings)
     console.print(f"Создана демонстрационная школа «{made.school.name}».")
     if password:
-        console.print(f"Вход: admin, teacher1, student1, parent1 — пароль {password}")
+        console.print(f"Вход: admin, teacher1, student1, parent1, mentor1, alumnus1 — пароль {password}")
     else:
         console.print("Пароли (показываются один раз, запишите их):")
         for login, pw in made.passwords.items():
@@ -78,7 +78,7 @@ def _create_demo(settings: Settings, password: str | None) -> None:
 
 @cli.command()
 @data_option
-@click.option("--demo-password", default=None, help="Пароль для admin, teacher1, student1, parent1.")
+@click.option("--demo-password", default=None, help="Пароль для admin, teacher1, student1, parent1, mentor1, alumnus1.")
 @click.pass_context
 def demo(ctx, data, demo_password):
     """Заполнить пустую базу демонстрационной школой."""

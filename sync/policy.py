@@ -40,7 +40,7 @@ from appliance.models.people import STUDENT, TEACHER
 MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appliance.models.competencies",
                  "appliance.models.trajectory", "appliance.models.calendar", "appliance.models.trials",
                  "appliance.models.programmes", "appliance.models.community",
-                 "appliance.models.alumni")
+                 "appliance.models.alumni", "appliance.models.mentoring")
 
 MAX_TEXT = MAX_TEXT_COLUMN  # the longest text value a row may carry: what the database holds
 MAX_INT = 2**63  # what a BIGINT column holds
@@ -126,6 +126,16 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("alumni_signup", ("event", "alumnus"), student="alumnus"),
     TablePolicy("alumni_meeting", ("school", "alumnus", "purpose", "status", "school_year"), student="student",
                 secret=("message", "note")),
+    # Mentoring stays at the school: the district counts registered mentors by kind, pairs by form and
+    # status, meetings held and the ratings. Who mentors whom, the programmes' goals, notes and
+    # reflections never leave, in any scope.
+    TablePolicy("mentor_profile", ("school", "kind", "capacity", "active", "outside"), secret=("user", "offer")),
+    TablePolicy("mentoring_pair", ("school", "form", "status", "school_year", "meetings_planned", "starts_on",
+                                   "finished_at", "goals_reached", "mentor_rating", "mentee_rating"),
+                secret=("mentor", "mentee", "request", "created_by", "title", "goals", "mentor_reflection",
+                        "mentee_reflection")),
+    TablePolicy("mentoring_meeting", ("pair", "day", "status"),
+                secret=("place", "topic", "mentor_note", "mentee_note")),
 )
 
 
@@ -167,6 +177,9 @@ STAYS_IN_SCHOOL: dict[str, str] = {
     # News
     "news": "the school's own news, written by staff and pupils of the media team, with photos: the "
             "school publishes it itself (its pages and Atom feed); no district indicator counts notes",
+    # Mentoring: who mentors whom and what they talk about stays at the school.
+    "mentoring_request": "a mentee's needs in their own words: personal, and no district indicator "
+                         "counts requests",
 }
 
 @dataclass(frozen=True)

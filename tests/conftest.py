@@ -58,7 +58,7 @@ def db(settings):
 
 @pytest.fixture
 def demo(db):
-    """The demo school, with the four named logins' password DEMO_PASSWORD."""
+    """The demo school, with the five named logins' password DEMO_PASSWORD."""
     from appliance.services.demo import create_demo_school
 
     return create_demo_school(DEMO_PASSWORD)

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from appliance import __version__
 from appliance.config import Settings
 from appliance.db import database, open_database
-from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+from appliance.models.people import ADMIN, DISTRICT, MENTOR, PARENT, STUDENT, TEACHER
 from appliance.services import enrolment, years
 from appliance.services import health as server_health
 
@@ -130,10 +130,14 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     from webui import news
 
     app.register_blueprint(news.bp)
+    from webui import mentoring
+
+    app.register_blueprint(mentoring.bp)
 
     app.jinja_env.globals.update(version=__version__, languages=LANGUAGES, get_locale=get_locale,
                                  year_and_class=years.year_and_class)
-    app.jinja_env.globals.update(STUDENT=STUDENT, TEACHER=TEACHER, PARENT=PARENT, ADMIN=ADMIN, DISTRICT=DISTRICT)
+    app.jinja_env.globals.update(STUDENT=STUDENT, TEACHER=TEACHER, PARENT=PARENT, ADMIN=ADMIN, DISTRICT=DISTRICT,
+                                 MENTOR=MENTOR)
     from webui import nav, wording
 
     app.context_processor(nav.context)

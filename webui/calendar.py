@@ -165,7 +165,8 @@ def feed(token: str):
 def _event_form(event=None, values=None, error=None, status=200):
     return render_template("calendar/event_form.html", event=event, values=values or {}, error=error,
                            levels=LEVELS, level_names=cal.LEVEL_NAMES, directions=cal.DIRECTIONS,
-                           kind_names=cal.KIND_NAMES, classes=school_service.classes(current_user.school)), status
+                           kind_names=cal.KIND_NAMES, classes=school_service.classes(current_user.school),
+                           organisations=cal.organisations(current_user.school)), status
 
 
 @bp.get("/manage")
@@ -216,7 +217,8 @@ def edit_event(event_id: str):
                   registration_deadline=found.registration_deadline.isoformat() if found.registration_deadline else "",
                   class_ids=[str(group.id) for group in cal.event_classes(found)], open_to_alumni=found.open_to_alumni,
                   volunteering=found.volunteering, volunteer_hours=f"{found.volunteer_hours:g}".replace(".", ",")
-                  if found.volunteer_hours else "")
+                  if found.volunteer_hours else "",
+                  organisation=found.organisation_id.hex if found.organisation_id else "")
     return _event_form(found, values)
 
 

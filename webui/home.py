@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
-from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+from appliance.models.people import ADMIN, DISTRICT, MENTOR, PARENT, STUDENT, TEACHER
 
 bp = Blueprint("home", __name__)
 
 HOMES = {STUDENT: "student.home", TEACHER: "teacher.home", PARENT: "parent.home",
-         ADMIN: "admin.home", DISTRICT: "district.home"}
+         ADMIN: "admin.home", DISTRICT: "district.home", MENTOR: "mentoring.index"}
 
 
 @bp.get("/")

@@ -40,6 +40,8 @@ def url_of(target: LinkTarget | str | None) -> str:
         return url_for("parent.child", student_id=target.id)
     if target.kind == links.PUPIL:
         return url_for("trajectory.student_trajectory", student_id=target.id)
+    if target.kind == links.MENTORING_PAIR:
+        return url_for("mentoring.pair", pair_id=target.id)
     if target.kind == links.SURVEY:
         return url_for("surveys.answer", survey_id=target.id)
     return url_for("trajectory.index")

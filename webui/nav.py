@@ -6,25 +6,28 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from appliance.models.people import ADMIN, DISTRICT, PARENT, STUDENT, TEACHER
+from appliance.models.people import ADMIN, DISTRICT, MENTOR, PARENT, STUDENT, TEACHER
 
 MENU = {
     STUDENT: [("student.home", _l("Главная")), ("portfolio.achievements", _l("Достижения")),
                 ("portfolio.competencies_page", _l("Компетенции")), ("portfolio.reflections", _l("Рефлексия")),
                 ("portfolio.hobbies", _l("Хобби")), ("portfolio.my_overview", _l("Портфолио")),
                 ("trajectory.index", _l("Активности")), ("trials.catalogue", _l("Пробы")),
-                ("programmes.index", _l("Кружки")), ("volunteering.mine", _l("Волонтёрство")),
+                ("programmes.index", _l("Кружки")), ("mentoring.index", _l("Наставник")),
+                ("volunteering.mine", _l("Волонтёрство")),
                 ("ideas.board", _l("Есть идея!")), ("news.index", _l("Новости")), ("alumni.index", _l("Выпускники")),
                 ("calendar.month", _l("Календарь")), ("guidance.index", _l("Профориентация")),
                 ("surveys.index", _l("Опросы"))],
     TEACHER: [("teacher.home", _l("Мои классы")), ("review.queue", _l("Проверка достижений")),
                 ("review.classes", _l("Портфолио классов")), ("review.contribution", _l("Мой вклад")),
                 ("trajectory.class_overview", _l("Траектории")),
-                ("programmes.index", _l("Доп. образование")), ("volunteering.review", _l("Волонтёрство")),
+                ("programmes.index", _l("Доп. образование")), ("mentoring.index", _l("Наставничество")),
+                ("volunteering.review", _l("Волонтёрство")),
                 ("ideas.board", _l("Есть идея!")), ("news.index", _l("Новости")), ("alumni.index", _l("Выпускники")),
                 ("calendar.month", _l("Календарь")), ("surveys.index", _l("Опросы"))],
     PARENT: [("parent.home", _l("Мои дети")), ("portfolio.family", _l("Портфолио и согласие")),
-               ("trials.family", _l("Пробы")), ("parent.calendar", _l("Календарь")),
+               ("trials.family", _l("Пробы")), ("mentoring.index", _l("Наставничество")),
+               ("parent.calendar", _l("Календарь")),
                ("calendar.events", _l("События")), ("news.index", _l("Новости")), ("surveys.index", _l("Опросы"))],
     ADMIN: [("admin.home", _l("Школа")), ("admin.users", _l("Пользователи")),
               ("indicators.home", _l("Показатели")), ("indicators.effectiveness_page", _l("Карта результативности")),
@@ -35,9 +38,10 @@ MENU = {
               ("trials.partners", _l("Партнёры")), ("programmes.index", _l("Доп. образование")),
               ("volunteering.school", _l("Волонтёрство")), ("ideas.statistics", _l("Инициативы")),
               ("ideas.roles", _l("Совет и медиацентр")), ("news.index", _l("Новости")),
-              ("alumni.manage", _l("Клуб выпускников"))],
+              ("alumni.manage", _l("Клуб выпускников")), ("mentoring.coordinate", _l("Наставничество"))],
     DISTRICT: [("district.home", _l("Школы")), ("district.indicators", _l("Показатели")),
                  ("district.ledger", _l("Журнал пакетов"))],
+    MENTOR: [("mentoring.index", _l("Мои пары"))],
 }
 
 # On a phone the bar at the bottom holds the first PHONE_BAR items of a role's menu (short labels where the
@@ -47,6 +51,7 @@ SHORT = {
     "review.queue": _l("Проверка"), "review.classes": _l("Портфолио"), "portfolio.family": _l("Портфолио"),
     "parent.home": _l("Дети"), "teacher.home": _l("Мои классы"), "admin.users": _l("Люди"),
     "indicators.home": _l("Показатели"), "portfolio.competencies_page": _l("Компетенции"), "guidance.index": _l("Профессии"),
+    "mentoring.index": _l("Наставник"), "mentoring.coordinate": _l("Наставники"),
 }
 
 # Pages under a section that live at other addresses (the section stays lit in the menu there).
@@ -64,10 +69,13 @@ ALSO = {
     "alumni.manage": ("/alumni/",),
     "calendar.manage": ("/calendar/",),
     "trials.manage": ("/trials/",),
+    "mentoring.index": ("/mentoring/pair/", "/mentoring/apply"),
+    "mentoring.coordinate": ("/mentoring/",),
 }
 
 ROLE_NAMES = {STUDENT: _l("Ученик"), TEACHER: _l("Учитель"), PARENT: _l("Родитель"),
-              ADMIN: _l("Администратор"), DISTRICT: _l("Район")}
+              ADMIN: _l("Администратор"), DISTRICT: _l("Район"),
+              MENTOR: _l("Наставник")}
 
 
 def _match(path: str, url: str, extra: tuple[str, ...]) -> int:

@@ -19,6 +19,7 @@ from peewee import (
 
 from appliance.models.base import BaseModel, SyncModel, utcnow
 from appliance.models.people import ClassGroup, School, User
+from appliance.models.trials import Organisation
 
 KINDS = ("olympiad", "contest", "conference", "camp", "open_day", "other")
 
@@ -50,6 +51,8 @@ class Event(SyncModel):
     # record of `volunteer_hours` to confirm (appliance.services.volunteering.proposals).
     volunteering = BooleanField(default=False)
     volunteer_hours = FloatField(null=True)
+    # The partner organisation that runs or hosts the event, if any (m0021).
+    organisation = ForeignKeyField(Organisation, null=True, on_delete="SET NULL")
 
 
 class EventClass(SyncModel):

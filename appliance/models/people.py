@@ -20,7 +20,10 @@ TEACHER = "teacher"
 PARENT = "parent"
 ADMIN = "admin"
 DISTRICT = "district"
-ROLES = (STUDENT, TEACHER, PARENT, ADMIN, DISTRICT)
+# A mentor from outside the school (a university student, a partner's employee): an account that
+# opens only the mentoring pages of their own pairs.
+MENTOR = "mentor"
+ROLES = (STUDENT, TEACHER, PARENT, ADMIN, DISTRICT, MENTOR)
 
 
 class School(SyncModel):

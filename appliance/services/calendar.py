@@ -17,11 +17,12 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import KINDS, Event, EventClass, FeedToken, PlannedEvent
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
 from appliance.models.trajectory import Goal, Milestone, Task
+from appliance.models.trials import Organisation
 from appliance.models.vocabulary import DIRECTIONS, LEVEL_NAMES, LEVELS
 from appliance.services import links, reminders, tables, validation
 from appliance.services.errors import Forbidden, ImportRejected, NotFound, RowError, ServiceError
 from appliance.services.links import LinkTarget
-from appliance.services.lookup import get_or_404
+from appliance.services.lookup import get_or_404, parse_id
 
 KIND_NAMES = {
     "olympiad": N_("олимпиада"),
@@ -77,6 +78,8 @@ class EventInput:
     # Likewise: a volunteering event and the hours it proposes to the pupils who planned it.
     volunteering: bool | None = None
     volunteer_hours: float | None = None
+    # The partner organisation that runs or hosts it: "" none; None: not asked (an import keeps what is set).
+    organisation_id: str | None = None
 
 
 def check_event(form: dict) -> EventInput:
@@ -113,6 +116,7 @@ def check_event(form: dict) -> EventInput:
                       url=url, description=validation.text(form.get("description"), 5000, N_("Описание")),
                       class_ids=list(classes),
                       open_to_alumni=(form.get("open_to_alumni") == "1") if "alumni_choice" in form else None,
+                      organisation_id=str(form.get("organisation") or "")[:64] if "organisation" in form else None,
                       **_volunteering(form))
 
 
@@ -146,6 +150,23 @@ def _resolve_classes(school: School, ids: list[str]) -> list[ClassGroup]:
             raise ServiceError(N_("Класс не найден."), status=422)
         groups.append(group)
     return groups
+
+
+def _resolve_organisation(school: School, value: str, event: Event | None) -> Organisation | None:
+    """The partner named in the form: one of the school's, not archived (unless the event already names it)."""
+    if not value:
+        return None
+    found = Organisation.get_or_none((Organisation.id == parse_id(value)) & (Organisation.school == school)) \
+        if parse_id(value) else None
+    if found is None or (found.archived_at is not None and (event is None or event.organisation_id != found.id)):
+        raise ServiceError(N_("Организация-партнёр не найдена."), status=422)
+    return found
+
+
+def organisations(school: School) -> list[Organisation]:
+    """The partners an event may name (those not archived)."""
+    return list(Organisation.select().where((Organisation.school == school) & Organisation.archived_at.is_null())
+                .order_by(Organisation.name))
 
 
 def _apply(event: Event, data: EventInput) -> None:
@@ -192,11 +213,14 @@ def save_event(school: School, data: EventInput, by: User | None = None, event: 
     if event is not None:
         require_change(by, event)
     groups = _resolve_classes(school, data.class_ids)
+    partner = _resolve_organisation(school, data.organisation_id or "", event)
     with database.atomic():
         created = event is None
         if created:
             event = Event(school=school, created_by=by, source=source, uid=uid or f"{uuid.uuid4()}@okey")
         _apply(event, data)
+        if data.organisation_id is not None:
+            event.organisation = partner
         event.audience = "classes" if groups else "all"
         event.save(force_insert=created)  # a UUID key is set before insert: say it is new
         EventClass.delete().where(EventClass.event == event).execute()
@@ -348,7 +372,12 @@ def personal_items(user: User, start: datetime.date, end: datetime.date) -> list
                 items.append(Item(day, "trial", trial.title, LinkTarget(links.TRIALS),
                                   session.start_time if day == session.starts_on else ""))
                 day += datetime.timedelta(days=1)
-    order = {"event": 0, "trial": 1, "goal": 2, "milestone": 3, "task": 4}
+    from appliance.services import mentoring
+
+    for meeting in mentoring.calendar_meetings(user, start, end):
+        items.append(Item(meeting.day, "meeting", meeting.topic or meeting.pair.title,
+                          LinkTarget.of(links.MENTORING_PAIR, meeting.pair_id), meeting.start_time))
+    order = {"event": 0, "trial": 1, "meeting": 2, "goal": 3, "milestone": 4, "task": 5}
     return sorted(items, key=lambda item: (item.day, order[item.kind], item.time, item.title))
 
 

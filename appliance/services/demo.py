@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from appliance.db import database
 from appliance.models.base import utcnow
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, ClassMembership, School, Student, User
-from appliance.services import accounts, alumni_demo, community_demo, portfolio_demo, trajectory_demo, trials_demo, years
+from appliance.services import (
+    accounts,
+    alumni_demo,
+    community_demo,
+    mentoring_demo,
+    portfolio_demo,
+    trajectory_demo,
+    trials_demo,
+    years,
+)
 from appliance.services import school as school_service
 from appliance.services.names import make_login
 
@@ -94,7 +103,7 @@ def create_demo_school(password: str | None = None, seed: int = 619, settings=No
         demo = DemoSchool(school)
         taken: set[str] = set()
         # One hash for everyone who is not a named login: cheap, and nobody knows it (not the demo
-        # password: only the four logins the README names open with that).
+        # password: only the logins the README names open with that).
         shared_hash = accounts.hash_password(secrets.token_urlsafe(18))
 
         def add(role, last, first, middle, login=None, activated=True):
@@ -154,5 +163,6 @@ def create_demo_school(password: str | None = None, seed: int = 619, settings=No
         community_demo.add_demo_data(school)
         community_demo.add_demo_news(settings, school)
         alumni_demo.add_demo_data(school, add)
+        mentoring_demo.add_demo_data(school, demo.passwords, password)
         years.fill_missing_stamps()
     return demo

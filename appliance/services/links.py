@@ -28,9 +28,10 @@ NEWS = "news"  # one note of the school's news, with its id
 NEWS_LIST = "news_list"  # the school's news, with the notes waiting for approval
 MEETINGS = "alumni_meetings"  # the list of meetings with alumni (a pupil's, a graduate's, the staff's)
 CLUB = "alumni_club"  # the graduate's own profile in the alumni club
+MENTORING_PAIR = "mentoring_pair"  # a mentoring pair's page, with the pair's id
 KINDS = (EVENT, GOAL, TRAJECTORY, TASKS, TRIALS, IDEA, ACHIEVEMENT, ACHIEVEMENTS, REVIEW, CHILD, SURVEY, CONSENT,
-         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, NEWS, NEWS_LIST, MEETINGS, CLUB)
-WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL, NEWS)
+         BACKUPS, SCHOOL, REFLECTIONS, SELF_ASSESSMENT, PUPIL, NEWS, NEWS_LIST, MEETINGS, CLUB, MENTORING_PAIR)
+WITH_ID = (EVENT, GOAL, IDEA, ACHIEVEMENT, CHILD, SURVEY, PUPIL, NEWS, MENTORING_PAIR)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ KIND_TITLES = {
     "goal": N_("Скоро срок цели"),
     "milestone": N_("Скоро этап цели"),
     "task": N_("Скоро срок задачи"),
+    "meeting": N_("Скоро встреча наставничества"),
 }
 MAX_DAYS_BEFORE = 60
 
@@ -120,6 +121,11 @@ def _link(reminder: Reminder) -> LinkTarget:
     if reminder.kind == "milestone":
         milestone = Milestone.get_or_none(Milestone.id == reminder.target_id)
         return LinkTarget.of(links.GOAL, milestone.goal_id) if milestone else LinkTarget(links.TRAJECTORY)
+    if reminder.kind == "meeting":
+        from appliance.models.mentoring import MentoringMeeting
+
+        meeting = MentoringMeeting.get_or_none(MentoringMeeting.id == reminder.target_id)
+        return LinkTarget.of(links.MENTORING_PAIR, meeting.pair_id) if meeting else LinkTarget(links.TRAJECTORY)
     return LinkTarget(links.TASKS)
 
 

@@ -109,14 +109,18 @@ def save_organisation(school: School, form: dict, org: Organisation | None = Non
 
 
 def remove_organisation(school: School, org_id) -> str:
-    """Delete an organisation nothing refers to; archive one with trials or programmes.
-    Returns "deleted" or "archived"."""
+    """Delete an organisation nothing refers to; archive one with trials, programmes, events or mentors
+    (their records keep naming it). Returns "deleted" or "archived"."""
+    from appliance.models.calendar import Event
+    from appliance.models.mentoring import MentorProfile
     from appliance.models.programmes import Programme
 
     org = get_organisation(school, org_id)
     with database.atomic():
         used = (ProfessionTrial.select().where(ProfessionTrial.organisation == org).exists()
-                or Programme.select().where(Programme.organisation == org).exists())
+                or Programme.select().where(Programme.organisation == org).exists()
+                or Event.select().where(Event.organisation == org).exists()
+                or MentorProfile.select().where(MentorProfile.organisation == org).exists())
         if used:
             if org.archived_at is None:
                 org.archived_at = utcnow()

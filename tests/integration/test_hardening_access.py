@@ -37,6 +37,8 @@ OBJECTS = {
     "news_id": "news",
     "parent_id": "parent",
     "alumnus_id": "alumnus", "meeting_id": "alumni_meeting",
+    "pair_id": "mentoring_pair", "mentoring_meeting_id": "mentoring_meeting", "request_id": "mentoring_request",
+    "mentor_id": "mentor_profile",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
@@ -67,9 +69,11 @@ PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "sta
 # Ending or changing the attacker's own session is not an attack on someone else.
 OWN_SESSION = {"auth.logout", "auth.change_password", "auth.login", "auth.activate", "auth.language"}
 # A graduate (read-only, a member of the alumni club) is an account of the student role too.
-ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin", "other_graduate")
+# other_mentor: a mentor from outside the school (a limited account) with a pair of their own, not the victim's.
+ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin", "other_graduate",
+             "other_mentor")
 ROLE_OF = {"other_student": "student", "other_parent": "parent", "other_teacher": "teacher",
-           "other_admin": "admin", "other_graduate": "student"}
+           "other_admin": "admin", "other_graduate": "student", "other_mentor": "mentor"}
 
 
 @dataclass
@@ -110,7 +114,8 @@ def world(tmp_path_factory):
     from appliance.models.alumni import AlumniProfile
 
     other_graduate = AlumniProfile.get(AlumniProfile.alumnus != User.get(User.login == "alumnus1")).alumnus
-    logins = {"other_graduate": _set_password(other_graduate),
+    other_mentor = _outside_mentor(victim, other_student)
+    logins = {"other_graduate": _set_password(other_graduate), "other_mentor": _set_password(other_mentor),
               "other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
               "other_teacher": _set_password(other_teacher), "other_admin": _set_password(other_admin),
               "victim": _set_password(victim), "insider_parent": _set_password(insider_parent),
@@ -167,6 +172,7 @@ def _victim_objects(settings, victim: User, victim_class: ClassGroup) -> dict[st
     found.update(_community_objects(victim, today))
     found["news"] = _news_object(settings, victim, data)
     found.update(_alumni_objects(victim))
+    found.update(_mentoring_objects(victim, victim_class, today))
     found["notification"] = Notification.create(user=victim, kind="achievement_confirmed", title="Достижение подтверждено",
                                                 body="«Олимпиада»", link=f"achievement:{achievement.id.hex}")
     return {kind: row.id.hex for kind, row in found.items()}
@@ -228,6 +234,40 @@ def _alumni_objects(victim: User) -> dict:
     meeting = AlumniMeeting.get((AlumniMeeting.student == victim) & (AlumniMeeting.alumnus == alumnus))
     assert AlumniProfile.get_or_none(AlumniProfile.alumnus == alumnus) is not None
     return {"alumnus": alumnus, "alumni_meeting": meeting}
+
+
+def _outside_mentor(victim: User, other_student: User) -> User:
+    """A university student mentoring another pupil: their own pair, nothing of the victim's."""
+    from appliance.services import mentoring
+
+    coordinator = User.get((User.role == "admin") & (User.school == victim.school))
+    made = mentoring.add_outside_mentor(coordinator, {"last_name": "Чужой", "first_name": "Наставник",
+                                                      "kind": "university", "offer": "Физика", "capacity": "3"})
+    mentoring.form_pair(coordinator, {"form": "university_student", "mentor": made.profile.id.hex,
+                                      "mentee_login": other_student.login, "title": "Своя пара", "goals": "Цель",
+                                      "meetings_planned": "2"}, datetime.date.today())
+    return made.profile.user
+
+
+def _mentoring_objects(victim: User, victim_class: ClassGroup, today: datetime.date) -> dict:
+    """The victim's mentoring pair (their mentor teaches their class; the class teacher coordinates),
+    a meeting of it, the victim's open request, and their mentor's line in the register."""
+    from appliance.models.mentoring import MentoringMeeting, MentoringPair, MentoringRequest, MentorProfile
+    from appliance.services import mentoring
+
+    pair = MentoringPair.select().where(MentoringPair.mentee == victim).first()
+    if pair is None:
+        teacher = school_service.class_teachers(victim_class)[0]
+        profile = MentorProfile.create(school=victim.school, user=teacher, kind="teacher", offer="Физика", capacity=3)
+        pair = MentoringPair.create(school=victim.school, form="teacher_student", mentor=teacher, mentee=victim,
+                                    title="Физика", goals="Олимпиада", meetings_planned=4, starts_on=today,
+                                    school_year=today.year)
+    meeting = MentoringMeeting.create(pair=pair, day=today, topic="Встреча")
+    request = mentoring.my_open_request(victim) or MentoringRequest.create(
+        school=victim.school, mentee=victim, needs="profession", request="Хочу наставника")
+    profile = MentorProfile.get(MentorProfile.user == pair.mentor)
+    return {"mentoring_pair": pair, "mentoring_meeting": meeting, "mentoring_request": request,
+            "mentor_profile": profile}
 
 
 def _jpeg() -> bytes:

@@ -234,7 +234,7 @@ def test_a_goal_starts_only_from_the_students_own_reflection(app, demo, today):
     assert response.status_code == 302 and Goal.get(Goal.title == "Мой план").reflection_id == mine.id
 
 
-def test_the_demo_password_opens_only_the_four_named_logins(demo):
+def test_the_demo_password_opens_only_the_six_named_logins(demo):
     from argon2 import PasswordHasher
     from argon2.exceptions import VerificationError
 
@@ -245,4 +245,4 @@ def test_the_demo_password_opens_only_the_four_named_logins(demo):
         except VerificationError:
             continue
         opened.append(user.login)
-    assert sorted(opened) == ["admin", "parent1", "student1", "teacher1"]
+    assert sorted(opened) == ["admin", "alumnus1", "mentor1", "parent1", "student1", "teacher1"]

@@ -148,3 +148,23 @@ def test_post_gives_up_when_the_hub_is_unreachable(tmp_path):
     assert pauses == [1, 2, 4]
     with pytest.raises(SyncError, match="http:// или https://"):
         post_bundle(path, "ftp://hub", retries=1)
+
+
+def test_mentoring_leaves_the_school_as_counts_only():
+    """The district counts mentors, pairs by form and status, meetings and ratings; who mentors whom,
+    programmes, goals, notes, reflections and requests never leave, in any scope."""
+    from appliance.models import mentoring
+
+    found = specs()
+    people = {"mentor_profile": ("user",), "mentoring_pair": ("mentor", "mentee", "created_by", "request")}
+    for table, fields in {**mentoring.FREE_TEXT_FIELDS}.items():
+        if table == "mentoring_request":
+            assert table not in found  # stays in the school entirely
+            continue
+        spec = found[table]
+        hidden = {spec.column(name).name for name in fields + people.get(table, ())}
+        assert not hidden & spec.allowed("analytics"), table
+        assert not hidden & spec.allowed("full"), table
+    assert {"form", "status", "mentor_rating", "mentee_rating"} <= found["mentoring_pair"].allowed("analytics")
+    assert {"day", "status"} <= found["mentoring_meeting"].allowed("analytics")
+    assert {"kind", "capacity", "outside"} <= found["mentor_profile"].allowed("analytics")

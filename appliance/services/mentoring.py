@@ -1,0 +1,663 @@
+"""Mentoring: the register of mentors, mentees' requests, pairs with their programme, meetings,
+notes and closing reflections, and the school's report.
+
+Who may do what (the rules the pages follow):
+- the **coordinator** — a teacher the administrator marks, or the administrator — keeps the register,
+  creates outside mentors' limited accounts, forms and closes pairs and sees the report;
+- the **two sides of a pair** see it, plan meetings, write a note after a meeting and a closing
+  reflection with a rating;
+- the **parents** of a pupil who is a mentee see the pupil's pairs read-only;
+- a **mentor from outside** (role MENTOR) sees only their own pairs, and of a pupil only the short
+  name and the class: no parents, no contacts, nothing else of the school.
+Everyone else is told the pair is not found.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+
+from appliance.db import database
+from appliance.i18n import N_
+from appliance.models.base import utcnow
+from appliance.models.community import CommunityRole
+from appliance.models.mentoring import (
+    ACTIVE,
+    CANCELLED,
+    FINISHED,
+    FORMS,
+    GOALS_REACHED,
+    HELD,
+    MEETING_FORMATS,
+    MENTOR_KINDS,
+    NEEDS,
+    OPEN,
+    OUTSIDE_KINDS,
+    PAIRED,
+    PLANNED,
+    STOPPED,
+    WITHDRAWN,
+    MentoringMeeting,
+    MentoringPair,
+    MentoringRequest,
+    MentorProfile,
+)
+from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER, ParentLink, School, User
+from appliance.models.trials import Organisation
+from appliance.services import accounts, audit, reminders, validation, years
+from appliance.services import school as school_service
+from appliance.services.errors import Conflict, Forbidden, ServiceError
+from appliance.services.lookup import get_or_404, parse_id
+from appliance.services.names import make_login
+
+# The community role (appliance.models.community.CommunityRole) that makes a teacher the coordinator.
+COORDINATOR = "coordinator"
+NOT_FOUND = N_("Пара наставничества не найдена.")
+MAX_CAPACITY = 10
+MAX_MEETINGS = 60
+# Who may be the mentor and who the mentee in each form (seed 004:19–27).
+FORM_MENTOR_KINDS = {
+    "teacher_student": ("teacher",), "student_student": ("pupil",), "teacher_parent": ("teacher",),
+    "teacher_teacher": ("teacher",), "parent_teacher": ("parent",), "university_student": ("university", "alumnus"),
+    "employer_student": ("employee", "alumnus"), "reverse": ("pupil",),
+}
+FORM_MENTEE_ROLES = {
+    "teacher_student": (STUDENT,), "student_student": (STUDENT,), "teacher_parent": (PARENT,),
+    "teacher_teacher": (TEACHER,), "parent_teacher": (TEACHER,), "university_student": (STUDENT,),
+    "employer_student": (STUDENT,), "reverse": (TEACHER, PARENT),
+}
+KIND_OF_ROLE = {TEACHER: "teacher", STUDENT: "pupil", PARENT: "parent"}
+ROLE_WORDS = {STUDENT: N_("ученик"), TEACHER: N_("учитель"), PARENT: N_("родитель")}
+
+
+# -- the coordinator -------------------------------------------------------------------------------
+
+def is_coordinator(user: User) -> bool:
+    if user.role == ADMIN:
+        return True
+    return user.role == TEACHER and CommunityRole.select().where(
+        (CommunityRole.user == user) & (CommunityRole.role == COORDINATOR)).exists()
+
+
+def require_coordinator(user: User) -> None:
+    if not is_coordinator(user):
+        raise Forbidden(N_("Это может только координатор наставничества."))
+
+
+def coordinators(school: School) -> list[User]:
+    return list(User.select().join(CommunityRole, on=(CommunityRole.user == User.id))
+                .where((CommunityRole.school == school) & (CommunityRole.role == COORDINATOR) & User.active)
+                .order_by(User.last_name, User.first_name))
+
+
+def set_coordinator(by: User, user_id, on: bool) -> User:
+    """The administrator marks a teacher of the school as the coordinator of mentoring, or unmarks."""
+    if by.role != ADMIN:
+        raise Forbidden(N_("Координатора назначает администратор."))
+    teacher = get_or_404(User, User.id == parse_id(user_id), User.school == by.school, User.role == TEACHER,
+                         message=N_("Учитель не найден."))
+    with database.atomic():
+        if on:
+            CommunityRole.get_or_create(school=by.school, user=teacher, role=COORDINATOR)
+        else:
+            CommunityRole.delete().where((CommunityRole.user == teacher)
+                                         & (CommunityRole.role == COORDINATOR)).execute()
+        audit.record("mentoring.coordinator", user=by, detail=f"{'+' if on else '-'}:{teacher.login}")
+    return teacher
+
+
+# -- the register of mentors -----------------------------------------------------------------------
+
+@dataclass
+class RegisterLine:
+    profile: MentorProfile
+    active_pairs: int
+
+    @property
+    def free(self) -> int:
+        return max(self.profile.capacity - self.active_pairs, 0)
+
+
+def _active_pairs_of(user: User) -> int:
+    return MentoringPair.select().where((MentoringPair.mentor == user) & (MentoringPair.status == ACTIVE)).count()
+
+
+def register(school: School) -> list[RegisterLine]:
+    profiles = (MentorProfile.select(MentorProfile, User).join(User, on=(MentorProfile.user == User.id))
+                .where((MentorProfile.school == school) & User.active)
+                .order_by(MentorProfile.active.desc(), User.last_name, User.first_name))
+    return [RegisterLine(p, _active_pairs_of(p.user)) for p in profiles]
+
+
+def _offer_and_capacity(form: dict) -> tuple[str, int]:
+    offer = validation.text(form.get("offer"), 1000, N_("С чем может помочь"),
+                            required=N_("Напишите, с чем наставник может помочь."))
+    capacity = validation.integer(form.get("capacity") or "1", N_("Сколько наставляемых"), 1, MAX_CAPACITY)
+    return offer, capacity
+
+
+def _organisation(school: School, value) -> Organisation | None:
+    if not value:
+        return None
+    return get_or_404(Organisation, Organisation.id == parse_id(value), Organisation.school == school,
+                      Organisation.archived_at.is_null(), message=N_("Организация не найдена."))
+
+
+def add_mentor(by: User, form: dict) -> MentorProfile:
+    """Put a teacher, a pupil or a parent of the school in the register."""
+    require_coordinator(by)
+    user = get_or_404(User, User.id == parse_id(form.get("user")), User.school == by.school,
+                      User.role.in_(tuple(KIND_OF_ROLE)), User.active,
+                      message=N_("Человек не найден в школе: выберите учителя, ученика или родителя."))
+    offer, capacity = _offer_and_capacity(form)
+    if MentorProfile.select().where(MentorProfile.user == user).exists():
+        raise Conflict(N_("%(name)s уже в реестре наставников."), name=user.short_name)
+    with database.atomic():
+        profile = MentorProfile.create(school=by.school, user=user, kind=KIND_OF_ROLE[user.role], offer=offer,
+                                       capacity=capacity, organisation=_organisation(by.school, form.get("organisation")))
+        audit.record("mentoring.mentor", user=by, detail=f"+:{user.login}")
+    return profile
+
+
+@dataclass
+class OutsideAccount:
+    profile: MentorProfile
+    code: str  # the one-time activation code for the login card, shown once
+
+
+def add_outside_mentor(by: User, form: dict) -> OutsideAccount:
+    """A mentor from outside the school — a university student, a partner's employee, an alumnus — with
+    a limited account (role MENTOR) and a one-time code for the login card."""
+    require_coordinator(by)
+    last = validation.text(form.get("last_name"), 80, N_("Фамилия"), one_line=True,
+                           required=N_("Укажите фамилию наставника."))
+    first = validation.text(form.get("first_name"), 80, N_("Имя"), one_line=True,
+                            required=N_("Укажите имя наставника."))
+    middle = validation.text(form.get("middle_name"), 80, N_("Отчество"), one_line=True)
+    kind = form.get("kind") or ""
+    if kind not in OUTSIDE_KINDS:
+        raise validation.Invalid(N_("Выберите, кто этот наставник: студент вуза, сотрудник партнёра или выпускник."))
+    offer, capacity = _offer_and_capacity(form)
+    organisation = _organisation(by.school, form.get("organisation"))
+    with database.atomic():
+        user = User.create(school=by.school, role=MENTOR, login=make_login(last, first),
+                           full_name=f"{last} {first} {middle}".strip(), last_name=last, first_name=first,
+                           middle_name=middle)
+        code = accounts.issue_activation_code(user)
+        profile = MentorProfile.create(school=by.school, user=user, kind=kind, organisation=organisation,
+                                       offer=offer, capacity=capacity, outside=True)
+        audit.record("mentoring.outside_mentor", user=by, detail=f"+:{user.login}")
+    return OutsideAccount(profile, code)
+
+
+def _own_profile(by: User, profile_id) -> MentorProfile:
+    require_coordinator(by)
+    return get_or_404(MentorProfile, MentorProfile.id == parse_id(profile_id), MentorProfile.school == by.school,
+                      message=N_("Наставник не найден в реестре."))
+
+
+def set_mentor_active(by: User, profile_id, on: bool) -> MentorProfile:
+    """Pause or resume a mentor; an outside mentor's account is closed and opened with it."""
+    profile = _own_profile(by, profile_id)
+    with database.atomic():
+        profile.active = on
+        profile.save()
+        if profile.outside:
+            user = profile.user
+            user.active = on
+            if not on:
+                user.session_epoch += 1  # sessions made before stop working
+            user.save()
+        audit.record("mentoring.mentor", user=by, detail=f"{'on' if on else 'off'}:{profile.user.login}")
+    return profile
+
+
+def new_login_card(by: User, profile_id) -> OutsideAccount:
+    """A new one-time code for an outside mentor who lost theirs (the old one stops working)."""
+    profile = _own_profile(by, profile_id)
+    if not profile.outside or not profile.active:
+        raise ServiceError(N_("Карточку входа выдают только действующему наставнику не из школы."), status=409)
+    with database.atomic():
+        code = accounts.issue_activation_code(profile.user)
+        audit.record("mentoring.login_card", user=by, detail=profile.user.login)
+    return OutsideAccount(profile, code)
+
+
+# -- mentees' requests -----------------------------------------------------------------------------
+
+def can_apply(user: User) -> bool:
+    return user.role in (STUDENT, TEACHER, PARENT)
+
+
+def my_open_request(user: User) -> MentoringRequest | None:
+    return MentoringRequest.select().where((MentoringRequest.mentee == user)
+                                           & (MentoringRequest.status == OPEN)).first()
+
+
+def apply(user: User, form: dict, needs: list[str]) -> MentoringRequest:
+    """A mentee's request with the questionnaire of needs: what they want help with (at least one),
+    in their own words, the form they would like and how they would meet."""
+    if not can_apply(user):
+        raise Forbidden(N_("Заявку на наставника подают ученики, учителя и родители школы."))
+    chosen = [code for code in NEEDS if code in set(needs)]
+    if not chosen or len(set(needs)) != len(chosen):
+        raise validation.Invalid(N_("Отметьте хотя бы одну тему из списка."))
+    wanted_form = form.get("form") or ""
+    if wanted_form and (wanted_form not in FORMS or user.role not in FORM_MENTEE_ROLES[wanted_form]):
+        raise validation.Invalid(N_("Такой формы наставничества для Вас нет: выберите другую или оставьте «любая»."))
+    meeting_format = form.get("meeting_format") or "any"
+    if meeting_format not in MEETING_FORMATS:
+        raise validation.Invalid(N_("Выберите, как удобнее встречаться."))
+    text = validation.text(form.get("request"), 1000, N_("Запрос"),
+                           required=N_("Напишите в двух-трёх предложениях, чего Вы ждёте от наставника."))
+    if my_open_request(user) is not None:
+        raise Conflict(N_("Заявка уже подана и ждёт наставника."))
+    return MentoringRequest.create(school=user.school, mentee=user, form=wanted_form, needs=",".join(chosen),
+                                   request=text, meeting_format=meeting_format)
+
+
+def withdraw(user: User, request_id) -> MentoringRequest:
+    found = get_or_404(MentoringRequest, MentoringRequest.id == parse_id(request_id),
+                       MentoringRequest.mentee == user, MentoringRequest.status == OPEN,
+                       message=N_("Заявка не найдена."))
+    found.status = WITHDRAWN
+    found.save()
+    return found
+
+
+def open_requests(school: School) -> list[MentoringRequest]:
+    return list(MentoringRequest.select(MentoringRequest, User).join(User, on=(MentoringRequest.mentee == User.id))
+                .where((MentoringRequest.school == school) & (MentoringRequest.status == OPEN) & User.active)
+                .order_by(MentoringRequest.created_at))
+
+
+def get_request(by: User, request_id) -> MentoringRequest:
+    require_coordinator(by)
+    return get_or_404(MentoringRequest, MentoringRequest.id == parse_id(request_id),
+                      MentoringRequest.school == by.school, MentoringRequest.status == OPEN,
+                      message=N_("Заявка не найдена."))
+
+
+# -- pairs -------------------------------------------------------------------------------------------
+
+def _mentee(by: User, form: dict) -> tuple[User, MentoringRequest | None]:
+    request = None
+    if form.get("request"):
+        request = get_request(by, form.get("request"))
+        return request.mentee, request
+    login = validation.text(form.get("mentee_login"), 64, N_("Логин наставляемого"), one_line=True,
+                            required=N_("Выберите заявку или укажите логин наставляемого."))
+    mentee = get_or_404(User, User.login == login, User.school == by.school, User.active,
+                        User.role.in_((STUDENT, TEACHER, PARENT)),
+                        message=N_("Наставляемый с таким логином в школе не найден."))
+    return mentee, my_open_request(mentee)
+
+
+def _first_meeting(form: dict, starts_on: datetime.date) -> dict | None:
+    day = validation.date(form.get("meeting_day"), N_("Дата первой встречи"))
+    if day is None:
+        return None
+    if day < starts_on:
+        raise validation.Invalid(N_("Первая встреча не может быть раньше начала программы."))
+    return {"day": day, "start_time": validation.clock(form.get("meeting_time"), N_("Время встречи")),
+            "place": validation.text(form.get("meeting_place"), 200, N_("Место"), one_line=True),
+            "topic": validation.text(form.get("meeting_topic"), 200, N_("Тема"), one_line=True)}
+
+
+def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
+    """The coordinator forms a pair of a given form with its programme (title, goals — one a line —,
+    the number of meetings planned, dates) and, if given, its first meeting."""
+    require_coordinator(by)
+    code = form.get("form") or ""
+    if code not in FORMS:
+        raise validation.Invalid(N_("Выберите форму наставничества."))
+    profile = get_or_404(MentorProfile.select(MentorProfile, User).join(User, on=(MentorProfile.user == User.id)),
+                         MentorProfile.id == parse_id(form.get("mentor")), MentorProfile.school == by.school,
+                         message=N_("Наставник не найден в реестре."))
+    mentor = profile.user
+    mentee, request = _mentee(by, form)
+    if mentor.id == mentee.id:
+        raise validation.Invalid(N_("Наставник и наставляемый — один и тот же человек: выберите другого."))
+    if not profile.active or not mentor.active:
+        raise Conflict(N_("%(name)s сейчас не берёт наставляемых."), name=mentor.short_name)
+    if profile.kind not in FORM_MENTOR_KINDS[code]:
+        raise validation.Invalid(N_("В форме «%(form)s» наставник — не %(kind)s: выберите другого наставника или форму."),
+                                 form=FORMS[code], kind=MENTOR_KINDS[profile.kind])
+    if mentee.role not in FORM_MENTEE_ROLES[code]:
+        raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s: выберите другую форму."),
+                                 form=FORMS[code], role=ROLE_WORDS[mentee.role])
+    title = validation.text(form.get("title"), 200, N_("Программа"), one_line=True,
+                            required=N_("Назовите программу пары."))
+    goals = validation.text(form.get("goals"), 2000, N_("Цели"), required=N_("Запишите хотя бы одну цель пары."))
+    planned = validation.integer(form.get("meetings_planned") or "0", N_("Встреч по плану"), 1, MAX_MEETINGS)
+    starts_on = validation.date(form.get("starts_on") or today, N_("Начало"))
+    ends_on = validation.date(form.get("ends_on"), N_("Окончание"))
+    if ends_on is not None and ends_on < starts_on:
+        raise validation.Invalid(N_("Окончание программы раньше её начала."))
+    first = _first_meeting(form, starts_on)
+    with database.atomic():
+        # Counted inside the writing transaction: two pairs formed at once cannot overfill a mentor.
+        if _active_pairs_of(mentor) >= profile.capacity:
+            raise Conflict(N_("Все места наставника %(name)s заняты: наставляемых уже %(capacity)d."),
+                           name=mentor.short_name, capacity=profile.capacity)
+        if MentoringPair.select().where((MentoringPair.mentor == mentor) & (MentoringPair.mentee == mentee)
+                                        & (MentoringPair.status == ACTIVE)).exists():
+            raise Conflict(N_("Такая пара уже работает."))
+        pair = MentoringPair.create(school=by.school, form=code, mentor=mentor, mentee=mentee, request=request,
+                                    title=title, goals=goals, meetings_planned=planned, starts_on=starts_on,
+                                    ends_on=ends_on, school_year=years.current_year(by.school), created_by=by)
+        if first:
+            _remind(MentoringMeeting.create(pair=pair, **first), pair, today)
+        if request is not None:
+            request.status = PAIRED
+            request.save()
+        audit.record("mentoring.pair", user=by, detail=f"+:{code}:{mentor.login}:{mentee.login}")
+    return pair
+
+
+def _is_parent_of(user: User, child_id) -> bool:
+    return user.role == PARENT and ParentLink.select().where((ParentLink.parent == user)
+                                                              & (ParentLink.student == child_id)).exists()
+
+
+def side_of(user: User, pair: MentoringPair) -> str:
+    """"mentor", "mentee", or "" for someone who is not in the pair."""
+    if pair.mentor_id == user.id:
+        return "mentor"
+    if pair.mentee_id == user.id:
+        return "mentee"
+    return ""
+
+
+def can_see(user: User, pair: MentoringPair) -> bool:
+    if pair.school_id != user.school_id:
+        return False
+    return bool(side_of(user, pair)) or is_coordinator(user) or _is_parent_of(user, pair.mentee_id)
+
+
+def can_manage(user: User, pair: MentoringPair) -> bool:
+    """Plan and cancel meetings: the two sides and the coordinator."""
+    return pair.school_id == user.school_id and (bool(side_of(user, pair)) or is_coordinator(user))
+
+
+def get_pair(user: User, pair_id) -> MentoringPair:
+    return get_or_404(MentoringPair, MentoringPair.id == parse_id(pair_id), message=NOT_FOUND,
+                      visible=lambda pair: can_see(user, pair))
+
+
+def meetings_of(pair: MentoringPair) -> list[MentoringMeeting]:
+    return list(pair.meetings.order_by(MentoringMeeting.day, MentoringMeeting.start_time))
+
+
+def _managed(user: User, pair_id) -> MentoringPair:
+    pair = get_pair(user, pair_id)
+    if not can_manage(user, pair):
+        raise Forbidden(N_("Родители видят наставничество ребёнка, но не меняют его."))
+    if pair.status != ACTIVE:
+        raise Conflict(N_("Пара уже не работает: её встречи не меняются."))
+    return pair
+
+
+def _meeting_fields(form: dict) -> dict:
+    day = validation.date(form.get("day"), N_("Дата"), required=N_("Укажите дату встречи."))
+    return {"day": day, "start_time": validation.clock(form.get("start_time"), N_("Время")),
+            "place": validation.text(form.get("place"), 200, N_("Место"), one_line=True),
+            "topic": validation.text(form.get("topic"), 200, N_("Тема"), one_line=True)}
+
+
+REMIND_DAYS_BEFORE = 1
+
+
+def _remind(meeting: MentoringMeeting, pair: MentoringPair, today: datetime.date) -> None:
+    """Both sides hear of a coming meeting the day before (an outside mentor's account has no
+    notifications: they see their meetings on their page)."""
+    if meeting.day < today:
+        return
+    title = meeting.topic or pair.title
+    for person in (pair.mentor, pair.mentee):
+        if person.role != MENTOR:
+            reminders.schedule(person, "meeting", meeting.id, title, meeting.day, REMIND_DAYS_BEFORE)
+
+
+def add_meeting(user: User, pair_id, form: dict, today: datetime.date) -> MentoringMeeting:
+    pair = _managed(user, pair_id)
+    fields = _meeting_fields(form)
+    if fields["day"] < pair.starts_on:
+        raise validation.Invalid(N_("Встреча не может быть раньше начала программы."))
+    with database.atomic():
+        meeting = MentoringMeeting.create(pair=pair, **fields)
+        _remind(meeting, pair, today)
+    return meeting
+
+
+def get_meeting(user: User, meeting_id) -> tuple[MentoringMeeting, MentoringPair]:
+    meeting = get_or_404(MentoringMeeting, MentoringMeeting.id == parse_id(meeting_id),
+                         message=N_("Встреча не найдена."), visible=lambda m: can_see(user, m.pair))
+    return meeting, meeting.pair
+
+
+def note_meeting(user: User, meeting_id, form: dict, today: datetime.date) -> MentoringMeeting:
+    """A short note after a meeting by either side; it marks the meeting as held."""
+    meeting, pair = get_meeting(user, meeting_id)
+    side = side_of(user, pair)
+    if not side:
+        raise Forbidden(N_("Заметку о встрече пишут наставник и наставляемый."))
+    if meeting.status == CANCELLED:
+        raise Conflict(N_("Встреча отменена: заметку к ней не пишут."))
+    if meeting.day > today:
+        raise validation.Invalid(N_("Встреча ещё не прошла: заметку пишут после неё."))
+    note = validation.text(form.get("note"), 1000, N_("Заметка"), required=N_("Напишите хотя бы пару слов о встрече."))
+    setattr(meeting, f"{side}_note", note)
+    meeting.status = HELD
+    meeting.save()
+    return meeting
+
+
+def cancel_meeting(user: User, meeting_id) -> MentoringMeeting:
+    meeting, pair = get_meeting(user, meeting_id)
+    _managed(user, pair.id)
+    if meeting.status != PLANNED:
+        raise Conflict(N_("Отменить можно только запланированную встречу."))
+    with database.atomic():
+        meeting.status = CANCELLED
+        meeting.save()
+        reminders.cancel("meeting", meeting.id)
+    return meeting
+
+
+def reflect(user: User, pair_id, form: dict) -> MentoringPair:
+    """The closing reflection of one side with a rating from 1 to 5."""
+    pair = get_pair(user, pair_id)
+    side = side_of(user, pair)
+    if not side:
+        raise Forbidden(N_("Итоги пишут наставник и наставляемый."))
+    if pair.status == ACTIVE and not MentoringMeeting.select().where((MentoringMeeting.pair == pair)
+                                                                     & (MentoringMeeting.status == HELD)).exists():
+        raise Conflict(N_("Итоги подводят после хотя бы одной встречи."))
+    text = validation.text(form.get("reflection"), 1000, N_("Итоги"),
+                           required=N_("Напишите, что получилось и что нет."))
+    rating = validation.integer(form.get("rating"), N_("Оценка"), 1, 5)
+    setattr(pair, f"{side}_reflection", text)
+    setattr(pair, f"{side}_rating", rating)
+    pair.save()
+    return pair
+
+
+def close_pair(by: User, pair_id, form: dict) -> MentoringPair:
+    """The coordinator closes a pair: finished, or stopped early; were the goals reached."""
+    require_coordinator(by)
+    pair = get_pair(by, pair_id)
+    if pair.status != ACTIVE:
+        raise Conflict(N_("Пара уже закрыта."))
+    status = form.get("status") or FINISHED
+    if status not in (FINISHED, STOPPED):
+        raise validation.Invalid(N_("Выберите: программа завершена или прекращена."))
+    reached = form.get("goals_reached") or ""
+    if reached not in GOALS_REACHED:
+        raise validation.Invalid(N_("Отметьте, достигнуты ли цели пары."))
+    with database.atomic():
+        pair.status, pair.goals_reached, pair.finished_at = status, reached, utcnow()
+        pair.save()
+        planned = [m.id for m in MentoringMeeting.select(MentoringMeeting.id)
+                   .where((MentoringMeeting.pair == pair) & (MentoringMeeting.status == PLANNED))]
+        for meeting_id in planned:
+            reminders.cancel("meeting", meeting_id)
+        if planned:
+            MentoringMeeting.update(status=CANCELLED).where(MentoringMeeting.id.in_(planned)).execute()
+        audit.record("mentoring.pair", user=by, detail=f"{status}:{pair.id.hex}")
+    return pair
+
+
+# -- what each person sees -------------------------------------------------------------------------
+
+def can_reflect(user: User, pair: MentoringPair, meetings: list[MentoringMeeting]) -> bool:
+    return bool(side_of(user, pair)) and (pair.status != ACTIVE or any(m.status == HELD for m in meetings))
+
+
+@dataclass
+class PairView:
+    pair: MentoringPair
+    meetings: list[MentoringMeeting]
+    side: str = ""
+
+    @property
+    def held(self) -> int:
+        return sum(1 for m in self.meetings if m.status == HELD)
+
+    def next_meeting(self, today: datetime.date) -> MentoringMeeting | None:
+        return next((m for m in self.meetings if m.status == PLANNED and m.day >= today), None)
+
+
+@dataclass
+class MyMentoring:
+    as_mentor: list[PairView] = field(default_factory=list)
+    as_mentee: list[PairView] = field(default_factory=list)
+    request: MentoringRequest | None = None
+    profile: MentorProfile | None = None
+
+
+def _pairs(query) -> list[MentoringPair]:
+    return list(query.order_by(MentoringPair.status, MentoringPair.starts_on.desc()))
+
+
+def mine(user: User) -> MyMentoring:
+    found = MyMentoring(request=my_open_request(user),
+                        profile=MentorProfile.select().where(MentorProfile.user == user).first())
+    for pair in _pairs(MentoringPair.select().where(MentoringPair.mentor == user)):
+        found.as_mentor.append(PairView(pair, meetings_of(pair), "mentor"))
+    for pair in _pairs(MentoringPair.select().where(MentoringPair.mentee == user)):
+        found.as_mentee.append(PairView(pair, meetings_of(pair), "mentee"))
+    return found
+
+
+def of_children(parent: User) -> list[tuple[User, list[PairView]]]:
+    """A parent's read-only view: each child's pairs as a mentee."""
+    result = []
+    for child in school_service.children_of(parent):
+        pairs = _pairs(MentoringPair.select().where(MentoringPair.mentee == child))
+        result.append((child, [PairView(p, meetings_of(p)) for p in pairs]))
+    return result
+
+
+def all_pairs(by: User, status: str = "") -> list[PairView]:
+    require_coordinator(by)
+    query = MentoringPair.select().where(MentoringPair.school == by.school)
+    if status in (ACTIVE, FINISHED, STOPPED):
+        query = query.where(MentoringPair.status == status)
+    return [PairView(p, meetings_of(p)) for p in _pairs(query)]
+
+
+def label_of(person: User) -> str:
+    """How a page names a person of a pair: the short name, and a pupil's class («Иванов П. А., 7Б»).
+    Nothing else — no contacts, no parents — reaches a mentor from outside."""
+    if person.role == STUDENT:
+        group = school_service.class_of(person)
+        if group is not None:
+            return f"{person.short_name}, {group.name}"
+    return person.short_name
+
+
+def calendar_meetings(user: User, start: datetime.date, end: datetime.date) -> list[MentoringMeeting]:
+    """The meetings of the user's working pairs (either side) between start and end, for the calendar."""
+    return list(MentoringMeeting.select(MentoringMeeting, MentoringPair).join(MentoringPair)
+                .where(((MentoringPair.mentor == user) | (MentoringPair.mentee == user))
+                       & (MentoringPair.status == ACTIVE) & (MentoringMeeting.status != CANCELLED)
+                       & MentoringMeeting.day.between(start, end))
+                .order_by(MentoringMeeting.day, MentoringMeeting.start_time))
+
+
+def candidates(school: School, text: str, limit: int = 30) -> list[User]:
+    """People of the school the coordinator may put in the register, found by name or login."""
+    if not text:
+        return []
+    registered = MentorProfile.select(MentorProfile.user).where(MentorProfile.school == school)
+    return [u for u in school_service.search_users(school, text, limit=limit * 2)
+            if u.role in KIND_OF_ROLE and u.active and u.id not in {r.user_id for r in registered}][:limit]
+
+
+# -- the school's report ---------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    year: int
+    by_form: list[dict]  # form, active, finished, stopped, total, meetings_held, rating
+    mentors_by_kind: dict[str, int]
+    open_requests: int
+    pairs: int
+    active: int
+    meetings_held: int
+    meetings_planned: int
+    goals: dict[str, int]
+    mentee_rating: float | None
+    mentor_rating: float | None
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(statistics.fmean(values), 1) if values else None
+
+
+def report(by: User, year: int | None = None) -> Report:
+    """Pairs by form and status, meetings held, goals reached and satisfaction for one school year."""
+    require_coordinator(by)
+    year = year or years.current_year(by.school)
+    pairs = list(MentoringPair.select().where((MentoringPair.school == by.school) & (MentoringPair.school_year == year)))
+    held: dict = {}
+    if pairs:
+        for meeting in (MentoringMeeting.select(MentoringMeeting.pair, MentoringMeeting.status)
+                        .where(MentoringMeeting.pair.in_([p.id for p in pairs]))):
+            held.setdefault(meeting.pair_id, []).append(meeting.status)
+    by_form = []
+    for code in FORMS:
+        mine_ = [p for p in pairs if p.form == code]
+        ratings = [r for p in mine_ for r in (p.mentee_rating,) if r]
+        by_form.append({"form": code, "active": sum(p.status == ACTIVE for p in mine_),
+                        "finished": sum(p.status == FINISHED for p in mine_),
+                        "stopped": sum(p.status == STOPPED for p in mine_), "total": len(mine_),
+                        "meetings_held": sum(held.get(p.id, []).count(HELD) for p in mine_),
+                        "rating": _mean(ratings)})
+    kinds = {code: 0 for code in MENTOR_KINDS}
+    for profile in MentorProfile.select().where((MentorProfile.school == by.school) & MentorProfile.active):
+        kinds[profile.kind] = kinds.get(profile.kind, 0) + 1
+    goals = {code: sum(p.goals_reached == code for p in pairs) for code in GOALS_REACHED}
+    return Report(year=year, by_form=by_form, mentors_by_kind=kinds,
+                  open_requests=MentoringRequest.select().where((MentoringRequest.school == by.school)
+                                                                & (MentoringRequest.status == OPEN)).count(),
+                  pairs=len(pairs), active=sum(p.status == ACTIVE for p in pairs),
+                  meetings_held=sum(s.count(HELD) for s in held.values()),
+                  meetings_planned=sum(p.meetings_planned for p in pairs), goals=goals,
+                  mentee_rating=_mean([p.mentee_rating for p in pairs if p.mentee_rating]),
+                  mentor_rating=_mean([p.mentor_rating for p in pairs if p.mentor_rating]))
+
+
+def report_rows(found: Report, names: dict[str, str]) -> list[list]:
+    """The report as a table for the one CSV writer: a row per form, then the totals."""
+    rows: list[list] = [[names["form"], names["active"], names["finished"], names["stopped"], names["total"],
+                         names["meetings"], names["rating"]]]
+    for line in found.by_form:
+        rows.append([names[line["form"]], line["active"], line["finished"], line["stopped"], line["total"],
+                     line["meetings_held"], "" if line["rating"] is None else str(line["rating"]).replace(".", ",")])
+    rows.append([names["all"], found.active, sum(x["finished"] for x in found.by_form),
+                 sum(x["stopped"] for x in found.by_form), found.pairs, found.meetings_held,
+                 "" if found.mentee_rating is None else str(found.mentee_rating).replace(".", ",")])
+    return rows

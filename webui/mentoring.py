@@ -1,0 +1,281 @@
+"""Mentoring: a person's own pairs (as mentor or mentee), the request for a mentor, a pair's page with
+its meetings, notes and closing reflections, the parents' read-only view, and the coordinator's
+register, pairing and report. Outside mentors (role MENTOR) reach these pages and nothing else."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from appliance.documents.csv_table import csv_table
+from appliance.models.mentoring import (
+    FORMS,
+    GOALS_REACHED,
+    MEETING_FORMATS,
+    MEETING_STATUSES,
+    MENTOR_KINDS,
+    NEEDS,
+    OUTSIDE_KINDS,
+    PAIR_STATUSES,
+    REQUEST_STATUSES,
+)
+from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER
+from appliance.services import mentoring, trials, validation, years
+from appliance.services import school as school_service
+from appliance.services.errors import ServiceError
+from webui.auth import role_required
+from webui.dates import school_today
+from webui.messages import text_of
+
+bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
+EVERYONE = (STUDENT, TEACHER, PARENT, ADMIN, MENTOR)
+STAFF = (TEACHER, ADMIN)
+
+
+def _names() -> dict:
+    return {"forms": FORMS, "mentor_kinds": MENTOR_KINDS, "needs": NEEDS, "meeting_formats": MEETING_FORMATS,
+            "pair_statuses": PAIR_STATUSES, "meeting_statuses": MEETING_STATUSES, "goals_reached": GOALS_REACHED,
+            "request_statuses": REQUEST_STATUSES, "outside_kinds": OUTSIDE_KINDS, "label_of": mentoring.label_of,
+            "year_label": years.label, "today": school_today(),
+            "is_coordinator": mentoring.is_coordinator(current_user.model)}
+
+
+# -- one's own mentoring ---------------------------------------------------------------------------
+
+@bp.get("/")
+@role_required(*EVERYONE)
+def index():
+    me = current_user.model
+    if me.role == ADMIN:
+        return redirect(url_for("mentoring.coordinate"))
+    children = mentoring.of_children(me) if me.role == PARENT else []
+    return render_template("mentoring/mine.html", mine=mentoring.mine(me), can_apply=mentoring.can_apply(me),
+                           children=children, **_names())
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@role_required(STUDENT, TEACHER, PARENT)
+def apply():
+    error, status, values = None, 200, {}
+    if request.method == "POST":
+        values = dict(request.form)
+        try:
+            mentoring.apply(current_user.model, request.form, request.form.getlist("needs"))
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            flash(_("Заявка подана. Координатор наставничества подберёт наставника."), "success")
+            return redirect(url_for("mentoring.index"))
+    role = current_user.role
+    allowed = {code: name for code, name in FORMS.items() if role in mentoring.FORM_MENTEE_ROLES[code]}
+    return render_template("mentoring/apply.html", error=error, values=values, chosen=request.form.getlist("needs"),
+                           allowed_forms=allowed, open_request=mentoring.my_open_request(current_user.model),
+                           **_names()), status
+
+
+@bp.post("/request/<request_id>/withdraw")
+@role_required(STUDENT, TEACHER, PARENT)
+def withdraw(request_id: str):
+    mentoring.withdraw(current_user.model, request_id)
+    flash(_("Заявка отозвана."), "success")
+    return redirect(url_for("mentoring.index"))
+
+
+def _pair_page(pair, error=None, status=200):
+    me = current_user.model
+    side = mentoring.side_of(me, pair)
+    meetings = mentoring.meetings_of(pair)
+    return render_template("mentoring/pair.html", pair=pair, meetings=meetings, side=side,
+                           can_manage=mentoring.can_manage(me, pair), error=error,
+                           can_reflect=mentoring.can_reflect(me, pair, meetings), **_names()), status
+
+
+@bp.get("/pair/<pair_id>")
+@role_required(*EVERYONE)
+def pair(pair_id: str):
+    return _pair_page(mentoring.get_pair(current_user.model, pair_id))
+
+
+def _pair_action(pair_id: str, action, done: str):
+    try:
+        action()
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return _pair_page(mentoring.get_pair(current_user.model, pair_id), text_of(exc.message), exc.status)
+    flash(done, "success")
+    return redirect(url_for("mentoring.pair", pair_id=pair_id))
+
+
+@bp.post("/pair/<pair_id>/meeting")
+@role_required(*EVERYONE)
+def add_meeting(pair_id: str):
+    found = mentoring.get_pair(current_user.model, pair_id)
+    return _pair_action(found.id.hex, lambda: mentoring.add_meeting(current_user.model, pair_id, request.form,
+                                                                    school_today()),
+                        _("Встреча запланирована и появилась в календаре."))
+
+
+@bp.post("/meeting/<mentoring_meeting_id>/note")
+@role_required(*EVERYONE)
+def note(mentoring_meeting_id: str):
+    meeting, found = mentoring.get_meeting(current_user.model, mentoring_meeting_id)
+    return _pair_action(found.id.hex, lambda: mentoring.note_meeting(current_user.model, mentoring_meeting_id, request.form,
+                                                                     school_today()),
+                        _("Заметка о встрече сохранена."))
+
+
+@bp.post("/meeting/<mentoring_meeting_id>/cancel")
+@role_required(*EVERYONE)
+def cancel_meeting(mentoring_meeting_id: str):
+    meeting, found = mentoring.get_meeting(current_user.model, mentoring_meeting_id)
+    return _pair_action(found.id.hex, lambda: mentoring.cancel_meeting(current_user.model, mentoring_meeting_id),
+                        _("Встреча отменена."))
+
+
+@bp.post("/pair/<pair_id>/reflection")
+@role_required(*EVERYONE)
+def reflect(pair_id: str):
+    found = mentoring.get_pair(current_user.model, pair_id)
+    return _pair_action(found.id.hex, lambda: mentoring.reflect(current_user.model, pair_id, request.form),
+                        _("Итоги сохранены. Спасибо!"))
+
+
+@bp.post("/pair/<pair_id>/close")
+@role_required(*STAFF)
+def close(pair_id: str):
+    found = mentoring.get_pair(current_user.model, pair_id)
+    return _pair_action(found.id.hex, lambda: mentoring.close_pair(current_user.model, pair_id, request.form),
+                        _("Пара закрыта."))
+
+
+# -- the coordinator -----------------------------------------------------------------------------------
+
+def _coordinator() -> None:
+    mentoring.require_coordinator(current_user.model)
+
+
+@bp.get("/coordinate")
+@role_required(*STAFF)
+def coordinate():
+    _coordinator()
+    me = current_user.model
+    status = request.args.get("status", "active")
+    return render_template("mentoring/coordinate.html", register=mentoring.register(me.school),
+                           requests=mentoring.open_requests(me.school), pairs=mentoring.all_pairs(me, status),
+                           status=status, coordinators=mentoring.coordinators(me.school),
+                           teachers=school_service.search_users(me.school, "", TEACHER, limit=200)
+                           if me.role == ADMIN else [], **_names())
+
+
+@bp.post("/coordinators")
+@role_required(ADMIN)
+def set_coordinator():
+    teacher = mentoring.set_coordinator(current_user.model, request.form.get("teacher"),
+                                        request.form.get("on") == "1")
+    flash(_("%(name)s: права координатора обновлены.", name=teacher.short_name), "success")
+    return redirect(url_for("mentoring.coordinate"))
+
+
+@bp.route("/mentors/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def add_mentor():
+    _coordinator()
+    me = current_user.model
+    error, status, values = None, 200, dict(request.form)
+    if request.method == "POST":
+        try:
+            profile = mentoring.add_mentor(me, request.form)
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            flash(_("%(name)s в реестре наставников.", name=profile.user.short_name), "success")
+            return redirect(url_for("mentoring.coordinate"))
+    query = validation.text(request.args.get("q", "")[:100], 100, "q", one_line=True)
+    return render_template("mentoring/mentor_form.html", error=error, values=values, query=query,
+                           found=mentoring.candidates(me.school, query),
+                           organisations=trials.organisations(me.school), **_names()), status
+
+
+@bp.route("/mentors/outside", methods=["GET", "POST"])
+@role_required(*STAFF)
+def add_outside():
+    _coordinator()
+    me = current_user.model
+    error, status, values = None, 200, dict(request.form)
+    if request.method == "POST":
+        try:
+            made = mentoring.add_outside_mentor(me, request.form)
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            return render_template("mentoring/login_card.html", made=made, **_names())
+    return render_template("mentoring/outside_form.html", error=error, values=values,
+                           organisations=trials.organisations(me.school), **_names()), status
+
+
+@bp.post("/mentor/<mentor_id>/active")
+@role_required(*STAFF)
+def mentor_active(mentor_id: str):
+    mentoring.set_mentor_active(current_user.model, mentor_id, request.form.get("on") == "1")
+    flash(_("Реестр наставников обновлён."), "success")
+    return redirect(url_for("mentoring.coordinate"))
+
+
+@bp.post("/mentor/<mentor_id>/card")
+@role_required(*STAFF)
+def login_card(mentor_id: str):
+    made = mentoring.new_login_card(current_user.model, mentor_id)
+    return render_template("mentoring/login_card.html", made=made, **_names())
+
+
+@bp.route("/pairs/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_pair():
+    _coordinator()
+    me = current_user.model
+    error, status = None, 200
+    values = dict(request.form) if request.method == "POST" else {"request": request.args.get("request", "")}
+    if request.method == "POST":
+        try:
+            made = mentoring.form_pair(me, request.form, school_today())
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            flash(_("Пара создана. Наставляемый видит её и первую встречу в календаре."), "success")
+            return redirect(url_for("mentoring.pair", pair_id=made.id.hex))
+    register = [line for line in mentoring.register(me.school) if line.profile.active]
+    return render_template("mentoring/pair_form.html", error=error, values=values, register=register,
+                           requests=mentoring.open_requests(me.school), **_names()), status
+
+
+def _year() -> int | None:
+    try:
+        return validation.query_year(request.args.get("year"), _("Учебный год"))
+    except ServiceError:
+        return None
+
+
+@bp.get("/report")
+@role_required(*STAFF)
+def report():
+    found = mentoring.report(current_user.model, _year())
+    return render_template("mentoring/report.html", report=found, **_names())
+
+
+def _csv_names() -> dict[str, str]:
+    names = {code: _(name) for code, name in FORMS.items()}
+    names.update({"form": _("Форма наставничества"), "active": _("Работают"), "finished": _("Завершены"),
+                  "stopped": _("Прекращены"), "total": _("Всего пар"), "meetings": _("Встреч проведено"),
+                  "rating": _("Оценка наставляемых (1–5)"), "all": _("Все формы")})
+    return names
+
+
+@bp.get("/report.csv")
+@role_required(*STAFF)
+def report_csv():
+    found = mentoring.report(current_user.model, _year())
+    body = csv_table(mentoring.report_rows(found, _csv_names()))
+    return Response(body.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=mentoring-{found.year}.csv"})
