@@ -15,11 +15,12 @@ from peewee import fn
 from appliance.config import Settings
 from appliance.db import database
 from appliance.i18n import N_
+from appliance.models.audit import AuditLog
 from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, notifications, terms, uploads, validation, years
+from appliance.services import access, audit, catalogs, competencies, notifications, russian, terms, uploads, validation, years
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -153,16 +154,34 @@ def evidence_of(achievement: Achievement) -> list[Evidence]:
     return list(Evidence.select().where(Evidence.achievement == achievement).order_by(Evidence.created_at))
 
 
-def teachers_for(student: User) -> list[User]:
-    """Teachers a student may name as a guide: everyone teaching in the school, own class first."""
+def evidence_by_achievement(achievements: list[Achievement]) -> dict:
+    """The files of several achievements in one query: {achievement id: [Evidence, …]} (for the review queue)."""
+    found: dict = {a.id: [] for a in achievements}
+    if found:
+        for row in (Evidence.select().where(Evidence.achievement.in_(list(found)))
+                    .order_by(Evidence.created_at)):
+            found[row.achievement_id].append(row)
+    return found
+
+
+TEACHER_GROUPS = (N_("Классный руководитель"), N_("Учителя твоего класса"), N_("Все педагоги школы"))
+
+
+def teachers_for(student: User) -> list[tuple[str, list[User]]]:
+    """Teachers a student may name as a guide, in groups for the drop-down: the class teacher, the
+    others teaching the student's class, then everyone else teaching in the school; each group in
+    the order of a register (surname, Russian alphabet). Empty groups are left out."""
     profile = Student.get_or_none(Student.user == student)
-    own_class = set()
+    leads, teaches = set(), set()
     if profile and profile.class_group_id:
-        own_class = {row.teacher_id for row in TeacherAssignment.select(TeacherAssignment.teacher)
-                     .where(TeacherAssignment.class_group == profile.class_group_id)}
-    everyone = list(User.select().where((User.school == student.school) & (User.role == TEACHER) & User.active)
-                    .order_by(User.last_name, User.first_name))
-    return sorted(everyone, key=lambda teacher: teacher.id not in own_class)
+        for row in (TeacherAssignment.select(TeacherAssignment.teacher, TeacherAssignment.is_class_teacher)
+                    .where(TeacherAssignment.class_group == profile.class_group_id)):
+            (leads if row.is_class_teacher else teaches).add(row.teacher_id)
+    everyone = russian.by_surname(User.select().where((User.school == student.school) & (User.role == TEACHER)
+                                                      & User.active))
+    groups = ([t for t in everyone if t.id in leads], [t for t in everyone if t.id in teaches - leads],
+              [t for t in everyone if t.id not in leads | teaches])
+    return [(label, people) for label, people in zip(TEACHER_GROUPS, groups, strict=True) if people]
 
 
 # -- checking what the student typed -----------------------------------------------------------
@@ -297,8 +316,41 @@ def submit(student: User, achievement: Achievement) -> Achievement:
     achievement.submitted_at = utcnow()
     with database.atomic():
         achievement.save()
+        audit.record("achievement.submit", user=student, detail=str(achievement.id))
         notifications.achievement_waiting(achievement, class_teachers_of(student))
     return achievement
+
+
+def withdraw(student: User, achievement: Achievement) -> Achievement:
+    """The student takes an achievement sent by mistake back to draft, while it still waits for review
+    (never after a teacher has confirmed or returned it). The teachers who were told it waits stop
+    seeing it in their queue and in their notifications; the history keeps the step."""
+    if achievement.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    if achievement.status != "submitted":
+        raise Conflict(N_("Вернуть в черновик можно только достижение, которое ещё ждёт проверки."))
+    teachers = {t.id: t for t in class_teachers_of(student)}
+    if achievement.teacher_id:
+        teachers.setdefault(achievement.teacher_id, achievement.teacher)
+    achievement.status = "draft"
+    achievement.submitted_at = None
+    with database.atomic():
+        achievement.save()
+        audit.record("achievement.withdraw", user=student, detail=str(achievement.id))
+        for teacher in teachers.values():
+            notifications.achievement_withdrawn(achievement, teacher, review_queue(teacher))
+    return achievement
+
+
+HISTORY_ACTIONS = ("achievement.submit", "achievement.withdraw", "achievement.confirm", "achievement.return")
+
+
+def history(achievement: Achievement) -> list[AuditLog]:
+    """The steps of an achievement's review, oldest first: sent, taken back, confirmed, returned (who and
+    when), as the audit log keeps them."""
+    return list(AuditLog.select().where((AuditLog.detail == str(achievement.id))
+                                        & AuditLog.action.in_(HISTORY_ACTIONS))
+                .order_by(AuditLog.at, AuditLog.id))
 
 
 def class_teachers_of(student: User) -> list[User]:

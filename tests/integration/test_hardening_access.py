@@ -36,7 +36,7 @@ OBJECTS = {
     "volunteer_id": "volunteer_record", "idea_id": "idea", "comment_id": "idea_comment", "note_id": "notification",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
-VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
+VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1", "encoding": "utf-8",
           "filename": "css/okey.css", "token": "x" * 43}
 # Objects some attackers may rightly reach: a school-wide survey is answered by every student
 # and parent of the school (the victim's survey is anonymous: its answers are the administration's
