@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
-from appliance.models.people import User
+from appliance.models.people import STUDENT, User
 from appliance.services import accounts, audit, sessions
 from appliance.services.errors import ServiceError
 from webui.messages import text_of
@@ -135,7 +135,8 @@ def activate():
             error, status = text_of(exc.message), exc.status
         else:
             _start_session(user)
-            flash(_("Готово! Пароль сохранён. Запомните его, а логин — %(login)s.", login=user.login), "success")
+            flash(_("Готово! Пароль сохранён. Запомни его, а логин — %(login)s.", login=user.login) if user.role == STUDENT
+                  else _("Готово! Пароль сохранён. Запомните его, а логин — %(login)s.", login=user.login), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/activate.html", error=error, code=code, account=account), status
 

@@ -432,7 +432,7 @@ def consent_page(student_id: str):
         else:
             return render_template("portfolio/consent.html", student=student, text=consent.consent_text(),
                                    text_version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student),
-                                   error=_("Отметьте, что вы прочитали текст и согласны.")), 422
+                                   error=_("Отметьте, что Вы прочитали текст и согласны.")), 422
         return redirect(url_for("portfolio.consent_page", student_id=student.id.hex))
     return render_template("portfolio/consent.html", student=student, text=consent.consent_text(),
                            text_version=consent.CONSENT_VERSION, link=consent.link_of(_me(), student))

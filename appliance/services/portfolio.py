@@ -201,9 +201,9 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
     values: dict = {}
     if "title" in fields:
         values["title"] = validation.text(fields["title"], 200, N_("Название"), one_line=True,
-                                          required=N_("Укажите название достижения."))
+                                          required=N_("Укажи название достижения."))
     if "date" in fields:
-        day = validation.date(fields["date"], N_("Дата"), required=N_("Укажите дату достижения."))
+        day = validation.date(fields["date"], N_("Дата"), required=N_("Укажи дату достижения."))
         if day > today:
             raise ServiceError(N_("Дата достижения не может быть в будущем."), status=422)
         earliest = earliest_date(student)
@@ -225,7 +225,7 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
         else:
             values["teacher_role"] = catalogs.entry("teacher_role", fields.get("teacher_role"))
             if values["teacher_role"] is None:
-                raise ServiceError(N_("Укажите роль педагога: руководитель, наставник, тьютор, тренер или "
+                raise ServiceError(N_("Укажи роль педагога: руководитель, наставник, тьютор, тренер или "
                                       "консультант."), status=422)
     if "in_document" in fields:
         values["in_document"] = bool(fields["in_document"])
@@ -252,7 +252,7 @@ def create_draft(student: User, competency_ids: list | None = None, today: datet
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     if "title" not in fields:
-        raise ServiceError(N_("Укажите название достижения."), status=422)
+        raise ServiceError(N_("Укажи название достижения."), status=422)
     values = _clean(student, fields, today)
     values["school_year"], values["class_name"] = years.stamp_for_day(student, values["date"])
     with database.atomic():
@@ -311,7 +311,7 @@ def submit(student: User, achievement: Achievement) -> Achievement:
                                          ("level", N_("уровень")), ("result", N_("результат")))
                if getattr(achievement, name + "_id") is None]
     if missing:
-        raise ServiceError(N_("Перед отправкой заполните: %(fields)s."), status=422, fields=", ".join(missing))
+        raise ServiceError(N_("Перед отправкой заполни: %(fields)s."), status=422, fields=", ".join(missing))
     achievement.status = "submitted"
     achievement.submitted_at = utcnow()
     with database.atomic():
@@ -542,7 +542,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
         raise Forbidden(N_("Хобби добавляет ученик."))
     title = validation.text(title, 120, N_("Увлечение"), one_line=True)
     if not title:
-        raise ServiceError(N_("Напишите, чем ты увлекаешься."), status=422)
+        raise ServiceError(N_("Напиши, чем ты увлекаешься."), status=422)
     year = None
     if str(since_year or "").strip():
         try:

@@ -97,7 +97,7 @@ def prepare(filename: str, data: bytes) -> Prepared:
     if not data:
         raise UploadRefused(N_("Файл «%(name)s» пустой."), name=name)
     if len(data) > MAX_FILE_BYTES:
-        raise UploadRefused(N_("Файл «%(name)s» больше %(mb)d МБ. Уменьшите фото или сожмите PDF."),
+        raise UploadRefused(N_("Файл «%(name)s» больше %(mb)d МБ. Уменьши фото или сожми PDF."),
                             status=413, name=name, mb=MAX_FILE_MB)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF-"):
@@ -109,7 +109,7 @@ def prepare(filename: str, data: bytes) -> Prepared:
     if head[:5].lower() in (b"<?xml", b"<svg ", b"<svg>", b"<!doc", b"<html") or b"<svg" in head.lower():
         if _SVG_DANGER.search(data):
             raise UploadRefused(N_("Файл «%(name)s» содержит скрипт — такие файлы не принимаются."), name=name)
-        raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузите фото (JPEG, PNG) или PDF."),
+        raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузи фото (JPEG, PNG) или PDF."),
                             name=name)
     return _prepare_image(name, data)
 
@@ -184,7 +184,7 @@ def _prepare_image(name: str, data: bytes) -> Prepared:
         if width * height > (Image.MAX_IMAGE_PIXELS if probe_format in ("JPEG", "MPO") else MAX_DECODED_PIXELS):
             raise Image.DecompressionBombError(f"{width}x{height}")
         if not _image_slots.acquire(timeout=IMAGE_WAIT_SECONDS):
-            raise UploadRefused(N_("Сервер сейчас обрабатывает много фотографий. Попробуйте ещё раз через минуту."),
+            raise UploadRefused(N_("Сервер сейчас обрабатывает много фотографий. Попробуй ещё раз через минуту."),
                                 status=503)
         try:
             return _finish_image(name, _decode_image(data, width * height))

@@ -35,7 +35,7 @@ def _hours(value) -> float:
     except ValueError:
         raise ServiceError(N_("Часы — число, например 2 или 1,5."), status=422) from None
     if not hours > 0 or hours != hours:
-        raise ServiceError(N_("Укажи, сколько часов ты работал(а): больше нуля."), status=422)
+        raise ServiceError(N_("Укажи, сколько было часов работы: больше нуля."), status=422)
     if hours > MAX_DAY_HOURS:
         raise ServiceError(N_("В сутках 24 часа: больше за один день записать нельзя."), status=422)
     return round(hours * 4) / 4  # to a quarter of an hour
