@@ -103,7 +103,7 @@ def _act(idea_id: str, action, done: str):
 def support(idea_id: str):
     if request.form.get("withdraw"):
         return _act(idea_id, lambda idea: ideas.withdraw_support(current_user.model, idea.id), _("Поддержка снята."))
-    return _act(idea_id, lambda idea: ideas.support(current_user.model, idea.id), _("Ты поддержал(а) идею."))
+    return _act(idea_id, lambda idea: ideas.support(current_user.model, idea.id), _("Твоя поддержка учтена."))
 
 
 @bp.post("/<idea_id>/comment")

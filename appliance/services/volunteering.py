@@ -59,9 +59,9 @@ def _clean(student: User, form: dict, today: datetime.date, record: VolunteerRec
         raise ServiceError(N_("За %(day)s у тебя уже записано %(hours)s ч: вместе больше 24 часов в сутки."),
                            status=422, day=day.strftime("%d.%m.%Y"), hours=_fmt(already))
     place = validation.text(form.get("place"), 200, N_("Организация или событие"), one_line=True,
-                            required=N_("Напиши, где ты помогал(а): организация или событие."))
-    what = validation.text(form.get("what"), 2000, N_("Что делал(а)"),
-                           required=N_("Напиши, что ты делал(а)."))
+                            required=N_("Напиши, где это было: организация или событие."))
+    what = validation.text(form.get("what"), 2000, N_("Что входило в работу"),
+                           required=N_("Напиши, что входило в твою работу."))
     return {"day": day, "hours": hours, "place": place, "what": what,
             "direction": catalogs.entry("direction", form.get("direction")),
             "teacher": portfolio._teacher(student, form.get("teacher"))}
