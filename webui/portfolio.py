@@ -20,7 +20,6 @@ from appliance.models.changes import current_sequence
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
 from appliance.services import (
     access,
-    audit,
     catalogs,
     competencies,
     consent,
@@ -188,7 +187,7 @@ def detail(achievement_id: str):
                            may_review=portfolio.may_review(_me(), achievement),
                            reflections=[r for r in achievement.reflections],
                            answers_of=reflection.answers_of, history=portfolio.history(achievement),
-                           history_titles=audit.ACTIONS)
+                           history_titles=portfolio.HISTORY_ACTIONS)
 
 
 @bp.get("/evidence/<evidence_id>")

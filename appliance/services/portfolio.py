@@ -342,14 +342,20 @@ def withdraw(student: User, achievement: Achievement) -> Achievement:
     return achievement
 
 
-HISTORY_ACTIONS = ("achievement.submit", "achievement.withdraw", "achievement.confirm", "achievement.return")
+# The steps of the review as the achievement's page names them.
+HISTORY_ACTIONS = {
+    "achievement.submit": N_("отправлено на проверку"),
+    "achievement.withdraw": N_("возвращено в черновик"),
+    "achievement.confirm": N_("подтверждено"),
+    "achievement.return": N_("возвращено с комментарием"),
+}
 
 
 def history(achievement: Achievement) -> list[AuditLog]:
     """The steps of an achievement's review, oldest first: sent, taken back, confirmed, returned (who and
     when), as the audit log keeps them."""
     return list(AuditLog.select().where((AuditLog.detail == str(achievement.id))
-                                        & AuditLog.action.in_(HISTORY_ACTIONS))
+                                        & AuditLog.action.in_(list(HISTORY_ACTIONS)))
                 .order_by(AuditLog.at, AuditLog.id))
 
 
