@@ -96,7 +96,7 @@ def test_send_take_back_and_review_with_thumbnails(live_server, phone, tmp_path)
     page.goto(f"{live_server.url}/admin/import")
     fits(page)
     with page.expect_download() as info:
-        page.click("a:has-text('Windows-1251')")
+        page.click("a:has-text('Excel в Windows')")
     data = open(info.value.path(), "rb").read()
     assert data.decode("cp1251").startswith("Роль;Фамилия;Имя;Отчество;Класс")
     assert info.value.suggested_filename.endswith("-cp1251.csv")
