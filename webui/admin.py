@@ -20,6 +20,7 @@ from appliance.services import segment as segment_service
 from appliance.services.errors import ImportRejected, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 from appliance.targets import target_title
+from webui import downloads
 from webui.auth import client_address, role_required
 from webui.messages import text_of
 
@@ -55,6 +56,12 @@ def reset_password(user_id: str):
                                    address=client_address())
     return render_template("admin/reset_done.html", user=user, code=code,
                            activate_url=cards_doc.activation_url(g.settings, code))
+
+
+@bp.get("/import/template-<encoding>.csv")
+@role_required(ADMIN)
+def import_template(encoding: str):
+    return downloads.csv_template(roster.TEMPLATE, encoding, "шаблон-списки-классов")
 
 
 @bp.route("/import", methods=["GET", "POST"])

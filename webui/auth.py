@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature
 
-from appliance.models.people import PARENT, User
+from appliance.models.people import PARENT, STUDENT, User
 from appliance.services import accounts, audit, consent, sessions
 from appliance.services.errors import ServiceError
 from webui.messages import text_of
@@ -178,7 +178,8 @@ def activate():
             error, status = text_of(exc.message), exc.status
         else:
             _start_session(user)
-            flash(_("Готово! Пароль сохранён. Запомните его, а логин — %(login)s.", login=user.login), "success")
+            flash(_("Готово! Пароль сохранён. Запомни его, а логин — %(login)s.", login=user.login) if user.role == STUDENT
+                  else _("Готово! Пароль сохранён. Запомните его, а логин — %(login)s.", login=user.login), "success")
             return redirect(_landing(user))
     return render_template("auth/activate.html", error=error, code=code, account=account), status
 

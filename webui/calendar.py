@@ -17,6 +17,7 @@ from appliance.services import alumni, calendar_ics, reminders, validation
 from appliance.services import calendar as cal
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
+from webui import downloads
 from webui.auth import role_required
 from webui.dates import school_today
 from webui.forms import form_dict
@@ -228,6 +229,12 @@ def delete_event(event_id: str):
     cal.delete_event(current_user.school, event_id, current_user.model)
     flash(_("Событие удалено."), "info")
     return redirect(url_for("calendar.manage"))
+
+
+@bp.get("/manage/import/template-<encoding>.csv")
+@role_required(*STAFF)
+def import_template(encoding: str):
+    return downloads.csv_template(cal.csv_template(school_today()), encoding, "шаблон-события")
 
 
 @bp.route("/manage/import", methods=["GET", "POST"])

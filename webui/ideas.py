@@ -75,8 +75,8 @@ def _detail(idea, error=None, status=200):
         supported=ideas.supported_by(me, idea), comments=ideas.comments_of(idea), team=ideas.team_of(idea),
         may_review=ideas.may_review(me, idea), is_council=ideas.has_role(me, COUNCIL),
         may_finish=ideas.may_finish(me, idea), may_moderate=lambda c: ideas.may_moderate(me, c),
-        teachers=school_service.search_users(current_user.school, role=TEACHER, limit=500) if ideas.may_review(me, idea) else [],
-        pupils=ideas.pupils_of(current_user.school) if ideas.may_review(me, idea) else [],
+        teachers=school_service.staff(current_user.school, TEACHER) if ideas.may_review(me, idea) else [],
+        pupils=school_service.pupils_by_class(current_user.school) if ideas.may_review(me, idea) else [],
         read_only=enrolment.is_graduate(me), year_and_class=years.year_and_class, ACCEPTED=ACCEPTED), status
 
 
@@ -103,7 +103,7 @@ def _act(idea_id: str, action, done: str):
 def support(idea_id: str):
     if request.form.get("withdraw"):
         return _act(idea_id, lambda idea: ideas.withdraw_support(current_user.model, idea.id), _("Поддержка снята."))
-    return _act(idea_id, lambda idea: ideas.support(current_user.model, idea.id), _("Ты поддержал(а) идею."))
+    return _act(idea_id, lambda idea: ideas.support(current_user.model, idea.id), _("Твоя поддержка учтена."))
 
 
 @bp.post("/<idea_id>/comment")
@@ -167,5 +167,5 @@ def roles():
             error, status = text_of(exc.message), exc.status
     return render_template("community/roles.html", error=error, names=COMMUNITY_ROLES,
                            members={role: ideas.members_with(school, role) for role in COMMUNITY_ROLES},
-                           pupils=ideas.pupils_of(school),
-                           teachers=school_service.search_users(school, role=TEACHER, limit=500)), status
+                           pupils=school_service.pupils_by_class(school),
+                           teachers=school_service.staff(school, TEACHER)), status

@@ -14,6 +14,7 @@ from appliance.models.people import ADMIN, ClassGroup
 from appliance.services import catalogs, competencies, consent, effectiveness, indicators, terms, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
+from webui import downloads
 from webui.auth import role_required
 from webui.dates import school_today
 from webui.messages import text_of
@@ -156,6 +157,12 @@ def lists():
             error, status = text_of(exc.message), exc.status
     return render_template("indicators/lists.html", lists=catalogs.all_entries(include_hidden=True),
                            titles=catalogs.CATALOG_TITLES, error=error, in_use=catalogs.in_use), status
+
+
+@bp.get("/frameworks/template-<encoding>.csv")
+@role_required(ADMIN)
+def frameworks_template(encoding: str):
+    return downloads.csv_template(competencies.TEMPLATE, encoding, "шаблон-компетенции")
 
 
 @bp.route("/frameworks", methods=["GET", "POST"])

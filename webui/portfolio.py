@@ -154,6 +154,14 @@ def submit(achievement_id: str):
     return redirect(url_for("portfolio.detail", achievement_id=achievement_id))
 
 
+@bp.post("/a/<achievement_id>/withdraw")
+@role_required(STUDENT)
+def withdraw(achievement_id: str):
+    portfolio.withdraw(_me(), portfolio.own(_me(), achievement_id))
+    flash(_("Достижение снова черновик: исправь его и отправь на проверку, когда будет готово."), "success")
+    return redirect(url_for("portfolio.detail", achievement_id=achievement_id))
+
+
 @bp.post("/a/<achievement_id>/delete")
 @role_required(STUDENT)
 def delete(achievement_id: str):
@@ -178,7 +186,8 @@ def detail(achievement_id: str):
                            linked=competencies.linked(achievement), statuses=portfolio.STATUS_TITLES,
                            may_review=portfolio.may_review(_me(), achievement),
                            reflections=[r for r in achievement.reflections],
-                           answers_of=reflection.answers_of)
+                           answers_of=reflection.answers_of, history=portfolio.history(achievement),
+                           history_titles=portfolio.HISTORY_ACTIONS)
 
 
 @bp.get("/evidence/<evidence_id>")
@@ -204,6 +213,19 @@ def evidence_preview(evidence_id: str):
     row = portfolio.visible_evidence(_me(), evidence_id)
     path = uploads.preview_path(g.settings, row.sha256)
     if not row.has_preview or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/evidence/<evidence_id>/thumb")
+@role_required(STUDENT, TEACHER, PARENT, ADMIN)
+def evidence_thumb(evidence_id: str):
+    row = portfolio.visible_evidence(_me(), evidence_id)
+    path = uploads.thumbnail(g.settings, row.sha256) if row.has_preview else None
+    if path is None:
         abort(404)
     response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Content-Disposition"] = "inline"

@@ -62,8 +62,8 @@ def _form(programme=None, error=None, status=200, values=None):
     chosen = ({str(parse_id(v)) for v in request.form.getlist("competency_ids")} if request.method == "POST"
               else {str(c.id) for c in programmes.competencies_of(programme)} if programme else set())
     school = current_user.school
-    teachers = school_service.search_users(school, role=TEACHER, limit=500) if current_user.role == ADMIN else []
-    students = school_service.search_users(school, role=STUDENT, limit=2000) if programme else []
+    teachers = school_service.staff(school, TEACHER) if current_user.role == ADMIN else []
+    students = school_service.pupils_by_class(school) if programme else []
     return render_template("programmes/form.html", programme=programme, values=values, error=error, chosen=chosen,
                            kinds=KINDS, teachers=teachers, organisations=trials.organisations(school),
                            competencies=trials.model_competencies(), students=students,

@@ -25,7 +25,8 @@ def _me():
 @role_required(TEACHER)
 def queue():
     items = portfolio.review_queue(_me())
-    return render_template("review/queue.html", items=items, statuses=portfolio.STATUS_TITLES)
+    return render_template("review/queue.html", items=items, statuses=portfolio.STATUS_TITLES,
+                           evidence=portfolio.evidence_by_achievement(items))
 
 
 @bp.post("/<achievement_id>/confirm")

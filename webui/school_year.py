@@ -33,8 +33,7 @@ def _year_page(error: str | None = None, status: int = 200):
         plan = years.plan_rollover(school, g.settings.school.last_grade)
     except ServiceError as exc:
         error, status = error or text_of(exc.message), exc.status if status == 200 else status
-    teachers = list(User.select().where((User.school == school) & (User.role == TEACHER) & User.active)
-                    .order_by(User.last_name, User.first_name))
+    teachers = school_service.staff(school, TEACHER)
     return render_template("admin/year.html", plan=plan, error=error, teachers=teachers,
                            open_year=years.label(years.current_year(school)),
                            history=years.label), status

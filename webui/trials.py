@@ -73,10 +73,10 @@ def sign_up(session_id: str):
         suggested = trials.next_free(session.trial, school_today(), besides=session.id)
         return _detail(session.trial, text_of(exc.message), exc.status, suggested)
     if enrolment.status == trials.AWAITING_CONSENT:
-        flash(_("Ты записан. Проба проходит вне школы: место за тобой, но нужно согласие родителя — "
+        flash(_("Запись готова. Проба проходит вне школы: место за тобой, но нужно согласие родителя — "
                 "попроси его открыть портал."), "success")
     else:
-        flash(_("Ты записан на пробу. Она уже в твоём календаре."), "success")
+        flash(_("Запись на пробу готова: она уже в твоём календаре."), "success")
     return redirect(url_for("trials.mine"))
 
 

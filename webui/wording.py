@@ -50,9 +50,18 @@ def duration(seconds: int) -> str:
     return ngettext("%(num)d минута", "%(num)d минут", -(-int(seconds) // 60))
 
 
+def filesize(size) -> str:
+    """`{{ evidence.size|filesize }}` — «850 КБ», «1,2 МБ» (decimal comma, the page's language)."""
+    size = int(size or 0)
+    if size >= 1024 * 1024:
+        return gettext("%(num)s МБ", num=number(size / (1024 * 1024), 1))
+    return gettext("%(num)s КБ", num=number(max(1, round(size / 1024)), 0))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.tests["female"] = is_female
     app.jinja_env.filters["in_case"] = in_case
     app.jinja_env.filters["given_in_case"] = given_in_case
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["hours"] = hours
+    app.jinja_env.filters["filesize"] = filesize

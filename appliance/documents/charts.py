@@ -114,7 +114,7 @@ def competency_radar(states: list[CompetencyState], title: str = "Карта к�
     if strongest and strongest.evidence_score:
         description += f" Больше всего подтверждено: «{strongest.competency.name}» ({_fmt(strongest.evidence_score)})."
     return Chart(title, chart, description,
-                 ["Компетенция", "Я сам(а)", "Подтверждено", "Достижений"], rows)
+                 ["Компетенция", "Самооценка", "Подтверждено", "Достижений"], rows)
 
 
 def growth_chart(points: list[GrowthPoint], title: str = "Рост по четвертям и годам", scale_max: int = 5) -> Chart:

@@ -24,6 +24,21 @@ def neutral(value: object) -> object:
     return value
 
 
+# How a table can be saved for people: UTF-8 with a BOM (Excel of any year, LibreOffice) or Windows-1251
+# (what Excel on Windows writes and reads as plain «CSV»).
+ENCODINGS = ("utf-8", "cp1251")
+
+
+def csv_bytes(rows: Iterable[Iterable[object]], encoding: str = "utf-8") -> bytes:
+    """The table as a file in one of ENCODINGS; a character Windows-1251 lacks becomes «?»."""
+    text = csv_table(rows)
+    if encoding == "utf-8":
+        return text.encode("utf-8")
+    if encoding == "cp1251":
+        return text.removeprefix("\ufeff").encode("cp1251", errors="replace")
+    raise ValueError(f"unknown encoding {encoding}")
+
+
 def csv_table(rows: Iterable[Iterable[object]]) -> str:
     """Rows (an empty row for a blank line) as CSV text for Excel."""
     out = io.StringIO()

@@ -12,6 +12,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 _env.filters["hours_ru"] = russian.hours
+_env.tests["female"] = russian.is_female
 
 
 def render_html(template: str, **context) -> str:

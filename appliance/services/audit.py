@@ -23,6 +23,10 @@ ACTIONS = {
     "users.import": N_("Импорт списков"),
     "cards.print": N_("Печать карточек входа"),
     "export": N_("Выгрузка данных"),
+    "achievement.submit": N_("Достижение отправлено на проверку"),
+    "achievement.withdraw": N_("Достижение возвращено в черновик учеником"),
+    "achievement.confirm": N_("Достижение подтверждено"),
+    "achievement.return": N_("Достижение возвращено на доработку"),
     # Runs of background jobs: "<JobRun kind>.ok" and ".failed" (services/operations.py records them).
     "backup.ok": N_("Резервная копия сделана"),
     "backup.failed": N_("Резервная копия не сделана"),

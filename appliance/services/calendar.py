@@ -445,6 +445,18 @@ CSV_COLUMNS = {
     "classes": ("классы", "для классов", "classes"),
 }
 CSV_REQUIRED = {"title": "Название", "level": "Уровень", "starts_on": "Начало"}
+TEMPLATE_HEADER = ("Название", "Уровень", "Начало", "Окончание", "Время", "Направление", "Вид", "Регистрация до",
+                   "Место", "Ссылка", "Описание", "Классы")
+
+
+def csv_template(today: datetime.date) -> tuple[tuple[str, ...], ...]:
+    """The template offered on the import page: the header and one example event a month from today."""
+    starts = today + datetime.timedelta(days=30)
+    day = "%d.%m.%Y"
+    return (TEMPLATE_HEADER,
+            ("Олимпиада по математике, школьный этап", "школьный", starts.strftime(day), starts.strftime(day),
+             "10:00", "Наука", "олимпиада", (starts - datetime.timedelta(days=10)).strftime(day), "Актовый зал",
+             "", "Для 5–11 классов; с собой ручка и линейка.", ""))
 
 
 def import_csv(data: bytes, school: School, by: User | None = None) -> list[Event]:

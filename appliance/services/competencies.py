@@ -112,6 +112,11 @@ def import_framework(data: bytes, filename: str, name: str = "", code: str = "")
     return _validated_create(parsed)
 
 
+# The table offered on the page: the header and one example row (the columns `_csv_rows` reads).
+TEMPLATE = (("Код", "Название", "Группа", "Описание", "Входит в"),
+            ("1.1", "Самосознание", "Когнитивные компетенции", "Понимаю свои сильные и слабые стороны", ""))
+
+
 def _csv_rows(data: bytes) -> list[dict]:
     reader = tables.read_table(data, max_bytes=MAX_IMPORT_BYTES, too_big=N_(
         "Файл слишком большой: таблица компетенций должна быть не больше %(mb)s МБ."))

@@ -44,7 +44,7 @@ from appliance.models.community import (
 )
 from appliance.models.people import ADMIN, STUDENT, TEACHER, School, Student, User
 from appliance.models.portfolio import CatalogEntry
-from appliance.services import access, audit, enrolment, links, portfolio, trajectory, validation, years
+from appliance.services import access, audit, enrolment, links, portfolio, russian, trajectory, validation, years
 from appliance.services.errors import Conflict, Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -60,9 +60,8 @@ def has_role(user: User, role: str) -> bool:
 
 
 def members_with(school: School, role: str) -> list[User]:
-    return list(User.select().join(CommunityRole, on=(CommunityRole.user == User.id))
-                .where((CommunityRole.school == school) & (CommunityRole.role == role) & User.active)
-                .order_by(User.last_name, User.first_name))
+    return russian.by_surname(User.select().join(CommunityRole, on=(CommunityRole.user == User.id))
+                              .where((CommunityRole.school == school) & (CommunityRole.role == role) & User.active))
 
 
 def set_role(school: School, user_id, role: str, on: bool, by: User | None = None) -> User:
@@ -347,8 +346,3 @@ def _class_key(name: str) -> tuple:
 def class_of(student: User) -> str:
     profile = Student.get_or_none(Student.user == student)
     return profile.class_group.name if profile and profile.class_group_id else ""
-
-
-def pupils_of(school: School) -> list[User]:
-    return list(User.select().where((User.school == school) & (User.role == STUDENT) & User.active)
-                .order_by(User.last_name, User.first_name))

@@ -2,7 +2,8 @@
 
 Who hears of what:
 - an achievement confirmed or returned → its student, and the student's parents as read-only news;
-- an achievement sent for confirmation → the teacher named in it and the class teachers of the student;
+- an achievement sent for confirmation → the teacher named in it and the class teachers of the student
+  (taken back to draft before review: their unread notification stops counting it);
 - a comment on a goal, a reflection or a self-assessment → its owner (and the student's answer → the teacher);
 - a deadline coming (goal, milestone, task, event) → the student: the reminders job writes these;
 - a survey opened → everyone in its audience;
@@ -138,6 +139,25 @@ def achievement_waiting(achievement: Achievement, class_teachers: list[User]) ->
     for teacher in teachers:
         notify(teacher, WAITING, body, LinkTarget.of(links.ACHIEVEMENT, achievement.id), group=WAITING,
                group_link=LinkTarget(links.REVIEW))
+
+
+def achievement_withdrawn(achievement: Achievement, teacher: User | uuid.UUID, still_waiting: list[Achievement]) -> None:
+    """Taken back to draft by its student before review: the teacher's unread «waiting» notification stops
+    counting it (and goes when it was about this one alone); `still_waiting` is the teacher's queue now."""
+    note = (Notification.select().where((Notification.user == teacher) & (Notification.group_key == WAITING)
+                                        & Notification.read_at.is_null()).first())
+    if note is None:
+        return
+    alone = note.count <= 1 and note.link == str(LinkTarget.of(links.ACHIEVEMENT, achievement.id))
+    count = 0 if alone else min(note.count - (note.count > 1), len(still_waiting))
+    if count <= 0:
+        note.delete_instance()
+        return
+    latest = still_waiting[-1]
+    note.count = count
+    note.body = f"{latest.student.short_name}: «{latest.title}»"
+    note.link = str(LinkTarget.of(links.ACHIEVEMENT, latest.id) if count == 1 else LinkTarget(links.REVIEW))
+    note.save()
 
 
 def queue_empty(teacher: User) -> int:

@@ -15,11 +15,12 @@ from peewee import fn
 from appliance.config import Settings
 from appliance.db import database
 from appliance.i18n import N_
+from appliance.models.audit import AuditLog
 from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, notifications, terms, uploads, validation, years
+from appliance.services import access, audit, catalogs, competencies, notifications, russian, terms, uploads, validation, years
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -153,16 +154,34 @@ def evidence_of(achievement: Achievement) -> list[Evidence]:
     return list(Evidence.select().where(Evidence.achievement == achievement).order_by(Evidence.created_at))
 
 
-def teachers_for(student: User) -> list[User]:
-    """Teachers a student may name as a guide: everyone teaching in the school, own class first."""
+def evidence_by_achievement(achievements: list[Achievement]) -> dict:
+    """The files of several achievements in one query: {achievement id: [Evidence, …]} (for the review queue)."""
+    found: dict = {a.id: [] for a in achievements}
+    if found:
+        for row in (Evidence.select().where(Evidence.achievement.in_(list(found)))
+                    .order_by(Evidence.created_at)):
+            found[row.achievement_id].append(row)
+    return found
+
+
+TEACHER_GROUPS = (N_("Классный руководитель"), N_("Учителя твоего класса"), N_("Все педагоги школы"))
+
+
+def teachers_for(student: User) -> list[tuple[str, list[User]]]:
+    """Teachers a student may name as a guide, in groups for the drop-down: the class teacher, the
+    others teaching the student's class, then everyone else teaching in the school; each group in
+    the order of a register (surname, Russian alphabet). Empty groups are left out."""
     profile = Student.get_or_none(Student.user == student)
-    own_class = set()
+    leads, teaches = set(), set()
     if profile and profile.class_group_id:
-        own_class = {row.teacher_id for row in TeacherAssignment.select(TeacherAssignment.teacher)
-                     .where(TeacherAssignment.class_group == profile.class_group_id)}
-    everyone = list(User.select().where((User.school == student.school) & (User.role == TEACHER) & User.active)
-                    .order_by(User.last_name, User.first_name))
-    return sorted(everyone, key=lambda teacher: teacher.id not in own_class)
+        for row in (TeacherAssignment.select(TeacherAssignment.teacher, TeacherAssignment.is_class_teacher)
+                    .where(TeacherAssignment.class_group == profile.class_group_id)):
+            (leads if row.is_class_teacher else teaches).add(row.teacher_id)
+    everyone = russian.by_surname(User.select().where((User.school == student.school) & (User.role == TEACHER)
+                                                      & User.active))
+    groups = ([t for t in everyone if t.id in leads], [t for t in everyone if t.id in teaches - leads],
+              [t for t in everyone if t.id not in leads | teaches])
+    return [(label, people) for label, people in zip(TEACHER_GROUPS, groups, strict=True) if people]
 
 
 # -- checking what the student typed -----------------------------------------------------------
@@ -182,9 +201,9 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
     values: dict = {}
     if "title" in fields:
         values["title"] = validation.text(fields["title"], 200, N_("Название"), one_line=True,
-                                          required=N_("Укажите название достижения."))
+                                          required=N_("Укажи название достижения."))
     if "date" in fields:
-        day = validation.date(fields["date"], N_("Дата"), required=N_("Укажите дату достижения."))
+        day = validation.date(fields["date"], N_("Дата"), required=N_("Укажи дату достижения."))
         if day > today:
             raise ServiceError(N_("Дата достижения не может быть в будущем."), status=422)
         earliest = earliest_date(student)
@@ -206,7 +225,7 @@ def _clean(student: User, fields: dict, today: datetime.date | None = None) -> d
         else:
             values["teacher_role"] = catalogs.entry("teacher_role", fields.get("teacher_role"))
             if values["teacher_role"] is None:
-                raise ServiceError(N_("Укажите роль педагога: руководитель, наставник, тьютор, тренер или "
+                raise ServiceError(N_("Укажи роль педагога: руководитель, наставник, тьютор, тренер или "
                                       "консультант."), status=422)
     if "in_document" in fields:
         values["in_document"] = bool(fields["in_document"])
@@ -233,7 +252,7 @@ def create_draft(student: User, competency_ids: list | None = None, today: datet
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     if "title" not in fields:
-        raise ServiceError(N_("Укажите название достижения."), status=422)
+        raise ServiceError(N_("Укажи название достижения."), status=422)
     values = _clean(student, fields, today)
     values["school_year"], values["class_name"] = years.stamp_for_day(student, values["date"])
     with database.atomic():
@@ -292,13 +311,52 @@ def submit(student: User, achievement: Achievement) -> Achievement:
                                          ("level", N_("уровень")), ("result", N_("результат")))
                if getattr(achievement, name + "_id") is None]
     if missing:
-        raise ServiceError(N_("Перед отправкой заполните: %(fields)s."), status=422, fields=", ".join(missing))
+        raise ServiceError(N_("Перед отправкой заполни: %(fields)s."), status=422, fields=", ".join(missing))
     achievement.status = "submitted"
     achievement.submitted_at = utcnow()
     with database.atomic():
         achievement.save()
+        audit.record("achievement.submit", user=student, detail=str(achievement.id))
         notifications.achievement_waiting(achievement, class_teachers_of(student))
     return achievement
+
+
+def withdraw(student: User, achievement: Achievement) -> Achievement:
+    """The student takes an achievement sent by mistake back to draft, while it still waits for review
+    (never after a teacher has confirmed or returned it). The teachers who were told it waits stop
+    seeing it in their queue and in their notifications; the history keeps the step."""
+    if achievement.student_id != student.id:
+        raise NotFound(N_("Достижение не найдено."))
+    if achievement.status != "submitted":
+        raise Conflict(N_("Вернуть в черновик можно только достижение, которое ещё ждёт проверки."))
+    teachers = {t.id: t for t in class_teachers_of(student)}
+    if achievement.teacher_id:
+        teachers.setdefault(achievement.teacher_id, achievement.teacher)
+    achievement.status = "draft"
+    achievement.submitted_at = None
+    with database.atomic():
+        achievement.save()
+        audit.record("achievement.withdraw", user=student, detail=str(achievement.id))
+        for teacher in teachers.values():
+            notifications.achievement_withdrawn(achievement, teacher, review_queue(teacher))
+    return achievement
+
+
+# The steps of the review as the achievement's page names them.
+HISTORY_ACTIONS = {
+    "achievement.submit": N_("отправлено на проверку"),
+    "achievement.withdraw": N_("возвращено в черновик"),
+    "achievement.confirm": N_("подтверждено"),
+    "achievement.return": N_("возвращено с комментарием"),
+}
+
+
+def history(achievement: Achievement) -> list[AuditLog]:
+    """The steps of an achievement's review, oldest first: sent, taken back, confirmed, returned (who and
+    when), as the audit log keeps them."""
+    return list(AuditLog.select().where((AuditLog.detail == str(achievement.id))
+                                        & AuditLog.action.in_(list(HISTORY_ACTIONS)))
+                .order_by(AuditLog.at, AuditLog.id))
 
 
 def class_teachers_of(student: User) -> list[User]:
@@ -490,7 +548,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
         raise Forbidden(N_("Хобби добавляет ученик."))
     title = validation.text(title, 120, N_("Увлечение"), one_line=True)
     if not title:
-        raise ServiceError(N_("Напишите, чем ты увлекаешься."), status=422)
+        raise ServiceError(N_("Напиши, чем ты увлекаешься."), status=422)
     year = None
     if str(since_year or "").strip():
         try:

@@ -142,7 +142,7 @@ def request(student: User, programme_id) -> ProgrammeEnrolment:
         row = ProgrammeEnrolment.get_or_none((ProgrammeEnrolment.programme == programme)
                                              & (ProgrammeEnrolment.student == student))
         if row is not None and row.status in (REQUESTED, ATTENDING):
-            raise Conflict(N_("Ты уже записан или ждёшь ответа."))
+            raise Conflict(N_("Твоя запись уже есть или ждёт ответа."))
         year, class_name = years.stamp_now(student)
         if row is None:
             return ProgrammeEnrolment.create(programme=programme, student=student, status=REQUESTED, from_year=year,

@@ -98,7 +98,7 @@ def _gaps(student: User, weights: RecommendationSettings) -> list[Suggestion]:
     for state in states:
         name = state.competency.name
         if state.self_score is not None and state.self_score <= weights.low_self_score:
-            reason = f"ты оценил(а) компетенцию «{name}» на {state.self_score} — её стоит развивать"
+            reason = f"твоя самооценка по компетенции «{name}» — {state.self_score}: её стоит развивать"
         elif state.self_score is not None and state.confirmed == 0:
             reason = f"у компетенции «{name}» пока нет ни одного подтверждённого достижения"
         else:

@@ -449,6 +449,9 @@ def _create_user(row: _Row, school: School, taken: set[str], result: ImportResul
     return user
 
 
+# The template offered on the import page: the header and one example row (a pupil with a new account).
+TEMPLATE = (("Роль", "Фамилия", "Имя", "Отчество", "Класс", "Дата рождения", "Ребёнок", "Логин", "Классный руководитель"),
+            ("ученик", "Иванова", "Мария", "Петровна", "7Б", "12.03.2013", "", "", ""))
 EXPORT_HEADER = ("Роль", "Фамилия", "Имя", "Отчество", "Класс", "Логин", "Дата рождения", "Ребёнок")
 
 

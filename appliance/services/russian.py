@@ -140,3 +140,21 @@ def hours(value: float) -> str:
     if value != int(value):
         return f"{value:g}".replace(".", ",") + " часа"
     return count(int(value), "час")
+
+
+# -- order of names ---------------------------------------------------------------------------------
+_NOT_LETTER = re.compile(r"[^0-9a-zа-я]+")
+
+
+def collation_key(text: str) -> tuple[str, str]:
+    """Sort key for Russian text as a Russian reader orders it: case and punctuation ignored, «ё» beside
+    «е» (not after «я», where Unicode puts it), «Ёлкин» just after an equal «Елкин»."""
+    folded = (text or "").casefold()
+    return _NOT_LETTER.sub("", folded.replace("ё", "е")), folded
+
+
+def by_surname(people):
+    """People in the order of a class register: surname, then first name, then patronymic."""
+    return sorted(people, key=lambda person: (collation_key(person.last_name or person.full_name),
+                                              collation_key(person.first_name), collation_key(person.middle_name),
+                                              collation_key(person.full_name)))

@@ -10,6 +10,7 @@ from peewee import fn
 
 from appliance.i18n import N_
 from appliance.models.people import STUDENT, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.services import russian
 from appliance.services.errors import NotFound, ServiceError
 from appliance.services.shipped import install_shipped_data
 
@@ -70,9 +71,8 @@ def classes(school: School) -> list[ClassGroup]:
 
 
 def students_of(group: ClassGroup) -> list[User]:
-    return list(User.select().join(Student, on=(Student.user == User.id))
-                .where((Student.class_group == group) & (User.role == STUDENT))
-                .order_by(User.last_name, User.first_name))
+    return russian.by_surname(User.select().join(Student, on=(Student.user == User.id))
+                              .where((Student.class_group == group) & (User.role == STUDENT)))
 
 
 def class_of(student: User) -> ClassGroup | None:
@@ -93,9 +93,32 @@ def teacher_classes(teacher: User) -> list[tuple[ClassGroup, bool]]:
     return [(row.class_group, row.is_class_teacher) for row in rows]
 
 
+def staff(school: School, role: str) -> list[User]:
+    """The active people of one role for a drop-down, in the order of a register (surname, Russian alphabet)."""
+    return russian.by_surname(User.select().where((User.school == school) & (User.role == role) & User.active))
+
+
+NO_CLASS = N_("без класса")
+
+
+def pupils_by_class(school: School) -> list[tuple[str, list[User]]]:
+    """Active pupils for a drop-down, grouped by their class now (classes in grade order, each in the order
+    of its register); pupils without a class come last under NO_CLASS."""
+    pupils = User.select().where((User.school == school) & (User.role == STUDENT) & User.active)
+    class_of_pupil = {row.user_id: row.class_group_id for row in Student.select(Student.user, Student.class_group)
+                      .join(User, on=(Student.user == User.id)).where(User.school == school)}
+    by_group: dict = {}
+    for user in pupils:
+        by_group.setdefault(class_of_pupil.get(user.id), []).append(user)
+    groups = [(group.name, russian.by_surname(by_group[group.id])) for group in classes(school) if group.id in by_group]
+    if None in by_group:
+        groups.append((NO_CLASS, russian.by_surname(by_group[None])))
+    return groups
+
+
 def children_of(parent: User) -> list[User]:
-    return list(User.select().join(ParentLink, on=(ParentLink.student == User.id))
-                .where(ParentLink.parent == parent).order_by(User.last_name, User.first_name))
+    return russian.by_surname(User.select().join(ParentLink, on=(ParentLink.student == User.id))
+                              .where(ParentLink.parent == parent))
 
 
 def parents_of(student: User) -> list[tuple[User, ParentLink]]:

@@ -12,7 +12,7 @@ from appliance.models.base import utcnow
 from appliance.models.calendar import Event
 from appliance.models.people import STUDENT, TEACHER, User
 from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
-from appliance.services import access, links, notifications, reminders, validation, years
+from appliance.services import access, links, notifications, reminders, russian, validation, years
 from appliance.services.calendar import visible_event
 from appliance.services.errors import Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -216,7 +216,7 @@ def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achieve
     evaluation = _text(answers.get("evaluation"), N_("Что получилось"))
     conclusion = _text(answers.get("conclusion"), N_("Чему научился"))
     if len(evaluation) + len(conclusion) < 10:
-        raise Rejected(N_("Оглянись назад: напиши хотя бы пару предложений о том, что получилось и чему ты научился."))
+        raise Rejected(N_("Оглянись назад: напиши хотя бы пару предложений о том, что получилось и чему удалось научиться."))
     achievement = None
     with database.atomic():
         if make_achievement and outcome == "done":
@@ -224,7 +224,8 @@ def close_goal(student: User, goal_id, outcome: str, answers: dict, make_achieve
                 student, competency_ids=[str(link.competency_id) for link in goal.competencies], today=today,
                 title=goal.title[:200], date=today, description=goal.measure)
             goal.achievement_id = achievement.id
-        result = N_("Цель достигнута") if outcome == "done" else N_("Цель не достигнута, я её закрыл(а)")
+        result = N_("Цель достигнута") if outcome == "done" else russian.word_for(
+            student.full_name, N_("Цель не достигнута, я её закрыл"), N_("Цель не достигнута, я её закрыла"))
         note = reflection.save(student, {"description": f"{result}: {goal.title}", "evaluation": evaluation,
                                          "conclusion": conclusion,
                                          "next_step": _text(answers.get("next_step"), N_("Следующий шаг"))},

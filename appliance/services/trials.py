@@ -335,7 +335,7 @@ def sign_up(student: User, session_id, today: datetime.date) -> TrialEnrolment:
                 .where((TrialEnrolment.student == student) & (TrialSession.trial == trial)
                        & TrialEnrolment.status.in_(TAKING_PLACE)).first())
         if mine is not None:
-            raise Conflict(N_("Ты уже записан на эту пробу (%(day)s)."), day=mine.session.starts_on.strftime("%d.%m.%Y"))
+            raise Conflict(N_("Твоя запись на эту пробу уже есть (%(day)s)."), day=mine.session.starts_on.strftime("%d.%m.%Y"))
         if taken(session) >= session.capacity:
             other = next_free(trial, today, besides=session.id)
             if other is None:
@@ -439,12 +439,12 @@ def _save_scores(enrolment: TrialEnrolment, by: str, scores: dict) -> None:
 def self_assess(student: User, enrolment_id, form: dict, today: datetime.date) -> TrialEnrolment:
     enrolment = my_enrolment(student, enrolment_id)
     if enrolment.status != ENROLLED:
-        raise Conflict(N_("Оценить можно только пробу, на которую ты записан."))
+        raise Conflict(N_("Оценить можно только пробу, в списке которой ты есть."))
     if enrolment.session.starts_on > today:
         raise Conflict(N_("Проба ещё не началась: оценишь её после."))
     would_do = str(form.get("would_do", "")).strip()
     if would_do not in WOULD_DO:
-        raise validation.Invalid(N_("Ответь, хотел бы ты заниматься этой работой: да, может быть или нет."))
+        raise validation.Invalid(N_("Ответь, хочется ли тебе заниматься этой работой: да, может быть или нет."))
     liked = validation.text(form.get("liked"), MAX_TEXT, "Что понравилось")
     why = validation.text(form.get("why"), MAX_TEXT, "Почему")
     scores = _scores(enrolment.session.trial, form, required=False)

@@ -33,6 +33,8 @@ MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 8
 MAX_SIDE = 4000
 PREVIEW_SIDE = 480
+# The small picture lists show (the teacher's review queue): twice its 72-px box, for sharp phone screens.
+THUMB_SIDE = 144
 # Decoding bigger pictures is refused: a small file can unpack into gigabytes.
 Image.MAX_IMAGE_PIXELS = 60_000_000
 # What is decoded at full size: 4000 × 4000 points, 64 MB in memory. A larger JPEG (up to
@@ -96,7 +98,7 @@ def prepare(filename: str, data: bytes, *, images_only: bool = False, max_side: 
     if not data:
         raise UploadRefused(N_("Файл «%(name)s» пустой."), name=name)
     if len(data) > MAX_FILE_BYTES:
-        raise UploadRefused(N_("Файл «%(name)s» больше %(mb)d МБ. Уменьшите фото или сожмите PDF."),
+        raise UploadRefused(N_("Файл «%(name)s» больше %(mb)d МБ. Уменьши фото или сожми PDF."),
                             status=413, name=name, mb=MAX_FILE_MB)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF-") and images_only:
@@ -110,7 +112,7 @@ def prepare(filename: str, data: bytes, *, images_only: bool = False, max_side: 
     if head[:5].lower() in (b"<?xml", b"<svg ", b"<svg>", b"<!doc", b"<html") or b"<svg" in head.lower():
         if _SVG_DANGER.search(data):
             raise UploadRefused(N_("Файл «%(name)s» содержит скрипт — такие файлы не принимаются."), name=name)
-        raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузите фото (JPEG, PNG) или PDF."),
+        raise UploadRefused(N_("Файл «%(name)s» — это SVG или веб-страница. Загрузи фото (JPEG, PNG) или PDF."),
                             name=name)
     return _prepare_image(name, data, max_side)
 
@@ -185,7 +187,7 @@ def _prepare_image(name: str, data: bytes, max_side: int = MAX_SIDE) -> Prepared
         if width * height > (Image.MAX_IMAGE_PIXELS if probe_format in ("JPEG", "MPO") else MAX_DECODED_PIXELS):
             raise Image.DecompressionBombError(f"{width}x{height}")
         if not _image_slots.acquire(timeout=IMAGE_WAIT_SECONDS):
-            raise UploadRefused(N_("Сервер сейчас обрабатывает много фотографий. Попробуйте ещё раз через минуту."),
+            raise UploadRefused(N_("Сервер сейчас обрабатывает много фотографий. Попробуй ещё раз через минуту."),
                                 status=503)
         try:
             return _finish_image(name, _decode_image(data, width * height), max_side)
@@ -258,6 +260,39 @@ def news_preview_path(settings: Settings, sha256: str) -> Path:
     return settings.uploads_dir / "news" / sha256[:2] / f"{sha256}.preview.jpg"
 
 
+def thumb_path(settings: Settings, sha256: str) -> Path:
+    _check_sha(sha256)
+    return settings.uploads_dir / "thumbs" / sha256[:2] / f"{sha256}.jpg"
+
+
+def thumbnail(settings: Settings, sha256: str) -> Path | None:
+    """The small JPEG of a picture for lists, made once from its stored preview and kept beside it; None
+    when the picture has no preview or the preview is not a JPEG within PREVIEW_SIDE (it is decoded only
+    after that check, with the same refusal of decompression bombs as an upload)."""
+    path = thumb_path(settings, sha256)
+    if path.is_file():
+        return path
+    source = preview_path(settings, sha256)
+    if not source.is_file():
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(source)
+        with image:
+            if image.format != "JPEG" or max(image.size) > PREVIEW_SIDE:
+                return None
+            image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=75)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError, OSError, SyntaxError,
+            ValueError):
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    write_atomic(path, out.getvalue(), mode=0o640, tmp_suffix=f".{os.getpid()}.{threading.get_ident()}.part")
+    return path
+
+
 def _check_sha(sha256: str) -> None:
     if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
         raise ValueError("not a sha256")
@@ -308,6 +343,7 @@ def remove_news_photo(settings: Settings, sha256: str) -> None:
 
 
 def remove_files(settings: Settings, sha256: str) -> None:
-    """Delete a stored file and its preview (the caller checks nothing refers to it)."""
+    """Delete a stored file, its preview and thumbnail (the caller checks nothing refers to it)."""
     file_path(settings, sha256).unlink(missing_ok=True)
     preview_path(settings, sha256).unlink(missing_ok=True)
+    thumb_path(settings, sha256).unlink(missing_ok=True)

@@ -36,7 +36,7 @@ def _hours(value) -> float:
     except ValueError:
         raise ServiceError(N_("Часы — число, например 2 или 1,5."), status=422) from None
     if not hours > 0 or hours != hours:
-        raise ServiceError(N_("Укажи, сколько часов ты работал(а): больше нуля."), status=422)
+        raise ServiceError(N_("Укажи, сколько было часов работы: больше нуля."), status=422)
     if hours > MAX_DAY_HOURS:
         raise ServiceError(N_("В сутках 24 часа: больше за один день записать нельзя."), status=422)
     return round(hours * 4) / 4  # to a quarter of an hour
@@ -60,9 +60,9 @@ def _clean(student: User, form: dict, today: datetime.date, record: VolunteerRec
         raise ServiceError(N_("За %(day)s у тебя уже записано %(hours)s ч: вместе больше 24 часов в сутки."),
                            status=422, day=day.strftime("%d.%m.%Y"), hours=_fmt(already))
     place = validation.text(form.get("place"), 200, N_("Организация или событие"), one_line=True,
-                            required=N_("Напиши, где ты помогал(а): организация или событие."))
-    what = validation.text(form.get("what"), 2000, N_("Что делал(а)"),
-                           required=N_("Напиши, что ты делал(а)."))
+                            required=N_("Напиши, где это было: организация или событие."))
+    what = validation.text(form.get("what"), 2000, N_("Что входило в работу"),
+                           required=N_("Напиши, что входило в твою работу."))
     return {"day": day, "hours": hours, "place": place, "what": what,
             "direction": catalogs.entry("direction", form.get("direction")),
             "teacher": portfolio._teacher(student, form.get("teacher"))}

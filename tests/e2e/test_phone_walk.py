@@ -2,7 +2,8 @@
 reached in one or two taps, logging out is one tap away, and axe-core finds nothing serious or critical.
 
 Pages are found as a person finds them: the menu, then the links on each page (one page per route: ids
-in the path are folded together). Screenshots go to tests/artifacts/walk-<role>-<page>.png."""
+in the path are folded together); every page of the role listed in PAGES is also opened directly, and the
+walk fails if one of them was never reached. Screenshots go to tests/artifacts/walk-<role>-<page>.png."""
 
 from __future__ import annotations
 
@@ -19,9 +20,44 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 # alumnus1: a graduate, read-only, a member of the alumni club; mentor1: a mentor from outside the school.
 ROLES = ("student1", "teacher1", "parent1", "admin", "alumnus1", "mentor1")
 WIDTH, HEIGHT = 390, 844
-MAX_PAGES = 45
+MAX_PAGES = 90
 # Not pages: files, feeds and actions a GET link may still name.
-SKIP = re.compile(r"(/logout|\.pdf|\.json|\.zip|\.ics|\.csv|/download|/evidence/|/export|/feed|/chart|\.svg|/static/|/qr)")
+SKIP = re.compile(r"(/logout|\.pdf|\.json|\.zip|\.ics|\.csv|/download|/evidence/|/export|/feed/|/chart|\.svg|/static/|/qr)")
+# Every page of each role, as route_of names it: the walk starts from these besides the menu, and fails
+# if one of them was never reached (a page with an id is reached through the links of the demo school).
+PAGES = {
+    "student1": (
+        "/student/", "/portfolio/", "/portfolio/new", "/portfolio/a/<id>", "/portfolio/a/<id>/edit", "/portfolio/me",
+        "/portfolio/competencies", "/portfolio/hobbies", "/portfolio/reflection", "/portfolio/student/<id>",
+        "/activities/", "/activities/goal/new", "/activities/goal/<id>", "/activities/goal/<id>/edit",
+        "/calendar/", "/calendar/week", "/calendar/events", "/calendar/event/<id>", "/calendar/feed",
+        "/guidance/", "/guidance/take/riasec", "/guidance/result/<id>", "/surveys/", "/surveys/<id>",
+        "/ideas/", "/ideas/new", "/ideas/<id>", "/volunteering/", "/programmes/", "/trials/", "/trials/<id>",
+        "/trials/mine", "/notifications/", "/notifications/settings", "/password",
+    ),
+    "teacher1": (
+        "/teacher/", "/teacher/class/<id>", "/teacher/student/<id>", "/review/", "/review/classes",
+        "/review/contribution", "/portfolio/a/<id>", "/portfolio/student/<id>", "/activities/class/",
+        "/activities/student/<id>", "/calendar/", "/calendar/week", "/calendar/events", "/calendar/event/<id>",
+        "/calendar/manage", "/calendar/manage/new", "/calendar/manage/import", "/calendar/feed", "/surveys/",
+        "/ideas/", "/ideas/<id>", "/volunteering/review", "/programmes/", "/programmes/new", "/programmes/<id>",
+        "/notifications/", "/notifications/settings", "/password",
+    ),
+    "parent1": (
+        "/parent/", "/parent/child/<id>", "/portfolio/student/<id>", "/portfolio/family", "/trials/family",
+        "/calendar/", "/calendar/events", "/surveys/", "/notifications/", "/notifications/settings", "/password",
+    ),
+    "admin": (
+        "/admin/", "/admin/users", "/admin/import", "/admin/student/<id>", "/admin/year", "/admin/backups",
+        "/admin/segment", "/admin/audit", "/indicators/", "/indicators/lists", "/indicators/frameworks",
+        "/indicators/consent", "/indicators/effectiveness", "/calendar/", "/calendar/week", "/calendar/events",
+        "/calendar/manage", "/calendar/manage/new", "/calendar/manage/import", "/calendar/feed", "/surveys/",
+        "/ideas/", "/ideas/<id>", "/ideas/roles", "/ideas/statistics", "/volunteering/school", "/programmes/",
+        "/programmes/new", "/programmes/<id>", "/trials/manage", "/trials/manage/new", "/trials/manage/<id>",
+        "/trials/partners", "/trials/partners/<id>", "/trials/statistics", "/notifications/",
+        "/notifications/settings", "/password",
+    ),
+}
 ID = re.compile(r"/([0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32}|\d+)(?=/|$)")
 
 _axe = Axe()
@@ -98,6 +134,7 @@ def test_every_page_fits_a_phone(live_server, chromium, user):
         queue = [start] + [page.url.split("/", 3)[0] + "//" + urlsplit(start).netloc + href
                            for href in page.eval_on_selector_all("nav a[href], header a.bell",
                                                                  "els => els.map(a => a.getAttribute('href'))")]
+        queue += [live_server.url + path for path in PAGES.get(user, ()) if "<" not in path]
         seen: dict[str, str] = {}
         problems: list[str] = []
         while queue and len(seen) < MAX_PAGES:
@@ -131,6 +168,8 @@ def test_every_page_fits_a_phone(live_server, chromium, user):
         print(f"\n{user}: {len(seen)} pages: " + ", ".join(sorted(seen)))
         # A mentor from outside the school has their pairs and their password, nothing else.
         assert len(seen) >= (3 if user == "mentor1" else 4)
+        missed = sorted(set(PAGES.get(user, ())) - {route.split("?")[0] for route in seen})
+        assert not missed, f"pages of {user} the walk never reached: {missed}"
         assert not problems, "\n".join(problems)
     finally:
         context.close()

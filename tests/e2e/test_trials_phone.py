@@ -49,7 +49,7 @@ def test_a_trial_from_sign_up_to_the_graduation_pdf(live_server, phone, chromium
     screenshot(page, "trials-detail-phone")
     page.locator("form button:has-text('Записаться')").first.click()
     page.wait_for_url(f"{base}/trials/mine")
-    assert "Ты записан на пробу" in page.content()
+    assert "Запись на пробу готова" in page.content()
     _fits(page)
     screenshot(page, "trials-mine-phone")
 

@@ -41,7 +41,7 @@ OBJECTS = {
     "mentor_id": "mentor_profile",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
-VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1",
+VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1", "encoding": "utf-8",
           "filename": "css/okey.css", "token": "x" * 43}
 # Objects some attackers may rightly reach: a school-wide survey is answered by every student
 # and parent of the school (the victim's survey is anonymous: its answers are the administration's

@@ -78,7 +78,7 @@ def test_student_adds_draft_with_photo_and_submits(client, student, settings):
 @pytest.mark.parametrize("change, message", [
     ({"date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat()}, "не может быть в будущем"),
     ({"date": "2001-05-01"}, "раньше начала учёбы"),
-    ({"title": "   "}, "Укажите название достижения"),
+    ({"title": "   "}, "Укажи название достижения"),
     ({"date": "31.02.2026"}, "не читается"),
     ({"title": "Я" * 201}, "Поле «Название» длиннее 200 знаков"),
     ({"organizer": "О" * 201}, "Поле «Организатор» длиннее 200 знаков"),

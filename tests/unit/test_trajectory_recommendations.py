@@ -95,7 +95,7 @@ def test_competency_gap_rule(small_school, tmp_path):
     kinds = {(x.kind, x.competency_id) for x in found}
     assert ("competency", str(items[0].id)) in kinds
     first = next(x for x in found if x.competency_id == str(items[0].id))
-    assert f"ты оценил(а) компетенцию «{items[0].name}» на 1" in first.reason
+    assert f"твоя самооценка по компетенции «{items[0].name}» — 1" in first.reason
     # Rated high but with no confirmed achievement yet: suggested for the evidence.
     second = next(x for x in found if x.competency_id == str(items[1].id))
     assert "нет ни одного подтверждённого достижения" in second.reason
