@@ -43,8 +43,8 @@ def _grow(world, rows: int) -> float:
             if len(batch) == 10_000:
                 cursor.executemany(
                     "INSERT INTO achievement (id, created_at, updated_at, student_id, title, date, level_id, "
-                    "organizer, description, status, review_comment, in_document) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', 1)", batch)
+                    "organizer, description, status, review_comment, in_document, class_name) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, '', 1, '')", batch)
                 batch.clear()
         cursor.execute("COMMIT")
         return time.perf_counter() - started
