@@ -110,6 +110,7 @@ def test_rows_that_need_escaping_over_many_batches_arrive_intact_on_postgres(pos
     tabs, line ends and non-Latin text come through exactly, every batch lands, deletes too."""
     import uuid
 
+    from appliance.models.people import ParentLink
     from appliance.models.portfolio import Achievement
     from sync.hub import POSTGRES_BATCH
 
@@ -118,12 +119,15 @@ def test_rows_that_need_escaping_over_many_batches_arrive_intact_on_postgres(pos
         tricky = {"title": 'Диплом «Кенгуру» \\ C:\\школа\\N "в кавычках"\t(таб)',
                   "description": "строка 1\nстрока 2\r\n\\. \\N конец\t😀 \u2028 ₽"}
         with world.at_school():
-            sample = Achievement.select().where(Achievement.status == "confirmed").first()
+            consenting = ParentLink.select(ParentLink.student).where(ParentLink.consent_given_at.is_null(False))
+            sample = Achievement.select().where((Achievement.status == "confirmed")
+                                                & Achievement.student.in_(consenting)).first()
             Achievement.update(**tricky).where(Achievement.id == sample.id).execute()
             copies = [{**{f.name: getattr(sample, f.name) for f in Achievement._meta.sorted_fields},
                        "id": uuid.uuid4(), "title": f"Олимпиада \\{n}"} for n in range(POSTGRES_BATCH + 700)]
-            Achievement.insert_many(copies).execute()
-            expected = Achievement.select().count()
+            for start in range(0, len(copies), 200):
+                Achievement.insert_many(copies[start:start + 200]).execute()
+            expected = Achievement.select().where(Achievement.student.in_(consenting)).count()
         full = world.export("full")
         outcome = world.import_file(full.path)
         assert outcome.status == "applied", outcome.message
