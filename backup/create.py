@@ -25,7 +25,7 @@ from pyrage import x25519
 from appliance import __version__
 from appliance.files import TMP_SUFFIX, AtomicFile, fsync_dir, write_atomic
 from backup import archive
-from backup.atomic import PartWriter
+from backup.atomic import HashSink, PartWriter
 from backup.errors import BackupError
 from backup.snapshot import Snapshot
 
@@ -103,44 +103,12 @@ def encrypt_object(source: str, objects_dir: str, recipient_texts: list[str]) ->
         raise
 
 
-class _CiphertextHasher:
-    """Reads an encrypted file for the decryptor while hashing the encrypted bytes."""
-
-    def __init__(self, fh):
-        self._fh = fh
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._fh.read(n)
-        self.sha256.update(data)
-        self.size += len(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
-
-
-class _PlainHasher:
-    def __init__(self):
-        self.sha256 = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.sha256.update(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
 def stored_digest(path: Path, sha256: str, identity: x25519.Identity) -> tuple[str, int]:
     """An object written by an older version (no recorded hash of its encrypted bytes): decrypt it
     once, check its content, and return the SHA-256 and size of the encrypted file."""
     with open(path, "rb") as fh:
-        reader = _CiphertextHasher(io.BufferedReader(fh, 1 << 20))
-        plain = _PlainHasher()
+        reader = HashingReader(io.BufferedReader(fh, 1 << 20), None)  # the encrypted bytes, as read
+        plain = HashSink()
         try:
             pyrage.decrypt_io(reader, plain, [identity])
         except (pyrage.DecryptError, OSError) as exc:

@@ -18,27 +18,11 @@ from pyrage import x25519
 from appliance.files import AtomicFile
 from appliance.migrations import latest_version
 from backup import archive
-from backup.atomic import ConcatReader
+from backup.atomic import ConcatReader, HashSink
 from backup.errors import BackupError
 from backup.snapshot import row_counts
 
 Progress = Callable[[int], None]
-
-
-class HashSink:
-    """A writer that only hashes what it is given."""
-
-    def __init__(self):
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
 
 
 @dataclass

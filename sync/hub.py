@@ -323,7 +323,8 @@ class _PostgresWriter:
                        f'SELECT {names} FROM "{HubRow._meta.table_name}" WITH NO DATA')
         text.seek(0)
         cursor.copy_expert(f"COPY {_INCOMING} ({names}) FROM STDIN", text)
-        cursor.execute(_upsert_sql("").replace(" VALUES ", f" SELECT {names} FROM {_INCOMING} "))
+        upsert = _upsert_sql("").replace(" VALUES ", f" SELECT {names} FROM {_INCOMING} ")  # nosec B608
+        cursor.execute(upsert)  # fixed names only
         cursor.execute(f"TRUNCATE {_INCOMING}")
 
     def close(self) -> None:
