@@ -10,6 +10,12 @@
 The manifest lists every member with its SHA-256, the schema version, the instance id,
 the school and the time. age authenticates every 64 KiB chunk, so a flipped bit or a
 truncated file fails to decrypt rather than restoring garbage.
+
+Format 2 (this version) also records, for each upload, the size and SHA-256 of its encrypted
+file on the target (`stored_size`, `stored_sha256`), as the database parts always had: the
+night's check then compares the bytes on the target with the bytes written, without
+decrypting every photo again. Format 1 backups (without them) are verified and restored by
+decrypting, as before.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from pyrage import x25519
 
 from backup.errors import BackupError
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST_SUFFIX = ".backup"
 OBJECTS = "objects"
 _STAMP = re.compile(r"^okey-.+-(\d{8}-\d{6})(?:-(\d+))?\.backup$")
@@ -94,9 +100,18 @@ def _well_formed(manifest: dict) -> bool:
                     for part in parts)
                 and bool(parts) and _SHA256.match(manifest["database"]["sha256"]) is not None
                 and all(_SHA256.match(member["sha256"]) and isinstance(member["path"], str)
-                        and isinstance(member["size"], int) for member in manifest["uploads"]))
+                        and isinstance(member["size"], int) and _stored_well_formed(member)
+                        for member in manifest["uploads"]))
     except (KeyError, TypeError):
         return False
+
+
+def _stored_well_formed(member: dict) -> bool:
+    """A format 2 member names its encrypted file's size and SHA-256 together, or neither."""
+    if "stored_sha256" not in member and "stored_size" not in member:
+        return True
+    return (isinstance(member.get("stored_sha256"), str) and _SHA256.match(member["stored_sha256"]) is not None
+            and isinstance(member.get("stored_size"), int))
 
 
 def read_manifest(path: Path, identity: x25519.Identity) -> dict:

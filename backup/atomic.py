@@ -5,6 +5,7 @@ Each part is written durably by `appliance.files.AtomicFile`: a crash or a pulle
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,3 +96,19 @@ class ConcatReader:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+class HashSink:
+    """A writer that only hashes what it is given."""
+
+    def __init__(self):
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass

@@ -102,7 +102,7 @@ def verify(ctx: click.Context, file: str, data: str | None, key_file: str | None
         school_id = _school_id()
     try:
         identity = _identity(settings, key_file)
-        checked = verify_backup(Path(file), identity, school_id)
+        checked = verify_backup(Path(file), identity, school_id, full=True)
         if full:
             restore_test(Path(file), identity, settings.state_dir / "restore-test")
     except BackupError as exc:

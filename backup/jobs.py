@@ -82,7 +82,7 @@ def run_backups(settings: Settings, specs: list[str] | None = None,
     work_dir = settings.state_dir / "backup-work"
     with run_lock(settings.state_dir):
         try:
-            snapshot = take_snapshot(settings.db_path, work_dir, _pages(reporter))
+            snapshot = take_snapshot(settings.db_path, work_dir, _pages(reporter), background=True)
         except (BackupError, OSError) as exc:
             error = str(exc) if isinstance(exc, BackupError) else \
                 f"Не удалось скопировать базу данных: {describe_os_error(exc)}."
@@ -95,6 +95,8 @@ def run_backups(settings: Settings, specs: list[str] | None = None,
             results = [_to_target(settings, spec, snapshot, uploads, identity, recips, reporter) for spec in specs]
             save_hash_cache(cache_path, uploads)
         finally:
+            with contextlib.suppress(BackupError, OSError):
+                snapshot.ready()  # the check's thread is done with the copy before it is removed
             shutil.rmtree(work_dir, ignore_errors=True)
     return results
 
@@ -128,7 +130,8 @@ def _to_target(settings: Settings, spec: str, snapshot: Snapshot, uploads: list,
         check_writable(base)
         directory = archive.school_dir(base, snapshot.school.get("code", "school"))
         directory.mkdir(exist_ok=True)
-        writer = BackupWriter(directory, recips, settings.backup.part_size_mb * 1024 * 1024, reporter.advance)
+        writer = BackupWriter(directory, recips, settings.backup.part_size_mb * 1024 * 1024, reporter.advance,
+                              identity=identity)
         for leftover in writer.remove_leftovers():
             log.info("backup: %s: removed leftover of an interrupted run: %s", spec, leftover.name)
         needed = writer.bytes_to_write(snapshot, uploads)

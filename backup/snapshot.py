@@ -3,7 +3,9 @@
 SQLite's online backup API copies page by page inside one read transaction held on the
 source (WAL mode lets writers go on meanwhile), so the copy is the database as of one
 moment: no torn rows, and no restarts however busy the writers are. The copy is checked
-with `PRAGMA integrity_check` before anything is written to a target.
+with `PRAGMA integrity_check` before anything that depends on it is written: the nightly run
+starts the check in a thread of its own (SQLite works without Python's lock) and encrypts
+the uploads meanwhile; the database parts and the manifest wait for the check's verdict.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime
 import hashlib
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +38,43 @@ class Snapshot:
     instance_id: str
     school: dict
     row_counts: dict[str, int] = field(default_factory=dict)
+    _checking: threading.Thread | None = field(default=None, repr=False, compare=False)
+    _problem: BaseException | None = field(default=None, repr=False, compare=False)
+
+    def ready(self) -> None:
+        """Wait for the copy's integrity check and hash; raise BackupError if the copy is damaged."""
+        if self._checking is not None:
+            self._checking.join()
+            self._checking = None
+        if self._problem is not None:
+            raise self._problem
+
+
+def _check_copy(copy: Path) -> str:
+    """`PRAGMA integrity_check` on the copy, then its SHA-256 (after an fsync)."""
+    try:
+        conn = apsw.Connection(str(copy), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        finally:
+            conn.close()
+    except (apsw.CorruptError, apsw.NotADBError) as exc:
+        raise BackupError(f"{DAMAGED}: {exc}") from None
+    except apsw.Error as exc:
+        raise BackupError(f"Не удалось проверить копию базы данных: {exc}") from None
+    if problems != ["ok"]:
+        raise BackupError(f"{DAMAGED}: {'; '.join(problems[:3])}")
+    with open(copy, "rb") as fh:
+        os.fsync(fh.fileno())
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def take_snapshot(db_path: Path, work_dir: Path,
-                  progress: Callable[[int, int], None] | None = None) -> Snapshot:
-    """Copy the live database into work_dir and check the copy."""
+                  progress: Callable[[int, int], None] | None = None, background: bool = False) -> Snapshot:
+    """Copy the live database into work_dir and check the copy.
+
+    With background=True the integrity check and the hash run in a thread and the caller calls
+    `ready()` before it uses `sha256` or the copy's bytes; otherwise they are done on return."""
     if not db_path.exists():
         raise BackupError(f"База данных не найдена: {db_path}")
     shutil.rmtree(work_dir, ignore_errors=True)  # what a killed run left behind
@@ -61,9 +96,6 @@ def take_snapshot(db_path: Path, work_dir: Path,
             source.execute("COMMIT")
             # The copy is one self-contained file: no WAL beside it.
             dest.execute("PRAGMA journal_mode=DELETE").fetchall()
-            problems = [row[0] for row in dest.execute("PRAGMA integrity_check")]
-            if problems != ["ok"]:
-                raise BackupError(f"{DAMAGED}: {'; '.join(problems[:3])}")
             facts = _facts(dest)
         finally:
             dest.close()
@@ -73,10 +105,21 @@ def take_snapshot(db_path: Path, work_dir: Path,
         raise BackupError(f"Не удалось скопировать базу данных: {exc}") from None
     finally:
         source.close()
-    with open(copy, "rb") as fh:
-        os.fsync(fh.fileno())
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    return Snapshot(path=copy, size=copy.stat().st_size, sha256=digest, created_at=created, **facts)
+    snapshot = Snapshot(path=copy, size=copy.stat().st_size, sha256="", created_at=created, **facts)
+
+    def check() -> None:
+        try:
+            snapshot.sha256 = _check_copy(copy)
+        except BaseException as exc:  # handed to the caller by ready()
+            snapshot._problem = exc
+
+    if background:
+        snapshot._checking = threading.Thread(target=check, name="okey-backup-check", daemon=True)
+        snapshot._checking.start()
+    else:
+        check()
+        snapshot.ready()
+    return snapshot
 
 
 def _facts(conn: apsw.Connection) -> dict:

@@ -64,8 +64,9 @@ def _user_row(school_id, role: str, login: str, names: tuple[str, str, str], pas
 
 
 def generate(settings: Settings, students: int = 1200, teachers: int = 100, years: int = 5,
-             seed: int = 2026) -> GeneratedSchool:
-    """Fill the empty database the settings name with a generated school."""
+             seed: int = 2026, letters: str = LETTERS) -> GeneratedSchool:
+    """Fill the empty database the settings name with a generated school (`letters`: the parallel
+    classes of each grade, А–Г by default; more letters keep classes of about 30 in a bigger school)."""
     started = time.monotonic()
     rng = random.Random(seed)
     settings.ensure_dirs()
@@ -80,7 +81,7 @@ def generate(settings: Settings, students: int = 1200, teachers: int = 100, year
         users = [_user_row(school.id, "admin", "admin", ("Воронцова", "Ирина", "Геннадьевна"), password_hash, now)]
         groups = []
         for grade in range(1, 12):
-            for letter in LETTERS:
+            for letter in letters:
                 groups.append({"id": uuid.uuid4(), "school": school.id, "name": f"{grade}{letter}", "grade": grade,
                                "letter": letter, "created_at": now, "updated_at": now})
         _insert(ClassGroup, groups)

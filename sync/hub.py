@@ -16,8 +16,10 @@ import datetime
 import io
 import json
 import logging
+import queue
 import re
 import shutil
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +50,8 @@ from sync.errors import BundleRejected, SyncError
 from sync.policy import TableSpec, row_problems, specs
 
 MAX_LINE = 4 * 1024 * 1024  # the longest payload line (one row) the hub reads
-APPLY_BATCH = 500  # rows per write; fewer when they are big (APPLY_BYTES)
+APPLY_BATCH = 500  # rows per write on SQLite; fewer when they are big (APPLY_BYTES)
+POSTGRES_BATCH = 5000  # rows per COPY on PostgreSQL (written in a thread while the next are read)
 APPLY_BYTES = 8 * 1024 * 1024
 _ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_QUARANTINE = 100  # bad rows one bundle may set aside; more, and the bundle is refused whole
@@ -257,14 +260,82 @@ def _upsert_sql(values: str) -> str:
 
 
 def _write_rows(rows: list[tuple]) -> None:
-    """One statement for the batch: building it through the ORM cost more than writing it."""
-    cursor = database.cursor()
-    if is_sqlite(database):
-        cursor.executemany(_upsert_sql("(" + ", ".join("?" * len(_COLUMNS)) + ")"), rows)
-    else:
-        from psycopg2.extras import execute_values
+    """One statement for the batch (SQLite): building it through the ORM cost more than writing it."""
+    database.cursor().executemany(_upsert_sql("(" + ", ".join("?" * len(_COLUMNS)) + ")"), rows)
 
-        execute_values(cursor, _upsert_sql("%s"), rows, page_size=len(rows))
+
+_INCOMING = "okey_hub_incoming"
+WRITE_QUEUE = 3  # batches waiting for the PostgreSQL writer; the reader waits when they pile up
+
+
+def _copy_lines(rows: list[tuple]) -> list[str]:
+    """Rows in COPY's text format. Only the JSON text can hold a backslash (json.dumps escapes every
+    tab, newline and other control character, so none occurs raw); the school, table and row ids are
+    checked hex and known table names, the numbers and the time are formatted here."""
+    return [f"{school}\t{table}\t{row_id}\t{data.replace(chr(92), chr(92) * 2)}\t{seq}\t{ledger}\t{at}\n"
+            for school, table, row_id, data, seq, ledger, at in rows]
+
+
+class _PostgresWriter:
+    """Writes the batches on PostgreSQL in a thread of its own, on the import's own connection and
+    transaction, while this thread decrypts, decompresses and checks the next rows (psycopg2 waits
+    for the server outside Python's lock). Rows go in by COPY into a temporary table, then one
+    INSERT … ON CONFLICT per batch; deletes as plain statements, in the order they were given."""
+
+    def __init__(self):
+        self.connection = database.connection()  # the transaction the import runs in
+        self.queue: queue.Queue = queue.Queue(WRITE_QUEUE)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="okey-hub-writer", daemon=True)
+        self.started = False
+
+    def _run(self) -> None:
+        with self.connection.cursor() as cursor:
+            while True:
+                job = self.queue.get()
+                if job is None:
+                    return
+                if self.error is not None:
+                    continue  # drain: the reader learns of the failure at its next put or finish
+                try:
+                    job(cursor)
+                except BaseException as exc:  # handed to the reader's thread
+                    self.error = exc
+
+    def _put(self, job) -> None:
+        if not self.started:
+            self.thread.start()
+            self.started = True
+        if self.error is not None:
+            self.close()
+        self.queue.put(job)
+
+    def execute(self, sql: str, params) -> None:
+        self._put(lambda cursor: cursor.execute(sql, params))
+
+    def upsert(self, rows: list[tuple]) -> None:
+        self._put(lambda cursor: self._copy(cursor, io.StringIO("".join(_copy_lines(rows)))))
+
+    @staticmethod
+    def _copy(cursor, text: io.StringIO) -> None:
+        names = ", ".join(f'"{name}"' for name in _COLUMNS)
+        cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS {_INCOMING} ON COMMIT DROP AS '  # nosec B608 - fixed names
+                       f'SELECT {names} FROM "{HubRow._meta.table_name}" WITH NO DATA')
+        text.seek(0)
+        cursor.copy_expert(f"COPY {_INCOMING} ({names}) FROM STDIN", text)
+        upsert = _upsert_sql("").replace(" VALUES ", f" SELECT {names} FROM {_INCOMING} ")  # nosec B608
+        cursor.execute(upsert)  # fixed names only
+        cursor.execute(f"TRUNCATE {_INCOMING}")
+
+    def close(self) -> None:
+        """Wait for every batch; raise what failed, if anything did."""
+        if self.started:
+            self.queue.put(None)
+            self.thread.join()
+            self.started = False
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 class _Applier:
@@ -283,6 +354,8 @@ class _Applier:
         self.specs = specs()
         self.now = utcnow()
         self.quarantined: list[RowQuarantined] = []
+        self.writer = None if is_sqlite(database) else _PostgresWriter()
+        self.batch = APPLY_BATCH if self.writer is None else POSTGRES_BATCH
 
     def write(self, data) -> int:
         self._feed(bytes(data))
@@ -338,7 +411,7 @@ class _Applier:
             return
         self.pending[(table, row_id)] = (op, seq, row)
         self.pending_bytes += len(raw)
-        if len(self.pending) >= APPLY_BATCH or self.pending_bytes >= APPLY_BYTES:
+        if len(self.pending) >= self.batch or self.pending_bytes >= APPLY_BYTES:
             self.apply()
 
     def finish(self) -> None:
@@ -347,6 +420,12 @@ class _Applier:
         if self.buffer:
             raise BundleRejected("Данные пакета обрезаны: последняя строка не закончена.")
         self.apply()
+        self.close()
+
+    def close(self) -> None:
+        """Wait for the writer's batches (PostgreSQL); raise what failed in them."""
+        if self.writer is not None:
+            self.writer.close()
 
     def apply(self) -> None:
         deletes: dict[str, list[str]] = {}
@@ -360,12 +439,20 @@ class _Applier:
         self.pending.clear()
         self.pending_bytes = 0
         for table, ids in deletes.items():
-            HubRow.delete().where((HubRow.school == self.school.id) & (HubRow.table == table)
-                                  & HubRow.row_id.in_(ids)).execute()
-            HubQuarantine.delete().where((HubQuarantine.school == self.school.id) & (HubQuarantine.table == table)
-                                         & HubQuarantine.row_id.in_(ids)).execute()
+            for query in (HubRow.delete().where((HubRow.school == self.school.id) & (HubRow.table == table)
+                                                & HubRow.row_id.in_(ids)),
+                          HubQuarantine.delete().where((HubQuarantine.school == self.school.id)
+                                                       & (HubQuarantine.table == table)
+                                                       & HubQuarantine.row_id.in_(ids))):
+                if self.writer is None:
+                    query.execute()
+                else:
+                    self.writer.execute(*query.sql())
         if upserts:
-            _write_rows(upserts)
+            if self.writer is None:
+                _write_rows(upserts)
+            else:
+                self.writer.upsert(upserts)
 
     def set_aside(self, base: bool) -> None:
         """Record the bad rows of this bundle; clear those a good version (or a complete snapshot
@@ -556,8 +643,11 @@ class Hub:
         reader = _HashingReader(stream, part["size"])
         applier = _Applier(school, entry, manifest)
         try:
-            pyrage.decrypt_io(io.BufferedReader(reader, 1 << 16), applier, self.keys.identities)
-            applier.finish()
+            try:
+                pyrage.decrypt_io(io.BufferedReader(reader, 1 << 16), applier, self.keys.identities)
+                applier.finish()
+            finally:
+                applier.close()  # no batch is still being written when this thread goes on
         except (BundleRejected, pyrage.DecryptError, OSError) as exc:
             # Anyone can encrypt to the district's public key: a refusal of the payload's contents
             # is the school's own only if the payload is the one its signed manifest describes.

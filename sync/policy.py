@@ -18,8 +18,9 @@ row against the same definitions the school wrote it with.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from peewee import (
     BooleanField,
@@ -44,7 +45,7 @@ MODEL_MODULES = ("appliance.models.people", "appliance.models.portfolio", "appli
 
 MAX_TEXT = MAX_TEXT_COLUMN  # the longest text value a row may carry: what the database holds
 MAX_INT = 2**63  # what a BIGINT column holds
-_HEX = frozenset("0123456789abcdef")
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
 STAMPS = ("created_at", "updated_at")
 
 
@@ -203,13 +204,27 @@ class TableSpec:
     def column(self, field_name: str) -> Column:
         return next(c for c in self.columns if c.field == field_name)
 
-    @cache  # noqa: B019 - specs live for the whole process
+    @cached_property
+    def by_name(self) -> dict[str, Column]:
+        """The columns by database name (the hub checks every arriving value against its column)."""
+        return {c.name: c for c in self.columns}
+
     def allowed(self, scope: str) -> frozenset[str]:
-        """The database columns a row of this table may carry in `scope`."""
-        if scope == "full":
-            return frozenset(c.name for c in self.columns if c.field not in self.policy.secret)
-        fields = {"id", *STAMPS, *(self.policy.analytics or ())}
-        return frozenset(c.name for c in self.columns if c.field in fields)
+        """The database columns a row of this table may carry in `scope` (asked once per arriving
+        row: remembered per spec, not looked up by hashing the whole spec)."""
+        found = self._allowed.get(scope)
+        if found is None:
+            if scope == "full":
+                found = frozenset(c.name for c in self.columns if c.field not in self.policy.secret)
+            else:
+                fields = {"id", *STAMPS, *(self.policy.analytics or ())}
+                found = frozenset(c.name for c in self.columns if c.field in fields)
+            self._allowed[scope] = found
+        return found
+
+    @cached_property
+    def _allowed(self) -> dict[str, frozenset[str]]:
+        return {}
 
     def in_scope(self, scope: str) -> bool:
         return scope == "full" or self.policy.analytics is not None
@@ -227,8 +242,7 @@ def value_problem(column: Column, value) -> str | None:
     if value is None:
         return None
     if kind == "id":
-        return None if isinstance(value, str) and len(value) == 32 and all(c in _HEX for c in value) \
-            else "не идентификатор"
+        return None if isinstance(value, str) and _HEX_ID.fullmatch(value) else "не идентификатор"
     if kind == "bool":
         return None if isinstance(value, bool) else "не да/нет"
     if kind == "int":
@@ -247,7 +261,7 @@ def value_problem(column: Column, value) -> str | None:
 
 def row_problems(spec: TableSpec, row: dict) -> list[tuple[str, str]]:
     """(column, why) for every value of a shaped row that the hub would refuse."""
-    columns = {c.name: c for c in spec.columns}
+    columns = spec.by_name
     found = []
     for name, value in row.items():
         column = columns.get(name)

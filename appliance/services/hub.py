@@ -23,8 +23,8 @@ from appliance.services.catalogs import is_prize_or_winner, is_regional_or_above
 
 
 def _rows(school_id: str, table: str) -> list[dict]:
-    query = HubRow.select(HubRow.data).where((HubRow.school == school_id) & (HubRow.table == table))
-    return [json.loads(row.data) for row in query]
+    query = HubRow.select(HubRow.data).where((HubRow.school == school_id) & (HubRow.table == table)).tuples()
+    return [json.loads(data) for (data,) in query]
 
 
 def _ref(row: dict, name: str) -> str | None:

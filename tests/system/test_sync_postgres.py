@@ -132,3 +132,48 @@ def test_the_hub_database_refuses_five_megabytes_on_postgres(postgres, tmp_path)
             assert AuditLog.select().where(AuditLog.action == "x").count() == 1
     finally:
         world.close()
+
+
+def test_rows_that_need_escaping_over_many_batches_arrive_intact_on_postgres(postgres, tmp_path):
+    """The hub writes PostgreSQL rows by COPY in batches from a second thread: backslashes, quotes,
+    tabs, line ends and non-Latin text come through exactly, every batch lands, deletes too."""
+    import uuid
+
+    from appliance.models.people import ParentLink
+    from appliance.models.portfolio import Achievement
+    from sync.hub import POSTGRES_BATCH
+
+    world = World(tmp_path, hub_url=postgres.url)
+    try:
+        tricky = {"title": 'Диплом «Кенгуру» \\ C:\\школа\\N "в кавычках"\t(таб)',
+                  "description": "строка 1\nстрока 2\r\n\\. \\N конец\t😀 \u2028 ₽"}
+        with world.at_school():
+            consenting = ParentLink.select(ParentLink.student).where(ParentLink.consent_given_at.is_null(False))
+            sample = Achievement.select().where((Achievement.status == "confirmed")
+                                                & Achievement.student.in_(consenting)).first()
+            Achievement.update(**tricky).where(Achievement.id == sample.id).execute()
+            copies = [{**{f.name: getattr(sample, f.name) for f in Achievement._meta.sorted_fields},
+                       "id": uuid.uuid4(), "title": f"Олимпиада \\{n}"} for n in range(POSTGRES_BATCH + 700)]
+            for start in range(0, len(copies), 200):
+                Achievement.insert_many(copies[start:start + 200]).execute()
+            expected = Achievement.select().where(Achievement.student.in_(consenting)).count()
+        full = world.export("full")
+        outcome = world.import_file(full.path)
+        assert outcome.status == "applied", outcome.message
+        rows = world.hub_rows()
+        achievements = {row_id: row for (table, row_id), row in rows.items() if table == "achievement"}
+        assert len(achievements) == expected > POSTGRES_BATCH
+        assert {k: achievements[sample.id.hex][k] for k in tricky} == tricky
+        assert sorted(row["title"] for row in achievements.values() if row["title"].startswith("Олимпиада \\")) == \
+            sorted(f"Олимпиада \\{n}" for n in range(POSTGRES_BATCH + 700))
+
+        world.accept(outcome)
+        gone = [c["id"] for c in copies[:40]]
+        with world.at_school():
+            Achievement.delete().where(Achievement.id.in_(gone)).execute()
+        outcome = world.import_file(world.export("full").path)
+        assert outcome.status == "applied", outcome.message
+        left = {row_id for (table, row_id) in world.hub_rows() if table == "achievement"}
+        assert not left & {g.hex for g in gone} and len(left) == expected - 40
+    finally:
+        world.close()
