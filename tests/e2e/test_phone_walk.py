@@ -34,6 +34,7 @@ PAGES = {
         "/guidance/", "/guidance/take/riasec", "/guidance/result/<id>", "/surveys/", "/surveys/<id>",
         "/ideas/", "/ideas/new", "/ideas/<id>", "/volunteering/", "/programmes/", "/trials/", "/trials/<id>",
         "/trials/mine", "/notifications/", "/notifications/settings", "/password",
+        "/news/", "/news/<id>", "/alumni/", "/alumni/<id>", "/mentoring/",
     ),
     "teacher1": (
         "/teacher/", "/teacher/class/<id>", "/teacher/student/<id>", "/review/", "/review/classes",
@@ -42,10 +43,13 @@ PAGES = {
         "/calendar/manage", "/calendar/manage/new", "/calendar/manage/import", "/calendar/feed", "/surveys/",
         "/ideas/", "/ideas/<id>", "/volunteering/review", "/programmes/", "/programmes/new", "/programmes/<id>",
         "/notifications/", "/notifications/settings", "/password",
+        "/news/", "/news/new", "/news/<id>", "/alumni/", "/mentoring/", "/mentoring/coordinate", "/mentoring/report",
+        "/mentoring/pair/<id>", "/teacher/class/<id>/documents",
     ),
     "parent1": (
         "/parent/", "/parent/child/<id>", "/portfolio/student/<id>", "/portfolio/family", "/trials/family",
         "/calendar/", "/calendar/events", "/surveys/", "/notifications/", "/notifications/settings", "/password",
+        "/news/", "/news/<id>", "/parent/calendar/<id>", "/parent/calendar/<id>/week", "/mentoring/",
     ),
     "admin": (
         "/admin/", "/admin/users", "/admin/import", "/admin/student/<id>", "/admin/year", "/admin/backups",
@@ -56,7 +60,10 @@ PAGES = {
         "/programmes/new", "/programmes/<id>", "/trials/manage", "/trials/manage/new", "/trials/manage/<id>",
         "/trials/partners", "/trials/partners/<id>", "/trials/statistics", "/notifications/",
         "/notifications/settings", "/password",
+        "/news/", "/news/new", "/alumni/manage", "/mentoring/coordinate", "/admin/parent/<id>",
     ),
+    "alumnus1": ("/alumni/", "/alumni/club", "/alumni/events", "/news/", "/password"),
+    "mentor1": ("/mentoring/", "/mentoring/pair/<id>", "/password"),
 }
 ID = re.compile(r"/([0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32}|\d+)(?=/|$)")
 
