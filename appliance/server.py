@@ -101,11 +101,12 @@ def run(settings: Settings) -> None:
                    # Content-Length first); waitress cuts off only the absurd ones.
                    max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)
     workers: list[int] = []
-    if settings.server.workers > 1:
+    count = settings.server.worker_count()
+    if count > 1:
         # One listening socket shared by several processes; the kernel hands each connection
         # to one of them. Forked before any thread or database connection exists.
         listener = socket.create_server((settings.server.host, settings.server.port), backlog=1024)
-        workers = [_fork_worker(app, listener, options) for _ in range(settings.server.workers - 1)]
+        workers = [_fork_worker(app, listener, options) for _ in range(count - 1)]
         server = GuardedServer(app, sock=listener, **options)
     else:
         server = GuardedServer(app, host=settings.server.host, port=settings.server.port, **options)
