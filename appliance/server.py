@@ -13,7 +13,6 @@ import time
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.discovery import Announcer, build_service_info
 from appliance.listener import GuardedServer, connection_budget, portal_body_limit
 from appliance.scheduler import build_scheduler
 
@@ -114,6 +113,8 @@ def run(settings: Settings) -> None:
     scheduler = build_scheduler(settings)
     announcer = None
     if settings.server.announce:
+        # zeroconf (and asyncio under it) only in a server that announces itself.
+        from appliance.discovery import Announcer, build_service_info
         from appliance.services.school import get_school
 
         with database.connection_context():
