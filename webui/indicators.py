@@ -11,9 +11,8 @@ from flask_login import current_user
 from appliance.documents import charts as chart_builder
 from appliance.documents.csv_table import csv_table
 from appliance.i18n import N_
-from appliance.models.changes import table_versions
 from appliance.models.people import ADMIN, ClassGroup
-from appliance.services import catalogs, competencies, consent, effectiveness, indicators, terms, validation
+from appliance.services import catalogs, competencies, consent, effectiveness, indicators, kept, terms, validation
 from appliance.services import school as school_service
 from appliance.services.errors import ImportRejected, ServiceError
 from webui.auth import role_required
@@ -22,12 +21,6 @@ from webui.messages import text_of
 from webui.portfolio import svg_response
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
-
-# What the indicators are counted from (appliance/services/indicators.py): kept until one of these
-# tables changes. A pupil's goal, a reflection or a calendar plan leaves them be.
-INDICATOR_TABLES = ("achievement", "user", "student", "class_group", "catalog_entry")
-KEEP_AT_MOST = 64
-_kept: dict[tuple, tuple] = {}
 
 
 def _school():
@@ -65,18 +58,13 @@ def _charts(found: indicators.Indicators) -> dict:
 def _counted(year: int | None, group: ClassGroup | None) -> tuple[indicators.Indicators, dict]:
     """The indicators and their charts (each drawn once, when first shown), counted again only
     after a change to the tables they come from: at 1,200 pupils counting takes about half a second."""
-    versions = table_versions(INDICATOR_TABLES)
-    key = (_school().id, year, group.id if group else None, str(get_locale()))
-    kept = _kept.get(key)
-    if versions is not None and kept is not None and kept[0] == versions:
-        return kept[1], kept[2]
-    found = indicators.school_indicators(_school(), year, group)
-    built = (found, _charts(found))
-    if versions is not None:
-        if len(_kept) >= KEEP_AT_MOST:
-            _kept.clear()
-        _kept[key] = (versions, *built)
-    return built
+    school = _school()
+    key = ("indicators", school.id, year, group.id if group else None, str(get_locale()))
+    return kept.value(key, lambda: _with_charts(indicators.school_indicators(school, year, group)))
+
+
+def _with_charts(found: indicators.Indicators) -> tuple[indicators.Indicators, dict]:
+    return found, _charts(found)
 
 
 @bp.get("/")
