@@ -22,7 +22,7 @@ PAGES = {"student1": ("/student/", "/portfolio/", "/activities/", "/calendar/"),
 PASSWORD = "profile-pass-2026"
 
 
-def _app(data_dir: Path):
+def _app(data_dir: Path, fresh: bool = True):
     from appliance import migrations
     from appliance.config import load_settings
     from appliance.db import database, open_database
@@ -36,14 +36,15 @@ def _app(data_dir: Path):
     database.connect(reuse_if_open=True)
     migrations.migrate()
     install_shipped_data()
-    create_demo_school(PASSWORD)
+    if fresh:
+        create_demo_school(PASSWORD)
     return create_app(settings, testing=True)
 
 
-def _login(client, login: str) -> None:
+def _login(client, login: str, password: str = PASSWORD) -> None:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"login": login, "password": PASSWORD, "csrf_token": token})
+    answer = client.post("/login", data={"login": login, "password": password, "csrf_token": token})
     assert answer.status_code == 302, answer.status_code
 
 
@@ -58,14 +59,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", default="", help="only these paths, comma-separated")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--school", default="", help="a school made by `python -m bench.school DIR` instead of the demo")
     args = parser.parse_args(argv)
     only = {p for p in args.pages.split(",") if p}
     with tempfile.TemporaryDirectory(prefix="okey-profile-") as work:
-        app = _app(Path(work))
-        for login, pages in PAGES.items():
+        app = _app(Path(args.school or work), fresh=not args.school)
+        people = PAGES
+        if args.school:
+            from bench.school import BENCH_PASSWORD
+
+            people = {"s0001": PAGES["student1"], "t001": PAGES["teacher1"]}
+        for login, pages in people.items():
             client = app.test_client()
-            _login(client, login)
-            if login == "teacher1":
+            _login(client, login, BENCH_PASSWORD if args.school else PASSWORD)
+            if login in ("teacher1", "t001"):
                 pages = (*pages, _teacher_class(client))
             for path in pages:
                 if only and path not in only:

@@ -72,8 +72,10 @@ def _with_charts(found: indicators.Indicators) -> tuple[indicators.Indicators, d
 def home():
     year, group = _filters()
     found, charts = _counted(year, group)
+    school = _school()
     return render_template("indicators/home.html", found=found, charts=charts,
-                           years=indicators.years_with_achievements(_school()),
+                           years=kept.value(("indicator years", school.id),
+                                            lambda: indicators.years_with_achievements(school)),
                            classes=school_service.classes(_school()), year_label=terms.school_year_label,
                            query=request.args)
 
