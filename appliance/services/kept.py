@@ -44,6 +44,7 @@ class _Kept:
 
 _store: OrderedDict[Hashable, _Kept] = OrderedDict()
 _lock = threading.Lock()
+_building = threading.local()  # inside a build, a nested value() builds too: the outer one must see every read
 _fed: set[str] | None = None
 
 
@@ -77,7 +78,7 @@ def tables_read():
 
 def value(key: Hashable, build: Callable[[], Any]) -> Any:
     """`build()`, or what it returned before for `key` if none of the tables it read has changed."""
-    if not is_sqlite():
+    if not is_sqlite() or getattr(_building, "active", False):
         return build()
     with _lock:
         kept = _store.get(key)
@@ -86,8 +87,12 @@ def value(key: Hashable, build: Callable[[], Any]) -> Any:
     if kept is not None and _versions(kept.tables) == kept.versions:
         return kept.value
     started_at, settings_before = current_sequence(), _meta_fingerprint()
-    with tables_read() as found:
-        result = build()
+    _building.active = True
+    try:
+        with tables_read() as found:
+            result = build()
+    finally:
+        _building.active = False
     tables = tuple(sorted(found - _FEED_ITSELF))
     if not tables or not set(tables) <= fed_tables() | {_META}:
         return result  # something it read cannot tell us when it changes

@@ -113,6 +113,13 @@ def test_kept_only_what_the_change_feed_can_vouch_for(demo):
     kept.value("sessions", count_sessions)
     assert len(sessions) == 2
 
+    # Kept inside kept: the inner one is built anew, so the outer one sees every table it reads.
+    def outer():
+        return kept.value("students", count_students), Achievement.select().count()
+
+    kept.value("outer", outer)
+    assert set(kept._store["outer"].tables) == {"achievement", "student"}
+
 
 def _person(login_name: str, role: str) -> User:
     user = User.get(User.login == login_name)
