@@ -52,10 +52,10 @@ class ServerSettings:
     connections_per_address: int = 200
     # Seconds a request's headers may take to arrive.
     request_timeout: int = 30
-    # Processes answering requests. Python runs one process on one core at a time: set this to
-    # the number of cores (2 on a small server) to use them all. Background jobs, the Wi-Fi
-    # segment and the announcement stay in the first process.
-    workers: int = 1
+    # Processes answering requests. Python runs one process on one core at a time, so 0 (the
+    # default) starts one per core the server may use; a number sets it. Background jobs, the
+    # Wi-Fi segment and the announcement stay in the first process.
+    workers: int = 0
     # The address printed on login cards and in QR codes.
     public_url: str = "http://okey.local:8080"
     announce: bool = True
@@ -63,6 +63,15 @@ class ServerSettings:
     # Set the Secure flag on cookies (only when the portal is served over HTTPS).
     secure_cookies: bool = False
     max_upload_mb: int = 20
+
+    def worker_count(self) -> int:
+        """How many processes answer: `workers`, or one per core this process may run on."""
+        if self.workers > 0:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):
+            return max(1, os.cpu_count() or 1)
 
 
 @dataclass

@@ -3,6 +3,8 @@
 
 Scenarios (all traffic on 127.0.0.1; the load generator, locust, runs in its own process):
   ceiling  a bare WSGI hello on the same waitress settings: the machine's limit in this run
+  pages    50 people opening one page without pauses (student home, portfolio, «Активности»,
+           calendar, a teacher's class page), each as a share of the ceiling against its goal
   browse   200 logged-in students opening the pages of their menu, no pauses
   storm    300 students logging in within one minute
   writes   50 students adding achievements with photos while 150 browse
@@ -28,12 +30,21 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 from bench import forms
 from bench.report import RESULTS, Row, print_table, write_json
 from bench.school import BENCH_PASSWORD, generate
 from bench.server import Browser, free_port, hello_server, okey_server
 
-SCENARIOS = ("ceiling", "browse", "storm", "writes", "probes")
+SCENARIOS = ("ceiling", "pages", "browse", "storm", "writes", "probes")
+# The pages of issue 21, each opened without pauses by 50 logged-in people, as a share of the
+# bare hello's ceiling (both one process): (name, page, who, link to follow on it, goal).
+PAGES = (("student home", "/student/", "students", "", 0.40),
+         ("portfolio", "/portfolio/", "students", "", 0.25),
+         ("«Активности»", "/activities/", "students", "", 0.25),
+         ("calendar", "/calendar/", "students", "", 0.25),
+         ("teacher's class page", "/teacher/", "class_teachers", "/teacher/class/", 0.25))
 THREADS = 8  # waitress threads of `okey serve` (ServerSettings.threads)
 
 
@@ -125,7 +136,8 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
         ceiling = rows[-1].rps
 
     port, segment_port = free_port(), free_port()
-    env = {"OKEY_SERVER__ANNOUNCE": "false", "OKEY_BACKUP__ENABLED": "false",
+    # One process, like the hello it is compared with (the default is one per core).
+    env = {"OKEY_SERVER__ANNOUNCE": "false", "OKEY_BACKUP__ENABLED": "false", "OKEY_SERVER__WORKERS": "1",
            # The captive portal's listener on loopback: phones come from 127.1.x.y.
            "OKEY_SEGMENT__INTERFACE": "lo", "OKEY_SEGMENT__ADDRESS": "127.0.0.1/8",
            "OKEY_SEGMENT__DHCP_START": "127.0.0.20", "OKEY_SEGMENT__DHCP_END": "127.0.3.250",
@@ -134,10 +146,22 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
     (work / "leases").write_text("")
     server = okey_server(work / "school", port, env, work / "okey-serve.log").start()
     try:
-        rows.append(Row(scenario="6 start-up to first answer", load="okey serve", note=f"{server.startup_s:.2f} s",
+        rows.append(Row(scenario="6 start-up to first answer", load="okey serve, 1 process",
+                        note=f"{server.startup_s:.2f} s; resident {server.memory_now_mb()[0]:.0f} MB after start",
                         rss_mb=server.peak_rss_mb()))
         pages, write = _discover(server.url, students[0])
         base = {"host": server.url, "students": students, "password": BENCH_PASSWORD, "pages": pages}
+        if "pages" in selected:
+            # Each class's class teacher: the generator gives class i to teacher i % teachers.
+            people = {"students": students, "class_teachers": made.teachers[:made.counts["classes"]]}
+            for name, path, who, find, goal in PAGES:
+                figures = _load({**base, "scenario": "one_page", "users": 50, "spawn_rate": 50,
+                                 "duration": max(5, seconds // 2), "students": people[who], "path": path,
+                                 "find": find}, work, 300, server)
+                row = _row(f"7 {name}", figures, "one page", "50 people, 1 process", ceiling,
+                           server.peak_rss_mb(), path + ("…" if find else ""))
+                row.goal = goal
+                rows.append(row)
         if "browse" in selected:
             server.reset_peak()
             figures = _load({**base, "scenario": "browse", "users": 200, "spawn_rate": 50,
@@ -182,7 +206,8 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
             rows.append(_row("5 … a class joining", figures, "probe, class joining", "300 phones at once, then / 30 s",
                              None, server.peak_rss_mb()))
             rows.append(_row("5 … portal meanwhile", figures, "page", "50 students", None, server.peak_rss_mb()))
-        rows.append(Row(scenario="6 server memory after all", load="okey serve", rss_mb=server.peak_rss_mb()))
+        rows.append(Row(scenario="6 server memory after all", load="okey serve, 1 process", rss_mb=server.peak_rss_mb(),
+                        note=f"resident {server.memory_now_mb()[0]:.0f} MB now (goal ≤ 60 MB)"))
     finally:
         server.stop()
     if "browse" in selected:
@@ -191,15 +216,20 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
 
 
 def _browse_with_workers(work: Path, env: dict, base: dict, seconds: int, ceiling: float | None) -> list[Row]:
-    """Browsing again with two worker processes (server.workers = 2): both cores for the portal."""
+    """Browsing again on the default settings: one worker process per core (server.workers = 0)."""
     port = free_port()
-    env = {**env, "OKEY_SERVER__WORKERS": "2", "OKEY_SEGMENT__INTERFACE": ""}
+    env = {key: value for key, value in env.items() if key != "OKEY_SERVER__WORKERS"}
+    env["OKEY_SEGMENT__INTERFACE"] = ""
     server = okey_server(work / "school", port, env, work / "okey-serve-2.log").start()
     try:
+        _, pss_start = server.memory_now_mb()
         figures = _load({**base, "host": server.url, "scenario": "browse", "users": 200, "spawn_rate": 50,
                          "duration": seconds}, work, 300, server)
-        return [_row("2 browsing, 2 processes", figures, "page", "200 students", ceiling, server.peak_rss_mb(),
-                     "server.workers = 2")]
+        rss, pss = server.memory_now_mb()
+        processes = 1 + len(psutil.Process(server.process.pid).children())
+        return [_row(f"2 browsing, {processes} processes", figures, "page", "200 students", ceiling,
+                     server.peak_rss_mb(), f"default settings; PSS {pss_start:.0f} MB after start, "
+                     f"{pss:.0f} MB after browsing (RSS {rss:.0f} MB)")]
     finally:
         server.stop()
 

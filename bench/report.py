@@ -30,6 +30,7 @@ class Row:
     rss_mb: float | None = None  # peak resident memory of the server
     cpu_ms: float | None = None  # server CPU time per answered request, ms (all requests of the scenario)
     note: str = ""
+    goal: float | None = None  # the share of the ceiling this page should reach (issue 21)
     raw: dict = field(default_factory=dict, repr=False)
 
 
@@ -39,14 +40,21 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 def print_table(rows: list[Row], console: Console | None = None) -> None:
     table = Table(title=f"«Окей, школа» под нагрузкой — {machine()}", show_lines=False)
-    for title in ("Сценарий", "Нагрузка", "Запр./с", "Доля потолка", "p50 мс", "p95 мс", "p99 мс", "Ошибки",
+    for title in ("Сценарий", "Нагрузка", "Запр./с", "Доля потолка", "Цель", "p50 мс", "p95 мс", "p99 мс", "Ошибки",
                   "503", "5xx", "CPU мс/запр.", "Пик RSS МБ", "Примечание"):
         table.add_column(title, overflow="fold")
     for row in rows:
-        table.add_row(row.scenario, row.load, _num(row.rps), f"{row.ratio:.0%}" if row.ratio else "",
+        table.add_row(row.scenario, row.load, _num(row.rps), f"{row.ratio:.2f}" if row.ratio else "", _goal(row),
                       _num(row.p50), _num(row.p95), _num(row.p99), str(row.errors or ""), str(row.busy or ""),
                       str(row.server_errors or ""), _num(row.cpu_ms, 1), _num(row.rss_mb), row.note)
     (console or Console(width=200)).print(table)
+
+
+def _goal(row: Row) -> str:
+    if row.goal is None:
+        return ""
+    met = row.ratio is not None and row.ratio >= row.goal
+    return f"≥ {row.goal:.2f} {'да' if met else 'нет'}"
 
 
 def machine() -> str:

@@ -74,6 +74,16 @@ class ServerProcess:
     def peak_rss_mb(self) -> float:
         return self._peak / 2**20
 
+    def memory_now_mb(self) -> tuple[float, float]:
+        """Resident memory now, and PSS (each shared page counted once, split between the processes
+        that share it): the honest figure when several worker processes share the program."""
+        proc = psutil.Process(self.process.pid)
+        rss = pss = 0
+        for p in (proc, *proc.children()):
+            info = p.memory_full_info()
+            rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
+        return rss / 2**20, pss / 2**20
+
     def stop(self) -> None:
         self._stop.set()
         if self.process and self.process.poll() is None:

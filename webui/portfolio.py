@@ -5,7 +5,6 @@ graduation document; a parent's consent."""
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
@@ -16,13 +15,13 @@ from flask_login import current_user
 from appliance.documents.charts import STUDENT_CHARTS, student_charts
 from appliance.documents.portfolio_pdf import render_portfolio
 from appliance.i18n import N_
-from appliance.models.changes import current_sequence
-from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, User
+from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
 from appliance.services import (
     access,
     catalogs,
     competencies,
     consent,
+    kept,
     portfolio,
     reflection,
     remarks,
@@ -369,14 +368,9 @@ def chart(student_id: str, kind: str):
     student = access.student_for(_me(), student_id)
     if kind not in STUDENT_CHARTS:
         abort(404)
-    return svg_response(_chart_svg(student.id.hex, kind, current_sequence(), datetime.date.today()))
-
-
-@functools.lru_cache(maxsize=256)
-def _chart_svg(student_id: str, kind: str, sequence: int, today: datetime.date) -> str:
-    """Drawing a chart costs more than a whole page; a picture is drawn again only after a
-    change anywhere in the school's data (the change sequence moved) or on a new day."""
-    return student_charts(User.get_by_id(student_id), today=today, only=(kind,))[kind].svg
+    today = datetime.date.today()
+    return svg_response(kept.value(("chart", student.id, kind, today),
+                                   lambda: student_charts(student, today=today, only=(kind,))[kind].svg))
 
 
 def svg_response(svg: str) -> Response:

@@ -34,8 +34,8 @@ def home():
         class_teachers=school_service.class_teachers(group) if group else [],
         parents=school_service.parents_of(me),
         now=homes.student_home(me, school_today()),
-        suggestion=next(iter(recommendations.recommend(me, school_today(), g.settings.data_dir,
-                                                       g.settings.recommendations)), None),
+        suggestion=recommendations.first_suggestion(me, school_today(), g.settings.data_dir,
+                                                    g.settings.recommendations),
         statuses=portfolio.STATUS_TITLES,
         school_news=news.latest(me.school),
     )

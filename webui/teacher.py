@@ -44,7 +44,7 @@ def home():
 def class_page(class_id: str):
     group, leads = _my_class(class_id)
     students = school_service.students_of(group)
-    parents = {s.id: school_service.parents_of(s) for s in students}
+    parents = school_service.parents_of_students(students)
     return render_template("teacher/class.html", group=group, leads=leads, students=students, parents=parents,
                            waiting=enrolment.never_logged_in(group) if leads else [])
 

@@ -207,10 +207,10 @@ def close_goal(goal_id: str):
 def class_overview():
     me = current_user.model
     groups = [group for group, leads in school_service.teacher_classes(me) if leads]
-    rows = []
-    for group in groups:
-        for student in school_service.students_of(group):
-            rows.append((group, student, trajectory.goals_of(student, "active"), guidance.shared_of(student)))
+    pupils = [(group, student) for group in groups for student in school_service.students_of(group)]
+    students = [student for _, student in pupils]
+    goals, shared = trajectory.goal_counts(students, "active"), guidance.latest_shared(students)
+    rows = [(group, student, goals[student.id], shared[student.id]) for group, student in pupils]
     return render_template("trajectory/class.html", rows=rows, groups=groups)
 
 

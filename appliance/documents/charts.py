@@ -11,11 +11,12 @@ import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import pygal
-from pygal.style import Style
-
+from appliance.lazy import lazy
 from appliance.services import russian
 from appliance.services.competencies import CompetencyState, GrowthPoint
+
+pygal = lazy("pygal")
+pygal_style = lazy("pygal.style")
 
 BLUE, YELLOW, GREEN, RED, GREY = "#1f4e8c", "#f2b705", "#2e8b57", "#c0392b", "#8a94a6"
 PALETTE = (BLUE, YELLOW, GREEN, "#7d3c98", RED, "#17a2b8", GREY, "#e67e22")
@@ -42,8 +43,8 @@ class Chart:
         return not self.rows
 
 
-def _style(colors=PALETTE) -> Style:
-    return Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
+def _style(colors=PALETTE):
+    return pygal_style.Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
                  plot_background="#ffffff", foreground="#1d2433", foreground_strong="#1d2433",
                  foreground_subtle="#b8c0cf", colors=colors, opacity=".45", opacity_hover=".6",
                  title_font_size=17, label_font_size=15, major_label_font_size=15,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
+
+from appliance.lazy import lazy
+
+qrcode = lazy("qrcode")
+qrcode_svg = lazy("qrcode.image.svg")
+qrcode_constants = lazy("qrcode.constants")
 
 
 def qr_svg(data: str, box_size: int = 10) -> Markup:
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=box_size,
-                        border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    image = qrcode.make(data, image_factory=qrcode_svg.SvgPathImage, box_size=box_size,
+                        border=2, error_correction=qrcode_constants.ERROR_CORRECT_M)
     # The SVG is drawn by qrcode from modules, never from the text: nothing of the data is markup.
     return Markup(image.to_string(encoding="unicode"))  # noqa: S704  # nosec B704
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import re
 
-import pygal
-from pygal.style import Style
+from appliance.lazy import lazy
+
+pygal = lazy("pygal")
+pygal_style = lazy("pygal.style")
+
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 COLORS = ("#1f4e8c", "#f2b705", "#2e8b57", "#7d3c98", "#c0392b", "#17a2b8", "#8a94a6", "#e67e22")
 
 
-def _style() -> Style:
-    return Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
+def _style():
+    return pygal_style.Style(font_family="DejaVu Sans, Liberation Sans, sans-serif", background="#ffffff",
                  plot_background="#ffffff", foreground="#1d2433", foreground_strong="#1d2433",
                  foreground_subtle="#d5dae3", colors=COLORS, label_font_size=17, major_label_font_size=17,
                  value_font_size=16, legend_font_size=17, title_font_size=18)

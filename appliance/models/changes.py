@@ -9,11 +9,13 @@ the row id of `sync_change`, which only grows.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from peewee import CharField, DateTimeField, TextField
 from playhouse.sqlite_ext import AutoIncrementField
 
+from appliance.db import database, is_sqlite
 from appliance.models.base import BaseModel, utcnow
 
 
@@ -37,7 +39,8 @@ class SyncChange(BaseModel):
 
     class Meta:
         table_name = "sync_change"
-        indexes = ((("table", "row_id"), False),)
+        # (table, seq): the newest change of a table in one probe (table_versions).
+        indexes = ((("table", "row_id"), False), (("table", "seq"), False))
 
 
 def get_meta(key: str, default: str | None = None) -> str | None:
@@ -67,3 +70,21 @@ def new_instance_id() -> str:
 def current_sequence() -> int:
     last = SyncChange.select(SyncChange.seq).order_by(SyncChange.seq.desc()).first()
     return last.seq if last else 0
+
+
+def table_versions(tables: tuple[str, ...]) -> tuple[int, ...] | None:
+    """The sequence number of the newest change of each table (0: none yet), one index probe a
+    table. Whatever is built from those tables alone can be kept until one of the numbers moves:
+    writes to other tables leave it be. None where there is no change feed (a PostgreSQL hub has
+    no triggers): there nothing may be kept."""
+    if not is_sqlite():
+        return None
+    cursor = database.execute_sql(_versions_sql(len(tables)), tables)
+    return tuple(value or 0 for value in cursor.fetchone())
+
+
+@functools.cache
+def _versions_sql(count: int) -> str:
+    # Built once per number of tables; the table names are parameters.
+    probe = "(SELECT MAX(seq) FROM sync_change WHERE tbl = ?)"
+    return "SELECT " + ", ".join([probe] * count)

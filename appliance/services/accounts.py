@@ -10,15 +10,18 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from appliance.db import database
 from appliance.i18n import N_
+from appliance.lazy import lazy
 from appliance.models.base import utcnow
 from appliance.models.changes import get_meta, set_meta
 from appliance.models.people import STUDENT, LoginFailure, User
 from appliance.services import audit, clock
 from appliance.services.errors import Forbidden, ServiceError, TooManyAttempts
+
+# zxcvbn's dictionaries take 12 MB: loaded by the first password being set, not at start.
+zxcvbn = lazy("zxcvbn")
 
 # argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane): about 30 ms a hash on one
 # core of a small server, so a class of 30 logging in at once is in within a second.
@@ -93,7 +96,7 @@ def check_password_strength(password: str, login: str = "", names: tuple[str, ..
     """Refuse a password that is common or made of what others know (login, name, a year)."""
     personal = _personal_words(login, names)
     # zxcvbn's work grows with the length; the first 64 characters decide.
-    result = zxcvbn(password[:64], user_inputs=personal)
+    result = zxcvbn.zxcvbn(password[:64], user_inputs=personal)
     lowered = password.lower()
     uses_name = any(len(w) >= 3 and w in lowered for w in personal)
     if result["score"] >= MIN_PASSWORD_SCORE and not uses_name:

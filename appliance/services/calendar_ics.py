@@ -8,11 +8,11 @@ import datetime
 import hashlib
 import zoneinfo
 
-import icalendar
 from peewee import fn
 
 from appliance.db import database
 from appliance.i18n import N_
+from appliance.lazy import lazy
 from appliance.models.calendar import Event, EventClass, PlannedEvent
 from appliance.models.changes import SyncChange
 from appliance.models.people import STUDENT, School, User
@@ -20,6 +20,8 @@ from appliance.models.trajectory import Goal, Milestone, Task
 from appliance.services import calendar as cal
 from appliance.services.errors import ImportRejected, RowError, ServiceError
 from appliance.services.validation import in_range, parse_clock
+
+icalendar = lazy("icalendar")
 
 PRODID = "-//Okey School//okey-school//RU"
 MAX_EVENTS = 5000

@@ -299,8 +299,8 @@ def never_logged_in(group: ClassGroup) -> list[User]:
     """Students of the class and their parents who have never logged in (no password yet)."""
     students = [s for s in school_service.students_of(group) if s.active]
     found = [s for s in students if s.password_hash is None]
-    for student in students:
-        found.extend(p for p, _ in school_service.parents_of(student) if p.password_hash is None and p.role == PARENT)
+    for parents in school_service.parents_of_students(students).values():
+        found.extend(p for p, _ in parents if p.password_hash is None and p.role == PARENT)
     seen, unique = set(), []
     for user in found:
         if user.id not in seen:

@@ -186,6 +186,17 @@ def shared_of(student: User) -> list[Attempt]:
                 .order_by(Attempt.taken_at.desc()))
 
 
+def latest_shared(students: list[User]) -> dict:
+    """Each student's newest result shared with the class teacher (or None), by student id: one query."""
+    found: dict = {student.id: None for student in students}
+    if students:
+        for attempt in (Attempt.select().where(Attempt.student.in_(list(found)) & Attempt.shared)
+                        .order_by(Attempt.taken_at.desc())):
+            if found[attempt.student_id] is None:
+                found[attempt.student_id] = attempt
+    return found
+
+
 def comment(teacher: User, attempt_id: str, text: str) -> AttemptComment:
     attempt = attempt_for(teacher, attempt_id)
     if teacher.role != TEACHER:

@@ -71,9 +71,10 @@ def reflection_due(student: User, today: datetime.date) -> terms.Term | None:
 
 
 def student_home(student: User, today: datetime.date) -> StudentHome:
-    upcoming = [item for item in cal.personal_items(student, today, today + WEEK) if not item.done]
-    overdue = [item for item in cal.personal_items(student, today - 4 * WEEK, today - datetime.timedelta(days=1))
-               if not item.done and item.kind in ("goal", "milestone", "task")]
+    # One look at the calendar for the four weeks behind and the week ahead (items come by day).
+    items = [item for item in cal.personal_items(student, today - 4 * WEEK, today + WEEK) if not item.done]
+    upcoming = [item for item in items if item.day >= today]
+    overdue = [item for item in items if item.day < today and item.kind in ("goal", "milestone", "task")]
     latest = list(Achievement.select().where(Achievement.student == student)
                   .order_by(Achievement.updated_at.desc()).limit(3))
     return StudentHome(notifications.latest_unread(student, 3), notifications.unread_count(student), upcoming,

@@ -14,6 +14,7 @@ and a plain reason («потому что …»). The school tunes the weights i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from appliance.models.calendar import Event
 from appliance.models.people import User
 from appliance.models.vocabulary import LEVELS
 from appliance.services import calendar as cal
-from appliance.services import guidance
+from appliance.services import guidance, kept
 from appliance.services.errors import NotFound
 from appliance.services.questionnaires import Questionnaire
 
@@ -169,3 +170,13 @@ def recommend(student: User, today: datetime.date, data_dir: Path, weights: Reco
     suggestions.extend(_trials(student, today, weights))
     suggestions.sort(key=lambda s: (-s.score, s.event.starts_on if s.event else datetime.date.max, s.title))
     return suggestions[: weights.limit]
+
+
+def first_suggestion(student: User, today: datetime.date, data_dir: Path,
+                     weights: RecommendationSettings | None = None) -> Suggestion | None:
+    """The best suggestion, for the student's home page: worked out again only after a change to
+    what it is made of (kept.value) or to the school's questionnaire files, or on a new day."""
+    folder = guidance.questionnaire_dir(data_dir)
+    files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.json"))) if folder.is_dir() else ()
+    key = ("suggestion", student.id, today, files, dataclasses.astuple(weights) if weights else None)
+    return kept.value(key, lambda: next(iter(recommend(student, today, data_dir, weights)), None))

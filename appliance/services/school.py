@@ -127,6 +127,18 @@ def parents_of(student: User) -> list[tuple[User, ParentLink]]:
     return [(row.parent, row) for row in rows]
 
 
+def parents_of_students(students: list[User]) -> dict:
+    """Every student's parents with their links, by student id: one query for a whole class."""
+    found: dict = {student.id: [] for student in students}
+    if not students:
+        return found
+    rows = (ParentLink.select(ParentLink, User).join(User, on=(ParentLink.parent == User.id))
+            .where(ParentLink.student.in_(list(found))).order_by(User.last_name, User.first_name))
+    for row in rows:
+        found[row.student_id].append((row.parent, row))
+    return found
+
+
 def assign_teacher(teacher: User, group: ClassGroup, class_teacher: bool = False,
                    subject: str = "") -> TeacherAssignment:
     link, created = TeacherAssignment.get_or_create(

@@ -288,13 +288,42 @@ def catalogue(school: School, today: datetime.date, *, field_code: str = "", org
     if parse_id(competency_id):
         query = query.where(ProfessionTrial.id.in_(TrialCompetency.select(TrialCompetency.trial)
                                                    .where(TrialCompetency.competency == parse_id(competency_id))))
+    trials = list(query.order_by(ProfessionTrial.title))
+    # Three queries for the whole catalogue, however many trials it has.
+    sessions = _sessions_by_trial(trials, max(today, after) if after else today)
+    competencies = _competencies_by_trial(trials)
     found = []
-    for trial in query.order_by(ProfessionTrial.title):
-        sessions = sessions_of(trial, max(today, after) if after else today)
-        if after and not sessions:
+    for trial in trials:
+        if after and not sessions[trial.id]:
             continue
         fits = grade is None or trial.grade_min <= grade <= trial.grade_max
-        found.append(CatalogueItem(trial, trial_competencies(trial), sessions, fits))
+        found.append(CatalogueItem(trial, competencies[trial.id], sessions[trial.id], fits))
+    return found
+
+
+def _sessions_by_trial(trials: list[ProfessionTrial], from_day: datetime.date) -> dict:
+    found: dict = {trial.id: [] for trial in trials}
+    if not trials:
+        return found
+    sessions = list(TrialSession.select().where(TrialSession.trial.in_(list(found)) & (TrialSession.starts_on >= from_day))
+                    .order_by(TrialSession.starts_on, TrialSession.start_time))
+    counts = dict(TrialEnrolment.select(TrialEnrolment.session, fn.COUNT(TrialEnrolment.id))
+                  .where(TrialEnrolment.session.in_([s.id for s in sessions])
+                         & TrialEnrolment.status.in_(TAKING_PLACE))
+                  .group_by(TrialEnrolment.session).tuples()) if sessions else {}
+    for session in sessions:
+        found[session.trial_id].append(SessionView(session, counts.get(session.id, 0)))
+    return found
+
+
+def _competencies_by_trial(trials: list[ProfessionTrial]) -> dict:
+    found: dict = {trial.id: [] for trial in trials}
+    if not trials:
+        return found
+    rows = (TrialCompetency.select(TrialCompetency, Competency).join(Competency)
+            .where(TrialCompetency.trial.in_(list(found))).order_by(Competency.position))
+    for row in rows:
+        found[row.trial_id].append(row.competency)
     return found
 
 

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,14 @@ def test_secret_key_is_private_and_stable(tmp_path):
     key = settings.secret_key()
     assert key == settings.secret_key()
     assert (settings.keys_dir / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_workers_default_to_one_process_per_core_and_a_number_sets_them(tmp_path, monkeypatch):
+    settings = load_settings(data_dir=tmp_path, environ={})
+    assert settings.server.workers == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    assert settings.server.worker_count() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert settings.server.worker_count() == 1
+    pinned = load_settings(data_dir=tmp_path, environ={"OKEY_SERVER__WORKERS": "2"})
+    assert pinned.server.worker_count() == 2
