@@ -45,14 +45,14 @@ class Event(SyncModel):
     uid = CharField(max_length=255, unique=True)
     source = CharField(max_length=16, default="manual")  # manual | ics | csv
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # The partner organisation that runs or hosts the event, if any (m0021).
+    organisation = ForeignKeyField(Organisation, null=True, on_delete="SET NULL")
     # Shown to the graduates of the alumni club, who may sign up (appliance.services.alumni).
     open_to_alumni = BooleanField(default=False)
     # A volunteering event: after it, the pupils who had it in their plan are proposed a volunteer
     # record of `volunteer_hours` to confirm (appliance.services.volunteering.proposals).
     volunteering = BooleanField(default=False)
     volunteer_hours = FloatField(null=True)
-    # The partner organisation that runs or hosts the event, if any (m0021).
-    organisation = ForeignKeyField(Organisation, null=True, on_delete="SET NULL")
 
 
 class EventClass(SyncModel):

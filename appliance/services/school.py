@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from peewee import fn
 
 from appliance.i18n import N_
-from appliance.models.people import STUDENT, ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.models.people import (
+    GRADUATED,
+    STUDENT,
+    ClassGroup,
+    ParentLink,
+    School,
+    Student,
+    TeacherAssignment,
+    User,
+)
 from appliance.services import russian
 from appliance.services.errors import NotFound, ServiceError
 from appliance.services.shipped import install_shipped_data
@@ -102,11 +111,14 @@ NO_CLASS = N_("без класса")
 
 
 def pupils_by_class(school: School) -> list[tuple[str, list[User]]]:
-    """Active pupils for a drop-down, grouped by their class now (classes in grade order, each in the order
-    of its register); pupils without a class come last under NO_CLASS."""
+    """Active pupils still at school for a drop-down (not graduates), grouped by their class now (classes in
+    grade order, each in the order of its register); pupils without a class come last under NO_CLASS."""
     pupils = User.select().where((User.school == school) & (User.role == STUDENT) & User.active)
-    class_of_pupil = {row.user_id: row.class_group_id for row in Student.select(Student.user, Student.class_group)
-                      .join(User, on=(Student.user == User.id)).where(User.school == school)}
+    profiles = (Student.select(Student.user, Student.class_group, Student.status)
+                .join(User, on=(Student.user == User.id)).where(User.school == school))
+    class_of_pupil = {row.user_id: row.class_group_id for row in profiles}
+    graduates = {row.user_id for row in profiles if row.status == GRADUATED}
+    pupils = [user for user in pupils if user.id not in graduates]
     by_group: dict = {}
     for user in pupils:
         by_group.setdefault(class_of_pupil.get(user.id), []).append(user)

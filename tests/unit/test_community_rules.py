@@ -50,7 +50,7 @@ def test_hours_are_recorded_confirmed_and_counted_per_year(demo):
     ({"hours": "много"}, "число"),
     ({"day": (TODAY + datetime.timedelta(days=1)).isoformat()}, "будущем"),
     ({"day": "9999-01-01"}, "1950"),
-    ({"place": ""}, "где ты помогал"),
+    ({"place": ""}, "где это было"),
     ({"what": "x" * 2001}, "длиннее"),
 ])
 def test_bad_hours_are_refused_and_nothing_is_written(demo, changes, words):
