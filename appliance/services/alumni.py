@@ -367,7 +367,7 @@ def ask_meeting(student: User, alumnus_id, form: dict, today: datetime.date) -> 
     message = validation.text(form.get("message"), 1000, N_("Сообщение"))
     if AlumniMeeting.select().where((AlumniMeeting.student == student) & (AlumniMeeting.alumnus == found.alumnus_id)
                                     & AlumniMeeting.status.in_(MEETING_OPEN)).exists():
-        raise Conflict(N_("Ты уже попросил(а) о встрече с этим выпускником: сотрудник школы свяжется с тобой."))
+        raise Conflict(N_("Просьба о встрече с этим выпускником уже отправлена: сотрудник школы свяжется с тобой."))
     group = school_service.class_of(student)
     with database.atomic():
         meeting = AlumniMeeting.create(school=student.school, student=student, alumnus=found.alumnus_id,

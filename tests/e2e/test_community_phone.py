@@ -33,7 +33,7 @@ def test_volunteer_hours_from_the_phone_to_the_graduation_pdf(live_server, phone
     page.fill("#what", "Читали вслух малышам")
     _fits(page)
     screenshot(page, "community-volunteering-phone")
-    page.click("main form button.primary")
+    page.locator("main form:has(#place) button.primary").click()
     page.wait_for_url(f"{base}/volunteering/")
     assert "Библиотека микрорайона" in page.content()
     _log_out(page)

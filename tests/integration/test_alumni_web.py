@@ -170,7 +170,7 @@ def test_a_meeting_request_goes_through_staff_and_never_gives_the_pupil_a_contac
     asked = AlumniMeeting.get((AlumniMeeting.alumnus == ilya) & (AlumniMeeting.student == User.get(User.login == "student1")))
     # A second request while the first is open counts once.
     again = post_form(pupil, f"/alumni/{ilya.id.hex}/meet", {"purpose": "trial"})
-    assert again.status_code == 409 and "уже попросил" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "уже отправлена" in again.get_data(as_text=True)
     # No purpose → refused.
     bad = post_form(pupil, f"/alumni/{User.get(User.login == 'alumnus1').id.hex}/meet", {"purpose": ""},
                     page=f"/alumni/{ilya.id.hex}")
