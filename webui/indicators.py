@@ -4,7 +4,7 @@ lists, competency frameworks and the register of missing consents."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -214,18 +214,22 @@ def frameworks():
 @role_required(ADMIN)
 def consent_register():
     missing = consent.students_without_consent(_school())
-    return render_template("indicators/consent.html", missing=missing, text_version=consent.CONSENT_VERSION,
+    return render_template("indicators/consent.html", missing=missing, counts=consent.missing_counts(missing),
+                           states=consent.MISSING_STATES, text_version=consent.CONSENT_VERSION,
                            text=consent.consent_text())
+
+
+def _refusals_text(row: consent.MissingConsent) -> str:
+    return ", ".join(f"{parent.full_name} ({format_date(when, 'dd.MM.yyyy')})" for parent, when in row.refusals)
 
 
 @bp.get("/consent.csv")
 @role_required(ADMIN)
 def consent_csv():
-    from appliance.documents.csv_table import csv_table
-
-    rows = [["Класс", "Ученик", "Родители в портале"]]
-    rows += [[group.name if group else "", student.full_name, ", ".join(p.full_name for p in parents)]
-             for student, group, parents in consent.students_without_consent(_school())]
+    rows = [["Класс", "Ученик", "Состояние", "Отказались", "Родители в портале"]]
+    rows += [[row.group.name if row.group else "", row.student.full_name, _(consent.MISSING_STATES[row.state]),
+              _refusals_text(row), ", ".join(p.full_name for p in row.parents)]
+             for row in consent.students_without_consent(_school())]
     response = Response(csv_table(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="no_consent.csv"'
     return response

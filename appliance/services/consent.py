@@ -7,6 +7,8 @@ appliance in no form.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.db import database
@@ -112,16 +114,46 @@ def consented_student_ids(school: School) -> set:
             .where((User.school == school) & ParentLink.consent_given_at.is_null(False))}
 
 
-def students_without_consent(school: School) -> list[tuple[User, ClassGroup | None, list[User]]]:
-    """Students no parent has consented for, with their class and linked parents."""
+# Why a student has no consent: a parent said no, nobody has answered yet, or no parent has an account.
+REFUSED, UNDECIDED, NO_PARENTS = "refused", "undecided", "no_parents"
+MISSING_STATES = {REFUSED: N_("отказ"), UNDECIDED: N_("ответа нет"), NO_PARENTS: N_("родители не подключены")}
+
+
+@dataclass(frozen=True)
+class MissingConsent:
+    student: User
+    group: ClassGroup | None
+    parents: list[User]
+    refusals: list[tuple[User, datetime.datetime]]  # who refused (or withdrew) and when
+
+    @property
+    def state(self) -> str:
+        if self.refusals:
+            return REFUSED
+        return UNDECIDED if self.parents else NO_PARENTS
+
+
+def students_without_consent(school: School) -> list[MissingConsent]:
+    """Students no parent has consented for, with their class, linked parents and any refusal."""
     consented = consented_student_ids(school)
     students = (User.select(User, Student, ClassGroup).join(Student, on=(Student.user == User.id))
                 .join(ClassGroup, on=(Student.class_group == ClassGroup.id))
                 .where((User.school == school) & (User.role == STUDENT) & User.id.not_in(consented or [None]))
                 .order_by(ClassGroup.grade, ClassGroup.letter, User.last_name, User.first_name))
     parents: dict = {}
+    refusals: dict = {}
     Parent = User.alias()
     for link in (ParentLink.select(ParentLink, Parent).join(Parent, on=(ParentLink.parent == Parent.id))
                  .where(ParentLink.student.in_([s.id for s in students]))):
         parents.setdefault(link.student_id, []).append(link.parent)
-    return [(s, s.student.class_group, parents.get(s.id, [])) for s in students]
+        if link.consent_refused_at is not None:
+            refusals.setdefault(link.student_id, []).append((link.parent, link.consent_refused_at))
+    return [MissingConsent(s, s.student.class_group, parents.get(s.id, []), refusals.get(s.id, []))
+            for s in students]
+
+
+def missing_counts(missing: list[MissingConsent]) -> dict[str, int]:
+    counts = dict.fromkeys(MISSING_STATES, 0)
+    for row in missing:
+        counts[row.state] += 1
+    return counts

@@ -142,3 +142,27 @@ def test_bad_input_on_the_consent_form(client, demo):
     # A crafted ?next= never leads off the site.
     response = post_form(client, path, {"action": "refuse", "first": "1", "next": "//evil.example/x"})
     assert response.headers["Location"] == "/"
+
+
+def test_the_administrations_register_tells_a_refusal_from_no_answer(client, demo):
+    student = User.get(User.login == "student1")
+    parent = _undecided(student)
+    other = next(s for s in User.select().where(User.role == "student", User.active, User.login != "student1")
+                 if ParentLink.select().where(ParentLink.student == s).exists())
+    ParentLink.update(consent_given_at=None, consent_refused_at=None).where(ParentLink.student == other).execute()
+    location = login(client, "parent1").headers["Location"]
+    post_form(client, location.split("?")[0], {"action": "refuse", "first": "1"}, page=location)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/parent/")})
+    login(client, "admin")
+    page = client.get("/indicators/consent").get_data(as_text=True)
+    row = page[page.index(student.full_name):]
+    row = row[:row.index("</tr>")]
+    assert f"отказ: {parent.full_name}" in row
+    row = page[page.index(other.full_name):]
+    assert "ответа нет" in row[:row.index("</tr>")]
+    assert "Отказались: 1." in page
+    table = client.get("/indicators/consent.csv").get_data().decode("utf-8-sig")
+    line = next(line for line in table.splitlines() if student.full_name in line)
+    assert "отказ" in line and parent.full_name in line
+    line = next(line for line in table.splitlines() if other.full_name in line)
+    assert "ответа нет" in line
