@@ -158,6 +158,9 @@ STAYS_IN_SCHOOL: dict[str, str] = {
     "attempt": "a minor's career-guidance answers and scores: sensitive personal data seen only by "
                "the student and, when shared, the class teacher",
     "attempt_comment": "a teacher's free-text comment on a student's guidance result",
+    # Portfolio
+    "achievement_step": "who sent, took back, confirmed or returned an achievement, and when: the "
+                        "achievement's own status and review dates are exported, the people stay",
     # Trajectory
     "goal_comment": "a class teacher's free-text word on a student's goal",
     "goal_competency": "which competencies a personal goal aims at; the goal itself is exported, and "

@@ -13,6 +13,7 @@ import uuid
 from peewee import (
     BooleanField,
     CharField,
+    Check,
     DateField,
     DateTimeField,
     ForeignKeyField,
@@ -28,6 +29,10 @@ from appliance.models.people import User
 CATALOGS = ("kind", "direction", "level", "result", "teacher_role")
 
 STATUSES = ("draft", "submitted", "confirmed", "returned")
+
+
+def _now_precise() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class CatalogEntry(SyncModel):
@@ -78,6 +83,16 @@ class Achievement(SyncModel):
         indexes = ((("student", "status"), False), (("teacher", "status"), False))
 
 
+class AchievementStep(SyncModel):
+    """A step of an achievement's review (sent, taken back, confirmed, returned): who and when. Kept
+    with the achievement for as long as it lives, unlike the audit log, which is purged."""
+
+    achievement = ForeignKeyField(Achievement, backref="steps", on_delete="CASCADE")
+    action = CharField(max_length=32, constraints=[Check("length(action) <= 32")])
+    by = ForeignKeyField(User, backref="+", null=True, on_delete="SET NULL")
+    at = DateTimeField(default=_now_precise, index=True)
+
+
 class Evidence(SyncModel):
     """A diploma photo or PDF. The file lives in the uploads directory under its sha256."""
 
@@ -118,10 +133,6 @@ class Reflection(SyncModel):
     # What the student chose to show: to the class teacher (who may comment) and to the parents.
     shared = BooleanField(default=False)
     shared_with_parents = BooleanField(default=False)
-
-
-def _now_precise() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class Remark(BaseModel):

@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from appliance.config import Settings
 from appliance.db import database
 from appliance.i18n import N_
-from appliance.models.audit import AuditLog
 from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
-from appliance.models.portfolio import Achievement, CatalogEntry, Evidence, Hobby
+from appliance.models.portfolio import Achievement, AchievementStep, CatalogEntry, Evidence, Hobby
 from appliance.services import access, audit, catalogs, competencies, notifications, russian, terms, uploads, validation, years
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -316,7 +315,7 @@ def submit(student: User, achievement: Achievement) -> Achievement:
     achievement.submitted_at = utcnow()
     with database.atomic():
         achievement.save()
-        audit.record("achievement.submit", user=student, detail=str(achievement.id))
+        _record_step(achievement, "achievement.submit", student)
         notifications.achievement_waiting(achievement, class_teachers_of(student))
     return achievement
 
@@ -336,7 +335,7 @@ def withdraw(student: User, achievement: Achievement) -> Achievement:
     achievement.submitted_at = None
     with database.atomic():
         achievement.save()
-        audit.record("achievement.withdraw", user=student, detail=str(achievement.id))
+        _record_step(achievement, "achievement.withdraw", student)
         for teacher in teachers.values():
             notifications.achievement_withdrawn(achievement, teacher, review_queue(teacher))
     return achievement
@@ -351,12 +350,17 @@ HISTORY_ACTIONS = {
 }
 
 
-def history(achievement: Achievement) -> list[AuditLog]:
+def _record_step(achievement: Achievement, action: str, by: User) -> None:
+    """A step of the review: kept with the achievement for its page, and in the audit log."""
+    AchievementStep.create(achievement=achievement, action=action, by=by)
+    audit.record(action, user=by, detail=str(achievement.id))
+
+
+def history(achievement: Achievement) -> list[AchievementStep]:
     """The steps of an achievement's review, oldest first: sent, taken back, confirmed, returned (who and
-    when), as the audit log keeps them."""
-    return list(AuditLog.select().where((AuditLog.detail == str(achievement.id))
-                                        & AuditLog.action.in_(list(HISTORY_ACTIONS)))
-                .order_by(AuditLog.at, AuditLog.id))
+    when)."""
+    return list(AchievementStep.select(AchievementStep, User).join(User, JOIN.LEFT_OUTER, on=(AchievementStep.by == User.id))
+                .where(AchievementStep.achievement == achievement).order_by(AchievementStep.at))
 
 
 def class_teachers_of(student: User) -> list[User]:
@@ -458,7 +462,7 @@ def confirm(teacher: User, achievement: Achievement, comment: str = "") -> Achie
     achievement.review_comment = validation.text(comment, 1000, N_("Комментарий"))
     with database.atomic():
         achievement.save()
-        audit.record("achievement.confirm", user=teacher, detail=str(achievement.id))
+        _record_step(achievement, "achievement.confirm", teacher)
         _reviewed(teacher, achievement)
     return achievement
 
@@ -480,7 +484,7 @@ def return_to_student(teacher: User, achievement: Achievement, comment: str) -> 
     achievement.review_comment = comment
     with database.atomic():
         achievement.save()
-        audit.record("achievement.return", user=teacher, detail=str(achievement.id))
+        _record_step(achievement, "achievement.return", teacher)
         _reviewed(teacher, achievement)
     return achievement
 
