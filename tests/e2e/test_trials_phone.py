@@ -11,6 +11,7 @@ import apsw
 import pytest
 
 from tests.conftest import browser_login, screenshot
+from tests.e2e.test_phone_walk import serious_findings
 
 pytestmark = pytest.mark.e2e
 TRIAL = "Оператор беспилотных систем"
@@ -96,12 +97,15 @@ def test_a_trial_from_sign_up_to_the_graduation_pdf(live_server, phone, chromium
     expert.fill("#x-name", "Инструктор полигона Зуев")
     expert.fill("#x-comment", "Уверенно держит дрон в ветер")
     _fits(expert)
+    assert not _small_targets(expert), _small_targets(expert)
+    assert not serious_findings(expert)  # the expert's page is open to anyone with the link: no menu, still accessible
     screenshot(expert, "trials-expert-form-phone")
     expert.click("main form button.primary")
     expert.wait_for_load_state()
     assert "Спасибо" in expert.content()
     expert.goto(link)
     assert "уже отправлена" in expert.content()
+    assert not serious_findings(expert)
     screenshot(expert, "trials-expert-used-phone")
     context.close()
 
