@@ -138,6 +138,7 @@ def plausible(form: Form, rng: random.Random, photo: bytes) -> tuple[dict[str, s
             latest = min(today, datetime.date.fromisoformat(f.high)) if f.high else today
             earliest = max(latest - datetime.timedelta(days=300),
                            datetime.date.fromisoformat(f.low) if f.low else datetime.date.min)
+            latest = max(latest, earliest)  # a field that takes only days to come
             values[f.name] = (earliest + datetime.timedelta(days=rng.randint(0, (latest - earliest).days))).isoformat()
         elif f.kind == "number":
             values[f.name] = f.value or str(rng.randint(1, 5))

@@ -66,7 +66,7 @@ class TablePolicy:
 
 POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy("school", ("name", "code", "timezone")),
-    TablePolicy("class_group", ("school", "name", "grade", "letter")),
+    TablePolicy("class_group", ("school", "name", "grade", "letter", "profile")),
     TablePolicy("user", ("school", "role", "active"), student="id", analytics_roles=(STUDENT, TEACHER),
                 secret=("password_hash", "activation_code_hash", "activation_expires_at", "session_epoch",
                         "last_login_at")),

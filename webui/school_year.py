@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from appliance.documents import family_archive
 from appliance.i18n import N_
-from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER, Student, User
+from appliance.models.people import ADMIN, PARENT, PROFILES, STUDENT, TEACHER, Student, User
 from appliance.services import enrolment, roster, years
 from appliance.services import school as school_service
 from appliance.services.errors import NotFound, ServiceError
@@ -36,6 +36,7 @@ def _year_page(error: str | None = None, status: int = 200):
     teachers = school_service.staff(school, TEACHER)
     return render_template("admin/year.html", plan=plan, error=error, teachers=teachers,
                            open_year=years.label(years.current_year(school)),
+                           profile_classes=school_service.profile_classes(school), profiles=PROFILES,
                            history=years.label), status
 
 
@@ -43,6 +44,20 @@ def _year_page(error: str | None = None, status: int = 200):
 @role_required(ADMIN)
 def year_page():
     return _year_page()
+
+
+@bp.post("/year/profiles")
+@role_required(ADMIN)
+def set_profiles():
+    chosen = {key.removeprefix("profile_"): value for key, value in request.form.items() if key.startswith("profile_")}
+    try:
+        changed = school_service.set_profiles(current_user.school, chosen)
+    except NotFound:
+        raise  # a class of another school or grade: the error page, not the form
+    except ServiceError as exc:
+        return _year_page(text_of(exc.message), exc.status)
+    flash(_("Профили классов сохранены (изменено: %(n)s).", n=changed), "success")
+    return redirect(url_for("year.year_page") + "#profiles")
 
 
 @bp.post("/year")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import (
     BooleanField,
     CharField,
+    Check,
     DateField,
     DateTimeField,
     ForeignKeyField,
@@ -12,6 +13,7 @@ from peewee import (
     TextField,
 )
 
+from appliance.i18n import N_
 from appliance.models.base import BaseModel, SyncModel, utcnow
 
 # The roles of an account, as stored in `User.role`. Code names them by these constants only.
@@ -24,6 +26,10 @@ DISTRICT = "district"
 # opens only the mentoring pages of their own pairs.
 MENTOR = "mentor"
 ROLES = (STUDENT, TEACHER, PARENT, ADMIN, DISTRICT, MENTOR)
+# The profiles of grades 10–11 (ФГОС СОО) a class may follow.
+PROFILES = {"tech": N_("технологический"), "science": N_("естественно-научный"), "humanities": N_("гуманитарный"),
+            "socioeconomic": N_("социально-экономический"), "universal": N_("универсальный")}
+PROFILE_GRADES = (10, 11)
 
 
 class School(SyncModel):
@@ -41,6 +47,8 @@ class ClassGroup(SyncModel):
     name = CharField(max_length=16)
     grade = IntegerField()
     letter = CharField(max_length=4, default="")
+    # The profile of a class of grades 10–11 (a code of PROFILES), "" for the others and the unset.
+    profile = CharField(max_length=16, default="", constraints=[Check("length(profile) <= 16")])
 
     class Meta:
         indexes = ((("school", "name"), True),)

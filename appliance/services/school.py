@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 from peewee import fn
 
+from appliance.db import database
 from appliance.i18n import N_
 from appliance.models.people import (
     GRADUATED,
+    PROFILE_GRADES,
+    PROFILES,
     STUDENT,
     ClassGroup,
     ParentLink,
@@ -77,6 +80,28 @@ def get_or_create_class(school: School, text: str) -> ClassGroup:
 def classes(school: School) -> list[ClassGroup]:
     return list(ClassGroup.select().where(ClassGroup.school == school)
                 .order_by(ClassGroup.grade, ClassGroup.letter))
+
+
+def profile_classes(school: School) -> list[ClassGroup]:
+    """The classes that may follow a profile: grades 10–11."""
+    return [group for group in classes(school) if group.grade in PROFILE_GRADES]
+
+
+def set_profiles(school: School, chosen: dict[str, str]) -> int:
+    """Set the profile of each class of grades 10–11 from {class id (hex): profile code or ""}: all of
+    them or, if one is wrong, none. Returns how many changed."""
+    groups = {group.id.hex: group for group in profile_classes(school)}
+    for key, code in chosen.items():
+        if key not in groups:
+            raise NotFound(N_("Класс не найден: профиль бывает только у 10–11 классов школы."))
+        if code and code not in PROFILES:
+            raise ServiceError(N_("Выберите профиль класса %(name)s из списка."), status=422, name=groups[key].name)
+    changed = [groups[key] for key, code in chosen.items() if groups[key].profile != code]
+    with database.atomic():
+        for group in changed:
+            group.profile = chosen[group.id.hex]
+            group.save()
+    return len(changed)
 
 
 def students_of(group: ClassGroup) -> list[User]:

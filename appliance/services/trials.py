@@ -24,7 +24,18 @@ from appliance.documents.csv_table import csv_table
 from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.competencies import Competency, CompetencyFramework
-from appliance.models.people import STUDENT, STUDYING, ClassGroup, ClassMembership, ParentLink, School, Student, User
+from appliance.models.people import (
+    PROFILE_GRADES,
+    PROFILES,
+    STUDENT,
+    STUDYING,
+    ClassGroup,
+    ClassMembership,
+    ParentLink,
+    School,
+    Student,
+    User,
+)
 from appliance.models.trials import (
     AWAITING_CONSENT,
     CANCELLED,
@@ -659,6 +670,56 @@ class Row:
         return round(self.expert_total / self.expert_count, 2) if self.expert_count else None
 
 
+# The fields of professions each profile of grades 10–11 leads to; the universal profile to none of them.
+PROFILE_FIELDS = {"tech": {"engineering", "it", "service"}, "science": {"science", "medicine", "agro"},
+                  "humanities": {"arts", "education", "public"}, "socioeconomic": {"business", "public"},
+                  "universal": set()}
+
+
+@dataclass
+class ProfileRow:
+    """Pupils of one profile now: how many liked a trial's field in grades 7–9 (would do: yes), and
+    how many of those liked a field this profile leads to."""
+
+    profile: str
+    students: int = 0
+    liked_some: int = 0
+    matched: int = 0
+
+    @property
+    def name(self) -> str:
+        return PROFILES[self.profile]
+
+    @property
+    def match_share(self) -> float:
+        return round(100 * self.matched / self.liked_some, 1) if self.liked_some else 0.0
+
+
+def profile_match(school: School) -> list[ProfileRow]:
+    """For pupils now in classes of grades 10–11 with a profile: did the fields they liked on the trials
+    of grades 7–9 lead to it? The universal profile is counted but leads to no field."""
+    pupils = dict(Student.select(Student.user, ClassGroup.profile).join(ClassGroup)
+                  .join(User, on=(Student.user == User.id))
+                  .where((ClassGroup.school == school) & ClassGroup.grade.in_(PROFILE_GRADES)
+                         & (ClassGroup.profile != "") & (Student.status == STUDYING) & User.active).tuples())
+    liked: dict = {}
+    if pupils:
+        for student_id, field_code in (TrialEnrolment.select(TrialEnrolment.student, ProfessionTrial.field)
+                                       .join(TrialSession).join(ProfessionTrial)
+                                       .where(TrialEnrolment.student.in_(list(pupils)) & (TrialEnrolment.status == ENROLLED)
+                                              & (TrialEnrolment.would_do == "yes")
+                                              & TrialEnrolment.grade.between(*DEFAULT_GRADES)).tuples()):
+            liked.setdefault(student_id, set()).add(field_code)
+    rows = {code: ProfileRow(code) for code in PROFILES}
+    for student_id, profile in pupils.items():
+        row = rows[profile]
+        row.students += 1
+        if student_id in liked:
+            row.liked_some += 1
+            row.matched += bool(liked[student_id] & PROFILE_FIELDS[profile])
+    return [row for row in rows.values() if row.students]
+
+
 @dataclass
 class Statistics:
     year: int
@@ -668,6 +729,7 @@ class Statistics:
     students: int
     with_trial: int
     enrolments: int
+    profiles: list[ProfileRow] = field(default_factory=list)
 
     @property
     def without_share(self) -> float:
@@ -718,7 +780,8 @@ def statistics(school: School, year: int | None = None) -> Statistics:
     return Statistics(
         year, sorted(classes.values(), key=lambda r: (len(r.name), r.name)),
         sorted(by_field.values(), key=lambda r: -r.enrolments), sorted(by_org.values(), key=lambda r: -r.enrolments),
-        len(member_ids), len(member_ids & takers), sum(1 for e in enrolments if e.student_id in member_ids))
+        len(member_ids), len(member_ids & takers), sum(1 for e in enrolments if e.student_id in member_ids),
+        profile_match(school))
 
 
 def statistics_csv(found: Statistics) -> str:
@@ -731,6 +794,9 @@ def statistics_csv(found: Statistics) -> str:
         rows += [[], [title, "Записей", "Ответили", "Хотели бы работать, %", "Оценка эксперта"]]
         rows += [[r.name, r.enrolments, r.answered, r.liked_share, "" if r.expert_mean is None else r.expert_mean]
                  for r in group]
+    rows += [[], ["Профиль 10–11 классов", "Учеников", "Понравилась сфера на пробе", "Профиль ведёт в эту сферу",
+                  "Доля, %"]]
+    rows += [[r.name, r.students, r.liked_some, r.matched, r.match_share] for r in found.profiles]
     return csv_table(rows)
 
 

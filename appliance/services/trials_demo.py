@@ -9,7 +9,7 @@ import random
 
 from appliance.models.people import STUDENT, User
 from appliance.models.programmes import FINISHED, ProgrammeEnrolment
-from appliance.models.trials import ENROLLED, TrialEnrolment
+from appliance.models.trials import ENROLLED, TrialEnrolment, TrialSession
 from appliance.services import programmes, reminders, trials, years
 from appliance.services import school as school_service
 
@@ -74,6 +74,7 @@ def add_demo_data(school, rng: random.Random) -> None:
                 continue  # some chose no trial: the statistics show them
             for trial in rng.sample(made, 2 if student.login == "student1" else rng.randint(1, 2)):
                 _past(student, trial, rng, today)
+    _profile_class_two_years_on(school, made, rng)
     student1 = User.get(User.login == "student1")
     taken = {e.session.trial_id for e in trials.enrolments_of(student1)}
     nearby = next(t for t in made if t.id not in taken and not t.off_site)
@@ -95,6 +96,28 @@ def add_demo_data(school, rng: random.Random) -> None:
     theatre.status, theatre.from_year, theatre.to_year = FINISHED, years.current_year(school) - 2, \
         years.current_year(school) - 1
     theatre.save()
+
+
+def _profile_class_two_years_on(school, made: list, rng: random.Random) -> None:
+    """11А follows the technological profile; two years ago, in 9А, most of its pupils went to a trial
+    and said whether they would do that work: the statistics compare the two."""
+    group = school_service.find_class(school, "11А")
+    group.profile = "tech"
+    group.save()
+    year = years.current_year(school) - 2
+    sessions = {}
+    for student in school_service.students_of(group):
+        if rng.random() < 0.25:
+            continue
+        trial = rng.choice(made)
+        if trial.id not in sessions:
+            day = datetime.date(year + 1, 3, 10 + len(sessions))
+            sessions[trial.id] = TrialSession.create(trial=trial, starts_on=day, ends_on=day, start_time="15:00",
+                                                     capacity=30)
+        answer = rng.choice(("yes", "yes", "maybe", "no"))
+        TrialEnrolment.create(session=sessions[trial.id], student=student, school_year=year, class_name="9А", grade=9,
+                              status=ENROLLED, would_do=answer, liked="Увидел настоящую работу",
+                              self_assessed_at=datetime.datetime(year + 1, 3, 20, 12, 0))
 
 
 def _past(student: User, trial, rng: random.Random, today: datetime.date) -> None:
