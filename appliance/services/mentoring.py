@@ -310,6 +310,27 @@ def _first_meeting(form: dict, starts_on: datetime.date) -> dict | None:
             "topic": validation.text(form.get("meeting_topic"), 200, N_("Тема"), one_line=True)}
 
 
+def _goal_lines(goals: str) -> list[str]:
+    """The programme's goals, one a line, checked to fit a trajectory goal's title."""
+    lines = [line.strip() for line in goals.splitlines() if line.strip()]
+    for line in lines:
+        validation.text(line, 300, N_("Одна цель"), one_line=True)
+    return lines
+
+
+def _goal_deadline(school: School, ends_on: datetime.date | None, today: datetime.date) -> datetime.date:
+    """A pupil's goal from a programme is due when the programme ends, or at the end of the school year."""
+    if ends_on is None:
+        ends_on = datetime.date(years.current_year(school) + 1, 5, 31)
+    return max(ends_on, today)
+
+
+def _trajectory_goals(pair: MentoringPair, lines: list[str], deadline: datetime.date) -> None:
+    """Inside the caller's transaction: each goal line becomes the pupil's trajectory goal of the pair."""
+    for line in lines:
+        trajectory.add_mentoring_goal(pair.mentee, pair, line, deadline, [], pair.mentor.short_name)
+
+
 def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     """The coordinator forms a pair of a given form with its programme (title, goals — one a line —,
     the number of meetings planned, dates) and, if given, its first meeting."""
@@ -341,6 +362,8 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     if ends_on is not None and ends_on < starts_on:
         raise validation.Invalid(N_("Окончание программы раньше её начала."))
     first = _first_meeting(form, starts_on)
+    lines = _goal_lines(goals) if mentee.role == STUDENT else []
+    deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
         # Counted inside the writing transaction: two pairs formed at once cannot overfill a mentor.
         if _active_pairs_of(mentor) >= profile.capacity:
@@ -349,9 +372,12 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
         if MentoringPair.select().where((MentoringPair.mentor == mentor) & (MentoringPair.mentee == mentee)
                                         & (MentoringPair.status == ACTIVE)).exists():
             raise Conflict(N_("Такая пара уже работает."))
+        # A pupil's goals go to the pupil's trajectory («Активности»); an adult's stay the programme's text.
         pair = MentoringPair.create(school=by.school, form=code, mentor=mentor, mentee=mentee, request=request,
-                                    title=title, goals=goals, meetings_planned=planned, starts_on=starts_on,
-                                    ends_on=ends_on, school_year=years.current_year(by.school), created_by=by)
+                                    title=title, goals="" if lines else goals, meetings_planned=planned,
+                                    starts_on=starts_on, ends_on=ends_on, school_year=years.current_year(by.school),
+                                    created_by=by)
+        _trajectory_goals(pair, lines, deadline)
         if first:
             _remind(MentoringMeeting.create(pair=pair, **first), pair, today)
         if request is not None:
@@ -619,6 +645,8 @@ def form_group(by: User, form: dict, request_ids: list[str], today: datetime.dat
     if ends_on is not None and ends_on < starts_on:
         raise validation.Invalid(N_("Окончание программы раньше её начала."))
     first = _first_meeting(form, starts_on)
+    lines = _goal_lines(goals)
+    deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
         # Counted inside the writing transaction: each mentee takes one of the mentor's places.
         taken = _active_pairs_of(mentor)
@@ -640,6 +668,8 @@ def form_group(by: User, form: dict, request_ids: list[str], today: datetime.dat
             pair = MentoringPair.create(school=by.school, form=code, mentor=mentor, mentee=mentee, request=request,
                                         title=title, goals="", meetings_planned=planned, starts_on=starts_on,
                                         ends_on=ends_on, school_year=school_year, created_by=by, group=group)
+            if mentee.role == STUDENT:  # the group's goals become each pupil's own trajectory goals
+                _trajectory_goals(pair, lines, deadline)
             if first:
                 _remind(MentoringMeeting.create(pair=pair, group_key=key, **first), pair, today, mentor=number == 0)
             if request is not None:
@@ -856,6 +886,16 @@ class PairView:
     pair: MentoringPair
     meetings: list[MentoringMeeting]
     side: str = ""
+    goals: list = field(default_factory=list)  # a pupil's trajectory goals of the pair: [(goal, [milestone])]
+
+    @property
+    def goal_titles(self) -> list[str]:
+        """The goals a list shows: the trajectory goals' titles, or the programme's text lines."""
+        if self.goals:
+            return [goal.title for goal, _steps in self.goals if goal.status == "active"]
+        if self.pair.group_id is not None:
+            return self.pair.group.goal_lines
+        return self.pair.goal_lines
 
     @property
     def held(self) -> int:
@@ -878,6 +918,13 @@ def _pairs(query) -> list[MentoringPair]:
     return list(query.order_by(MentoringPair.status, MentoringPair.starts_on.desc()))
 
 
+def _with_goals(views: list[PairView]) -> list[PairView]:
+    found = trajectory.mentoring_goals([v.pair.id for v in views])
+    for view in views:
+        view.goals = found.get(view.pair.id, [])
+    return views
+
+
 def mine(user: User) -> MyMentoring:
     found = MyMentoring(request=my_open_request(user),
                         profile=MentorProfile.select().where(MentorProfile.user == user).first())
@@ -885,6 +932,7 @@ def mine(user: User) -> MyMentoring:
         found.as_mentor.append(PairView(pair, meetings_of(pair), "mentor"))
     for pair in _pairs(MentoringPair.select().where(MentoringPair.mentee == user)):
         found.as_mentee.append(PairView(pair, meetings_of(pair), "mentee"))
+    _with_goals(found.as_mentee)
     found.groups_as_mentor = groups_of(MentoringGroup.select().where(MentoringGroup.mentor == user))
     return found
 
@@ -894,7 +942,7 @@ def of_children(parent: User) -> list[tuple[User, list[PairView]]]:
     result = []
     for child in school_service.children_of(parent):
         pairs = _pairs(MentoringPair.select().where(MentoringPair.mentee == child))
-        result.append((child, [PairView(p, meetings_of(p)) for p in pairs]))
+        result.append((child, _with_goals([PairView(p, meetings_of(p)) for p in pairs])))
     return result
 
 
