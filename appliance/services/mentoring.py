@@ -649,16 +649,16 @@ def form_group(by: User, form: dict, request_ids: list[str], today: datetime.dat
     deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
         # Counted inside the writing transaction: each mentee takes one of the mentor's places.
-        taken = _active_pairs_of(mentor)
-        if taken + len(mentees) > profile.capacity:
-            raise Conflict(N_("У наставника %(name)s свободно мест: %(free)d, а в группе наставляемых: %(n)d."),
-                           name=mentor.short_name, free=max(profile.capacity - taken, 0), n=len(mentees))
         busy = (MentoringPair.select(MentoringPair, User).join(User, on=(MentoringPair.mentee == User.id))
                 .where((MentoringPair.mentor == mentor) & (MentoringPair.status == ACTIVE)
                        & MentoringPair.mentee.in_([m.id for m, _r in mentees])).first())
         if busy is not None:
             raise Conflict(N_("%(name)s уже занимается с этим наставником: уберите его из группы."),
                            name=busy.mentee.short_name)
+        taken = _active_pairs_of(mentor)
+        if taken + len(mentees) > profile.capacity:
+            raise Conflict(N_("У наставника %(name)s свободно мест: %(free)d, а в группе наставляемых: %(n)d."),
+                           name=mentor.short_name, free=max(profile.capacity - taken, 0), n=len(mentees))
         school_year = years.current_year(by.school)
         group = MentoringGroup.create(school=by.school, form=code, mentor=mentor, title=title, goals=goals,
                                       meetings_planned=planned, starts_on=starts_on, ends_on=ends_on,
