@@ -599,7 +599,7 @@ def _group_mentees(by: User, form: dict, request_ids: list[str]) -> list[tuple[U
     seen: set = set()
     for mentee, _request in chosen:
         if mentee.id in seen:
-            raise validation.Invalid(N_("%(name)s указан в группе дважды."), name=mentee.short_name)
+            raise validation.Invalid(N_("В списке группы дважды: %(name)s."), name=mentee.short_name)
         seen.add(mentee.id)
     if len(chosen) < GROUP_MIN:
         raise validation.Invalid(N_("В группе не меньше %(min)d наставляемых: для одного создайте пару."), min=GROUP_MIN)

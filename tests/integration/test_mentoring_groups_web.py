@@ -131,7 +131,7 @@ def test_bad_groups_are_refused_in_russian_and_write_nothing(demo, client):
         (_group_form(profile, [], form="teacher_teacher",
                      mentee_logins=f"{profile.user.login}\n{User.get(User.last_name == 'Громова').login}"),
          422, "указан и среди наставляемых"),
-        (_group_form(profile, [team[0], team[1], team[0]]), 422, "указан в группе дважды"),
+        (_group_form(profile, [team[0], team[1], team[0]]), 422, "В списке группы дважды"),
         (_group_form(profile, team[:1]), 422, "не меньше 2 наставляемых"),
         (_group_form(profile, team[:9]), 422, "не больше 8 наставляемых"),
         (_group_form(profile, team[:2], mentee_logins=f"{team[0].login}\nparent1"), 422, "не родитель"),
