@@ -89,7 +89,7 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
         "step_3": "Подготовить доклад и презентацию", "step_due_3": (today + 55 * day).isoformat()}, today)
     mentoring.mark_milestone(physicist.user, goal.milestones.order_by(Milestone.due_on).first().id)
     # A small group (учитель — ученик): the robotics teacher and three eleventh-graders, one programme.
-    robotics = _profile(coordinator, teachers["Ершов"], "Робототехника и инженерные проекты: от идеи до прототипа.", 4)
+    robotics = _profile(coordinator, teachers["Ершов"], "Робототехника и инженерные проекты: от идеи до прототипа.", 6)
     team = eleventh[2:5]
     group = mentoring.form_group(coordinator, {
         "form": "teacher_student", "mentor": robotics.id.hex, "mentee_logins": "\n".join(p.login for p in team),
