@@ -369,3 +369,23 @@ def test_a_pair_from_before_keeps_showing_its_text_goals(demo, client):
     body = client.get(f"/mentoring/pair/{old.id.hex}").get_data(as_text=True)
     assert "Старая цель первая" in body and "Старая цель вторая" in body
     assert "Целей в траектории пока нет." in body
+
+
+def test_deleting_people_on_request_removes_their_part_of_a_group(demo):
+    """A member deleted on the family's request takes their pair, notes and reminders with them and the
+    group works on; the mentor deleted takes the group; the pupils' goals stay theirs."""
+    from appliance.services import enrolment
+
+    profile, team, group = _formed(demo)
+    gone = team[0]
+    enrolment.delete_person(gone)
+    left = list(MentoringPair.select().where(MentoringPair.group == group))
+    assert sorted(p.mentee_id for p in left) == sorted(p.id for p in team[1:])
+    assert MentoringMeeting.select().join(MentoringPair).where(MentoringPair.group == group).count() == 2
+    assert Reminder.select().where(Reminder.user == gone.id).count() == 0
+    assert MentoringGroup.get_or_none(MentoringGroup.id == group.id) is not None
+    enrolment.delete_person(profile.user)
+    assert MentoringGroup.get_or_none(MentoringGroup.id == group.id) is None
+    assert MentoringPair.select().where(MentoringPair.mentor == profile.user_id).count() == 0
+    goals = list(Goal.select().where(Goal.student.in_([p.id for p in team[1:]])))
+    assert len(goals) == 4 and all(g.origin == "mentoring" and g.mentoring_pair_id is None for g in goals)
