@@ -389,3 +389,24 @@ def test_deleting_people_on_request_removes_their_part_of_a_group(demo):
     assert MentoringPair.select().where(MentoringPair.mentor == profile.user_id).count() == 0
     goals = list(Goal.select().where(Goal.student.in_([p.id for p in team[1:]])))
     assert len(goals) == 4 and all(g.origin == "mentoring" and g.mentoring_pair_id is None for g in goals)
+
+
+def test_closing_proposes_what_the_goals_states_say(demo):
+    """All goals reached → «достигнуты»; a milestone or a goal done → «частично»; nothing → «не достигнуты»;
+    text goals only (an adult's pair) → no proposal."""
+    _profile, _team, group = _formed(demo)
+    members = mentoring.members_of(group)
+    assert mentoring.proposed_reached(members) == "no"
+    goal = Goal.select().where(Goal.mentoring_pair == members[0].id).first()
+    Milestone.create(goal=goal, title="Первый шаг", due_on=TODAY + DAY, done_at=datetime.datetime.now())
+    assert mentoring.proposed_reached(members) == "partly"
+    Goal.update(status="done").where(Goal.mentoring_pair.in_([p.id for p in members])).execute()
+    assert mentoring.proposed_reached(members) == "yes"
+    adult = MentoringPair.select().join(User, on=(MentoringPair.mentee == User.id)).where(User.role == "teacher").get()
+    assert mentoring.proposed_reached([adult]) == ""
+
+
+def test_a_fellow_member_is_named_by_surname_and_initial_only():
+    person = User(last_name="Козлова", first_name="Анна", middle_name="Юрьевна", full_name="Козлова Анна Юрьевна")
+    assert mentoring.member_name(person) == "Козлова А."
+    assert mentoring.member_name(User(last_name="Ли", first_name="", full_name="Ли")) == "Ли"
