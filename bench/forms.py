@@ -138,7 +138,9 @@ def plausible(form: Form, rng: random.Random, photo: bytes) -> tuple[dict[str, s
             latest = min(today, datetime.date.fromisoformat(f.high)) if f.high else today
             earliest = max(latest - datetime.timedelta(days=300),
                            datetime.date.fromisoformat(f.low) if f.low else datetime.date.min)
-            latest = max(latest, earliest)  # a field that takes only days to come
+            # The school's «today» (its time zone) may be a day ahead of this machine's: a min of
+            # the school's today is then later than our today.
+            latest = max(latest, earliest)
             values[f.name] = (earliest + datetime.timedelta(days=rng.randint(0, (latest - earliest).days))).isoformat()
         elif f.kind == "number":
             values[f.name] = f.value or str(rng.randint(1, 5))

@@ -131,8 +131,12 @@ POLICIES: tuple[TablePolicy, ...] = (
     # status, meetings held and the ratings. Who mentors whom, the programmes' goals, notes and
     # reflections never leave, in any scope.
     TablePolicy("mentor_profile", ("school", "kind", "capacity", "active", "outside"), secret=("user", "offer")),
+    # A small group: its form, state and dates count; who leads it, its programme and goals stay.
+    TablePolicy("mentoring_group", ("school", "form", "status", "school_year", "meetings_planned", "starts_on",
+                                    "finished_at", "goals_reached"),
+                secret=("mentor", "created_by", "title", "goals")),
     TablePolicy("mentoring_pair", ("school", "form", "status", "school_year", "meetings_planned", "starts_on",
-                                   "finished_at", "goals_reached", "mentor_rating", "mentee_rating"),
+                                   "finished_at", "goals_reached", "mentor_rating", "mentee_rating", "group"),
                 secret=("mentor", "mentee", "request", "created_by", "title", "goals", "mentor_reflection",
                         "mentee_reflection")),
     TablePolicy("mentoring_meeting", ("pair", "day", "status"),

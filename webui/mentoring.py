@@ -12,6 +12,7 @@ from appliance.documents.csv_table import csv_table
 from appliance.models.mentoring import (
     FORMS,
     GOALS_REACHED,
+    GROUP_MAX,
     MEETING_FORMATS,
     MEETING_STATUSES,
     MENTOR_KINDS,
@@ -21,6 +22,7 @@ from appliance.models.mentoring import (
     REQUEST_STATUSES,
 )
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER
+from appliance.models.trajectory import GOAL_STATUS_WORDS
 from appliance.services import mentoring, trials, validation, years
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
@@ -37,7 +39,8 @@ def _names() -> dict:
     return {"forms": FORMS, "mentor_kinds": MENTOR_KINDS, "needs": NEEDS, "meeting_formats": MEETING_FORMATS,
             "pair_statuses": PAIR_STATUSES, "meeting_statuses": MEETING_STATUSES, "goals_reached": GOALS_REACHED,
             "request_statuses": REQUEST_STATUSES, "outside_kinds": OUTSIDE_KINDS, "label_of": mentoring.label_of,
-            "year_label": years.label, "today": school_today(),
+            "year_label": years.label, "today": school_today(), "goal_statuses": GOAL_STATUS_WORDS,
+            "mentoring_member_name": mentoring.member_name,
             "is_coordinator": mentoring.is_coordinator(current_user.model)}
 
 
@@ -84,11 +87,45 @@ def withdraw(request_id: str):
 
 def _pair_page(pair, error=None, status=200):
     me = current_user.model
+    if pair.group_id is not None and mentoring.side_of(me, pair) != "mentee" and error is not None \
+            and mentoring.can_see_group(me, pair.group):
+        return _group_page(pair.group, error, status)
     side = mentoring.side_of(me, pair)
     meetings = mentoring.meetings_of(pair)
-    return render_template("mentoring/pair.html", pair=pair, meetings=meetings, side=side,
-                           can_manage=mentoring.can_manage(me, pair), error=error,
+    group = pair.group if pair.group_id is not None else None
+    trajectory_goals = mentoring.has_trajectory_goals(pair)
+    return render_template("mentoring/pair.html", pair=pair, meetings=meetings, side=side, group=group,
+                           fellows=[p for p in mentoring.members_of(group) if p.id != pair.id] if group else [],
+                           can_manage=mentoring.can_manage(me, pair) and (group is None or
+                                                                          mentoring.can_manage_group(me, group)),
+                           can_keep_goals=trajectory_goals and pair.status == "active"
+                           and (pair.mentor_id == me.id or mentoring.is_coordinator(me)),
+                           trajectory_goals=trajectory_goals,
+                           goals=mentoring.pair_goals(pair) if trajectory_goals else [],
+                           proposed=mentoring.proposed_reached([pair]), error=error,
                            can_reflect=mentoring.can_reflect(me, pair, meetings), **_names()), status
+
+
+def _group_page(group, error=None, status=200):
+    me = current_user.model
+    members = mentoring.members_of(group)
+    side = mentoring.group_side(me, group, members)
+    own = mentoring.own_pair_in(me, members)
+    # A mentee and a parent see the group through their own pair's rows (with the mentor's notes).
+    meetings = mentoring.meetings_of(own) if own is not None and side != "mentor" else mentoring.group_meetings(group, members)
+    return render_template("mentoring/group.html", group=group, members=members, side=side, own=own,
+                           meetings=meetings, can_manage=mentoring.can_manage_group(me, group),
+                           sees_members=side == "mentor" or (mentoring.is_coordinator(me) and own is None),
+                           member_name=mentoring.member_name, proposed=mentoring.proposed_reached(members),
+                           error=error, **_names()), status
+
+
+def _after(pair) -> str:
+    """Where an action on a pair's meeting returns: a group's mentor and the coordinator to the group."""
+    if pair.group_id is not None and mentoring.side_of(current_user.model, pair) != "mentee" \
+            and mentoring.can_see_group(current_user.model, pair.group):
+        return url_for("mentoring.group", mentoring_group_id=pair.group_id.hex)
+    return url_for("mentoring.pair", pair_id=pair.id.hex)
 
 
 @bp.get("/pair/<pair_id>")
@@ -98,6 +135,7 @@ def pair(pair_id: str):
 
 
 def _pair_action(pair_id: str, action, done: str):
+    found = mentoring.get_pair(current_user.model, pair_id)
     try:
         action()
     except ServiceError as exc:
@@ -105,7 +143,7 @@ def _pair_action(pair_id: str, action, done: str):
             raise
         return _pair_page(mentoring.get_pair(current_user.model, pair_id), text_of(exc.message), exc.status)
     flash(done, "success")
-    return redirect(url_for("mentoring.pair", pair_id=pair_id))
+    return redirect(_after(found))
 
 
 @bp.post("/pair/<pair_id>/meeting")
@@ -150,6 +188,81 @@ def close(pair_id: str):
                         _("Пара закрыта."))
 
 
+@bp.post("/pair/<pair_id>/goal")
+@role_required(*EVERYONE)
+def add_goal(pair_id: str):
+    found = mentoring.get_pair(current_user.model, pair_id)
+    return _pair_action(found.id.hex, lambda: mentoring.add_pair_goal(current_user.model, pair_id, request.form,
+                                                                      school_today()),
+                        _("Цель добавлена: наставляемый видит её в «Активностях»."))
+
+
+@bp.post("/milestone/<mentoring_milestone_id>/done")
+@role_required(*EVERYONE)
+def milestone_done(mentoring_milestone_id: str):
+    milestone, found = mentoring.mark_milestone(current_user.model, mentoring_milestone_id)
+    flash(_("Этап отмечен.") if milestone.done_at else _("Отметка этапа снята."), "success")
+    return redirect(url_for("mentoring.pair", pair_id=found.id.hex) + "#goals")
+
+
+# -- small groups ----------------------------------------------------------------------------------
+
+@bp.get("/group/<mentoring_group_id>")
+@role_required(*EVERYONE)
+def group(mentoring_group_id: str):
+    return _group_page(mentoring.get_group(current_user.model, mentoring_group_id))
+
+
+def _group_action(group_id: str, action, done: str):
+    found = mentoring.get_group(current_user.model, group_id)
+    try:
+        action()
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return _group_page(mentoring.get_group(current_user.model, group_id), text_of(exc.message), exc.status)
+    flash(done, "success")
+    return redirect(url_for("mentoring.group", mentoring_group_id=found.id.hex))
+
+
+@bp.post("/group/<mentoring_group_id>/meeting")
+@role_required(*EVERYONE)
+def add_group_meeting(mentoring_group_id: str):
+    return _group_action(mentoring_group_id, lambda: mentoring.add_group_meeting(
+        current_user.model, mentoring_group_id, request.form, school_today()),
+        _("Встреча запланирована и появилась в календаре у всей группы."))
+
+
+@bp.post("/group/<mentoring_group_id>/close")
+@role_required(*STAFF)
+def close_group(mentoring_group_id: str):
+    return _group_action(mentoring_group_id, lambda: mentoring.close_group(current_user.model, mentoring_group_id,
+                                                                           request.form),
+                         _("Группа закрыта."))
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_group():
+    _coordinator()
+    me = current_user.model
+    error, status = None, 200
+    values = dict(request.form)
+    chosen = request.form.getlist("request")
+    if request.method == "POST":
+        try:
+            made = mentoring.form_group(me, request.form, chosen, school_today())
+        except ServiceError as exc:
+            error, status = text_of(exc.message), exc.status
+        else:
+            flash(_("Группа создана. Каждый наставляемый видит её и первую встречу в календаре."), "success")
+            return redirect(url_for("mentoring.group", mentoring_group_id=made.id.hex))
+    register = [line for line in mentoring.register(me.school) if line.profile.active]
+    return render_template("mentoring/group_form.html", error=error, values=values, register=register,
+                           chosen=chosen, requests=mentoring.open_requests(me.school), group_max=GROUP_MAX,
+                           **_names()), status
+
+
 # -- the coordinator -----------------------------------------------------------------------------------
 
 def _coordinator() -> None:
@@ -164,6 +277,7 @@ def coordinate():
     status = request.args.get("status", "active")
     return render_template("mentoring/coordinate.html", register=mentoring.register(me.school),
                            requests=mentoring.open_requests(me.school), pairs=mentoring.all_pairs(me, status),
+                           groups=mentoring.all_groups(me, status),
                            status=status, coordinators=mentoring.coordinators(me.school),
                            teachers=school_service.search_users(me.school, "", TEACHER, limit=200)
                            if me.role == ADMIN else [], **_names())

@@ -11,6 +11,7 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    UUIDField,
 )
 
 from appliance.i18n import N_
@@ -53,6 +54,8 @@ PAIR_STATUSES = {ACTIVE: N_("работает"), FINISHED: N_("завершен�
 # A meeting: planned → held | cancelled.
 PLANNED, HELD, CANCELLED = "planned", "held", "cancelled"
 MEETING_STATUSES = {PLANNED: N_("запланирована"), HELD: N_("состоялась"), CANCELLED: N_("отменена")}
+# How many mentees a small group has.
+GROUP_MIN, GROUP_MAX = 2, 8
 # Were the pair's goals reached, as the coordinator records it when the pair closes.
 GOALS_REACHED = {"yes": N_("достигнуты"), "partly": N_("частично"), "no": N_("не достигнуты")}
 
@@ -91,6 +94,29 @@ class MentoringRequest(SyncModel):
         return [code for code in self.needs.split(",") if code]
 
 
+class MentoringGroup(SyncModel):
+    """A small group: one mentor and 2–8 mentees of the same form under one programme. Each mentee's
+    membership is their MentoringPair pointing here (their own notes, reflection, rating and goals)."""
+
+    school = ForeignKeyField(School, backref="mentoring_groups", on_delete="CASCADE")
+    form = CharField(max_length=24, constraints=_bounded("form", 24))
+    mentor = ForeignKeyField(User, backref="mentoring_groups", on_delete="CASCADE")
+    title = CharField(max_length=200, constraints=_bounded("title", 200))  # the programme of the group
+    goals = CharField(max_length=2000, default="", constraints=_bounded("goals", 2000))  # one goal a line
+    meetings_planned = IntegerField(default=0)
+    starts_on = DateField()
+    ends_on = DateField(null=True)
+    school_year = IntegerField()
+    status = CharField(max_length=16, default=ACTIVE, index=True, constraints=_bounded("status", 16))
+    finished_at = DateTimeField(null=True)
+    goals_reached = CharField(max_length=8, default="", constraints=_bounded("goals_reached", 8))
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    @property
+    def goal_lines(self) -> list[str]:
+        return [line.strip() for line in self.goals.splitlines() if line.strip()]
+
+
 class MentoringPair(SyncModel):
     school = ForeignKeyField(School, backref="mentoring_pairs", on_delete="CASCADE")
     form = CharField(max_length=24, constraints=_bounded("form", 24))
@@ -111,6 +137,7 @@ class MentoringPair(SyncModel):
     mentee_reflection = CharField(max_length=1000, default="", constraints=_bounded("mentee_reflection", 1000))
     mentee_rating = IntegerField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    group = ForeignKeyField(MentoringGroup, backref="members", null=True, on_delete="CASCADE")
 
     @property
     def goal_lines(self) -> list[str]:
@@ -126,10 +153,13 @@ class MentoringMeeting(SyncModel):
     status = CharField(max_length=16, default=PLANNED, constraints=_bounded("status", 16))
     mentor_note = CharField(max_length=1000, default="", constraints=_bounded("mentor_note", 1000))
     mentee_note = CharField(max_length=1000, default="", constraints=_bounded("mentee_note", 1000))
+    # A group's meeting is one row per member's pair; the rows of one meeting share this key.
+    group_key = UUIDField(null=True, index=True)
 
 
 FREE_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "mentor_profile": ("offer",), "mentoring_request": ("request",),
+    "mentoring_group": ("title", "goals"),
     "mentoring_pair": ("title", "goals", "mentor_reflection", "mentee_reflection"),
     "mentoring_meeting": ("place", "topic", "mentor_note", "mentee_note"),
 }

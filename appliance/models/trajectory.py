@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField, UUIDField
 
+from appliance.i18n import N_
 from appliance.models.base import SyncModel
 from appliance.models.calendar import Event
+from appliance.models.mentoring import MentoringPair
 from appliance.models.people import User
 
 GOAL_STATUSES = ("active", "done", "dropped")
+GOAL_STATUS_WORDS = {"active": N_("в работе"), "done": N_("достигнута"), "dropped": N_("не достигнута")}
 TASK_STATUSES = ("todo", "doing", "done")
+# Where a goal came from, with the words the pupil's pages use.
+ORIGINS = {
+    "scratch": N_("своя цель"), "reflection": N_("из следующего шага рефлексии"),
+    "recommendation": N_("по подсказке портала"), "initiative": N_("цель проекта из инициативы"),
+    "mentoring": N_("цель из наставничества"),
+}
 
 
 class Goal(SyncModel):
@@ -20,7 +29,7 @@ class Goal(SyncModel):
     plan = TextField(default="")  # first steps: what makes it achievable
     deadline = DateField()  # time-bound
     status = CharField(max_length=16, default="active", index=True)
-    # Where the goal came from: scratch | reflection | recommendation.
+    # Where the goal came from: a code of ORIGINS.
     origin = CharField(max_length=16, default="scratch")
     origin_note = TextField(default="")
     reflection_id = UUIDField(null=True)  # the portfolio reflection whose next step began it
@@ -31,6 +40,8 @@ class Goal(SyncModel):
     # The school year (by its first year) and the class the student was in when it was made.
     school_year = IntegerField(null=True)
     class_name = CharField(max_length=16, default="")
+    # The mentoring pair the goal was set in (origin "mentoring"); the goal stays the pupil's if the pair goes.
+    mentoring_pair = ForeignKeyField(MentoringPair, backref="trajectory_goals", null=True, on_delete="SET NULL")
 
 
 class GoalCompetency(SyncModel):

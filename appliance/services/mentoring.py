@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
+import uuid
 from dataclasses import dataclass, field
 
 from appliance.db import database
@@ -28,6 +29,8 @@ from appliance.models.mentoring import (
     FINISHED,
     FORMS,
     GOALS_REACHED,
+    GROUP_MAX,
+    GROUP_MIN,
     HELD,
     MEETING_FORMATS,
     MENTOR_KINDS,
@@ -38,14 +41,16 @@ from appliance.models.mentoring import (
     PLANNED,
     STOPPED,
     WITHDRAWN,
+    MentoringGroup,
     MentoringMeeting,
     MentoringPair,
     MentoringRequest,
     MentorProfile,
 )
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER, ParentLink, School, User
+from appliance.models.trajectory import Goal, Milestone
 from appliance.models.trials import Organisation
-from appliance.services import accounts, audit, reminders, validation, years
+from appliance.services import accounts, audit, reminders, trajectory, validation, years
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -305,6 +310,27 @@ def _first_meeting(form: dict, starts_on: datetime.date) -> dict | None:
             "topic": validation.text(form.get("meeting_topic"), 200, N_("Тема"), one_line=True)}
 
 
+def _goal_lines(goals: str) -> list[str]:
+    """The programme's goals, one a line, checked to fit a trajectory goal's title."""
+    lines = [line.strip() for line in goals.splitlines() if line.strip()]
+    for line in lines:
+        validation.text(line, 300, N_("Одна цель"), one_line=True)
+    return lines
+
+
+def _goal_deadline(school: School, ends_on: datetime.date | None, today: datetime.date) -> datetime.date:
+    """A pupil's goal from a programme is due when the programme ends, or at the end of the school year."""
+    if ends_on is None:
+        ends_on = datetime.date(years.current_year(school) + 1, 5, 31)
+    return max(ends_on, today)
+
+
+def _trajectory_goals(pair: MentoringPair, lines: list[str], deadline: datetime.date) -> None:
+    """Inside the caller's transaction: each goal line becomes the pupil's trajectory goal of the pair."""
+    for line in lines:
+        trajectory.add_mentoring_goal(pair.mentee, pair, line, deadline, [], pair.mentor.short_name)
+
+
 def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     """The coordinator forms a pair of a given form with its programme (title, goals — one a line —,
     the number of meetings planned, dates) and, if given, its first meeting."""
@@ -336,6 +362,8 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     if ends_on is not None and ends_on < starts_on:
         raise validation.Invalid(N_("Окончание программы раньше её начала."))
     first = _first_meeting(form, starts_on)
+    lines = _goal_lines(goals) if mentee.role == STUDENT else []
+    deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
         # Counted inside the writing transaction: two pairs formed at once cannot overfill a mentor.
         if _active_pairs_of(mentor) >= profile.capacity:
@@ -344,9 +372,12 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
         if MentoringPair.select().where((MentoringPair.mentor == mentor) & (MentoringPair.mentee == mentee)
                                         & (MentoringPair.status == ACTIVE)).exists():
             raise Conflict(N_("Такая пара уже работает."))
+        # A pupil's goals go to the pupil's trajectory («Активности»); an adult's stay the programme's text.
         pair = MentoringPair.create(school=by.school, form=code, mentor=mentor, mentee=mentee, request=request,
-                                    title=title, goals=goals, meetings_planned=planned, starts_on=starts_on,
-                                    ends_on=ends_on, school_year=years.current_year(by.school), created_by=by)
+                                    title=title, goals="" if lines else goals, meetings_planned=planned,
+                                    starts_on=starts_on, ends_on=ends_on, school_year=years.current_year(by.school),
+                                    created_by=by)
+        _trajectory_goals(pair, lines, deadline)
         if first:
             _remind(MentoringMeeting.create(pair=pair, **first), pair, today)
         if request is not None:
@@ -409,19 +440,21 @@ def _meeting_fields(form: dict) -> dict:
 REMIND_DAYS_BEFORE = 1
 
 
-def _remind(meeting: MentoringMeeting, pair: MentoringPair, today: datetime.date) -> None:
+def _remind(meeting: MentoringMeeting, pair: MentoringPair, today: datetime.date, mentor: bool = True) -> None:
     """Both sides hear of a coming meeting the day before (an outside mentor's account has no
-    notifications: they see their meetings on their page)."""
+    notifications: they see their meetings on their page). A group's mentor hears once a meeting."""
     if meeting.day < today:
         return
     title = meeting.topic or pair.title
-    for person in (pair.mentor, pair.mentee):
+    for person in ((pair.mentor, pair.mentee) if mentor else (pair.mentee,)):
         if person.role != MENTOR:
             reminders.schedule(person, "meeting", meeting.id, title, meeting.day, REMIND_DAYS_BEFORE)
 
 
 def add_meeting(user: User, pair_id, form: dict, today: datetime.date) -> MentoringMeeting:
     pair = _managed(user, pair_id)
+    if pair.group_id is not None:
+        return add_group_meeting(user, pair.group_id, form, today)
     fields = _meeting_fields(form)
     if fields["day"] < pair.starts_on:
         raise validation.Invalid(N_("Встреча не может быть раньше начала программы."))
@@ -448,6 +481,11 @@ def note_meeting(user: User, meeting_id, form: dict, today: datetime.date) -> Me
     if meeting.day > today:
         raise validation.Invalid(N_("Встреча ещё не прошла: заметку пишут после неё."))
     note = validation.text(form.get("note"), 1000, N_("Заметка"), required=N_("Напишите хотя бы пару слов о встрече."))
+    if side == "mentor" and meeting.group_key is not None:
+        # The mentor writes once for the whole group: the note goes to every member's row of the meeting.
+        MentoringMeeting.update(mentor_note=note, status=HELD, updated_at=utcnow()).where(
+            (MentoringMeeting.group_key == meeting.group_key) & (MentoringMeeting.status != CANCELLED)).execute()
+        return MentoringMeeting.get_by_id(meeting.id)
     setattr(meeting, f"{side}_note", note)
     meeting.status = HELD
     meeting.save()
@@ -459,6 +497,16 @@ def cancel_meeting(user: User, meeting_id) -> MentoringMeeting:
     _managed(user, pair.id)
     if meeting.status != PLANNED:
         raise Conflict(N_("Отменить можно только запланированную встречу."))
+    if meeting.group_key is not None:
+        group = _managed_group(user, pair.group_id)
+        with database.atomic():
+            rows = [m.id for m in MentoringMeeting.select(MentoringMeeting.id).join(MentoringPair).where(
+                (MentoringMeeting.group_key == meeting.group_key) & (MentoringPair.group == group)
+                & (MentoringMeeting.status == PLANNED))]
+            for row in rows:
+                reminders.cancel("meeting", row)
+            MentoringMeeting.update(status=CANCELLED, updated_at=utcnow()).where(MentoringMeeting.id.in_(rows)).execute()
+        return MentoringMeeting.get_by_id(meeting.id)
     with database.atomic():
         meeting.status = CANCELLED
         meeting.save()
@@ -478,6 +526,11 @@ def reflect(user: User, pair_id, form: dict) -> MentoringPair:
     text = validation.text(form.get("reflection"), 1000, N_("Итоги"),
                            required=N_("Напишите, что получилось и что нет."))
     rating = validation.integer(form.get("rating"), N_("Оценка"), 1, 5)
+    if side == "mentor" and pair.group_id is not None:
+        # The mentor sums up the group once; each mentee writes their own.
+        MentoringPair.update(mentor_reflection=text, mentor_rating=rating, updated_at=utcnow()).where(
+            MentoringPair.group == pair.group_id).execute()
+        return MentoringPair.get_by_id(pair.id)
     setattr(pair, f"{side}_reflection", text)
     setattr(pair, f"{side}_rating", rating)
     pair.save()
@@ -490,23 +543,336 @@ def close_pair(by: User, pair_id, form: dict) -> MentoringPair:
     pair = get_pair(by, pair_id)
     if pair.status != ACTIVE:
         raise Conflict(N_("Пара уже закрыта."))
+    if pair.group_id is not None:
+        raise Conflict(N_("Наставляемый занимается в группе «%(title)s»: её закрывают целиком."),
+                       title=pair.group.title)
+    status, reached = _closing(form)
+    with database.atomic():
+        _close(pair, status, reached)
+        audit.record("mentoring.pair", user=by, detail=f"{status}:{pair.id.hex}")
+    return pair
+
+
+def _closing(form: dict) -> tuple[str, str]:
     status = form.get("status") or FINISHED
     if status not in (FINISHED, STOPPED):
         raise validation.Invalid(N_("Выберите: программа завершена или прекращена."))
     reached = form.get("goals_reached") or ""
     if reached not in GOALS_REACHED:
         raise validation.Invalid(N_("Отметьте, достигнуты ли цели пары."))
+    return status, reached
+
+
+def _close(pair: MentoringPair, status: str, reached: str) -> None:
+    """Inside the caller's transaction: the pair ends and its planned meetings leave the calendars."""
+    pair.status, pair.goals_reached, pair.finished_at = status, reached, utcnow()
+    pair.save()
+    planned = [m.id for m in MentoringMeeting.select(MentoringMeeting.id)
+               .where((MentoringMeeting.pair == pair) & (MentoringMeeting.status == PLANNED))]
+    for meeting_id in planned:
+        reminders.cancel("meeting", meeting_id)
+    if planned:
+        MentoringMeeting.update(status=CANCELLED).where(MentoringMeeting.id.in_(planned)).execute()
+
+
+# -- small groups ----------------------------------------------------------------------------------
+
+GROUP_NOT_FOUND = N_("Группа наставничества не найдена.")
+MAX_LOGINS_TEXT = GROUP_MAX * 70  # the mentees' logins, one a line
+
+
+def _group_mentees(by: User, form: dict, request_ids: list[str]) -> list[tuple[User, MentoringRequest | None]]:
+    """The mentees of a new group: from open requests the coordinator ticked, and by login (one a line)."""
+    chosen: list[tuple[User, MentoringRequest | None]] = []
+    for request_id in request_ids:
+        request = get_request(by, request_id)
+        chosen.append((request.mentee, request))
+    logins = validation.text(form.get("mentee_logins"), MAX_LOGINS_TEXT, N_("Логины наставляемых"))
+    for login in (line.strip() for line in logins.splitlines()):
+        if not login:
+            continue
+        mentee = User.select().where((User.login == login) & (User.school == by.school) & User.active
+                                     & User.role.in_((STUDENT, TEACHER, PARENT))).first()
+        if mentee is None:
+            raise validation.Invalid(N_("Наставляемый с логином «%(login)s» в школе не найден."), login=login)
+        chosen.append((mentee, my_open_request(mentee)))
+    seen: set = set()
+    for mentee, _request in chosen:
+        if mentee.id in seen:
+            raise validation.Invalid(N_("В списке группы дважды: %(name)s."), name=mentee.short_name)
+        seen.add(mentee.id)
+    if len(chosen) < GROUP_MIN:
+        raise validation.Invalid(N_("В группе не меньше %(min)d наставляемых: для одного создайте пару."), min=GROUP_MIN)
+    if len(chosen) > GROUP_MAX:
+        raise validation.Invalid(N_("В группе не больше %(max)d наставляемых, а выбрано %(n)d."),
+                                 max=GROUP_MAX, n=len(chosen))
+    return chosen
+
+
+def form_group(by: User, form: dict, request_ids: list[str], today: datetime.date) -> MentoringGroup:
+    """The coordinator forms a small group: one mentor from the register and 2–8 mentees of the same form
+    under one programme (title, goals — one a line —, meetings planned, dates) and, if given, its first
+    meeting. Each mentee's membership is a pair pointing to the group; the mentor's places count each
+    mentee, checked in the writing transaction."""
+    require_coordinator(by)
+    code = form.get("form") or ""
+    if code not in FORMS:
+        raise validation.Invalid(N_("Выберите форму наставничества."))
+    profile = get_or_404(MentorProfile.select(MentorProfile, User).join(User, on=(MentorProfile.user == User.id)),
+                         MentorProfile.id == parse_id(form.get("mentor")), MentorProfile.school == by.school,
+                         message=N_("Наставник не найден в реестре."))
+    mentor = profile.user
+    mentees = _group_mentees(by, form, request_ids)
+    if any(mentee.id == mentor.id for mentee, _request in mentees):
+        raise validation.Invalid(N_("Наставник %(name)s указан и среди наставляемых: уберите его из списка."),
+                                 name=mentor.short_name)
+    if not profile.active or not mentor.active:
+        raise Conflict(N_("%(name)s сейчас не берёт наставляемых."), name=mentor.short_name)
+    if profile.kind not in FORM_MENTOR_KINDS[code]:
+        raise validation.Invalid(N_("В форме «%(form)s» наставник — не %(kind)s: выберите другого наставника или форму."),
+                                 form=FORMS[code], kind=MENTOR_KINDS[profile.kind])
+    for mentee, _request in mentees:
+        if mentee.role not in FORM_MENTEE_ROLES[code]:
+            raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s, а в группе %(name)s: "
+                                        "уберите его или выберите другую форму."),
+                                     form=FORMS[code], role=ROLE_WORDS[mentee.role], name=mentee.short_name)
+    title = validation.text(form.get("title"), 200, N_("Программа"), one_line=True,
+                            required=N_("Назовите программу группы."))
+    goals = validation.text(form.get("goals"), 2000, N_("Цели"), required=N_("Запишите хотя бы одну цель группы."))
+    planned = validation.integer(form.get("meetings_planned") or "0", N_("Встреч по плану"), 1, MAX_MEETINGS)
+    starts_on = validation.date(form.get("starts_on") or today, N_("Начало"))
+    ends_on = validation.date(form.get("ends_on"), N_("Окончание"))
+    if ends_on is not None and ends_on < starts_on:
+        raise validation.Invalid(N_("Окончание программы раньше её начала."))
+    first = _first_meeting(form, starts_on)
+    lines = _goal_lines(goals)
+    deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
-        pair.status, pair.goals_reached, pair.finished_at = status, reached, utcnow()
-        pair.save()
-        planned = [m.id for m in MentoringMeeting.select(MentoringMeeting.id)
-                   .where((MentoringMeeting.pair == pair) & (MentoringMeeting.status == PLANNED))]
-        for meeting_id in planned:
-            reminders.cancel("meeting", meeting_id)
-        if planned:
-            MentoringMeeting.update(status=CANCELLED).where(MentoringMeeting.id.in_(planned)).execute()
-        audit.record("mentoring.pair", user=by, detail=f"{status}:{pair.id.hex}")
+        # Counted inside the writing transaction: each mentee takes one of the mentor's places.
+        busy = (MentoringPair.select(MentoringPair, User).join(User, on=(MentoringPair.mentee == User.id))
+                .where((MentoringPair.mentor == mentor) & (MentoringPair.status == ACTIVE)
+                       & MentoringPair.mentee.in_([m.id for m, _r in mentees])).first())
+        if busy is not None:
+            raise Conflict(N_("%(name)s уже занимается с этим наставником: уберите его из группы."),
+                           name=busy.mentee.short_name)
+        taken = _active_pairs_of(mentor)
+        if taken + len(mentees) > profile.capacity:
+            raise Conflict(N_("У наставника %(name)s свободно мест: %(free)d, а в группе наставляемых: %(n)d."),
+                           name=mentor.short_name, free=max(profile.capacity - taken, 0), n=len(mentees))
+        school_year = years.current_year(by.school)
+        group = MentoringGroup.create(school=by.school, form=code, mentor=mentor, title=title, goals=goals,
+                                      meetings_planned=planned, starts_on=starts_on, ends_on=ends_on,
+                                      school_year=school_year, created_by=by)
+        key = uuid.uuid4() if first else None
+        for number, (mentee, request) in enumerate(mentees):
+            pair = MentoringPair.create(school=by.school, form=code, mentor=mentor, mentee=mentee, request=request,
+                                        title=title, goals="", meetings_planned=planned, starts_on=starts_on,
+                                        ends_on=ends_on, school_year=school_year, created_by=by, group=group)
+            if mentee.role == STUDENT:  # the group's goals become each pupil's own trajectory goals
+                _trajectory_goals(pair, lines, deadline)
+            if first:
+                _remind(MentoringMeeting.create(pair=pair, group_key=key, **first), pair, today, mentor=number == 0)
+            if request is not None:
+                request.status = PAIRED
+                request.save()
+        audit.record("mentoring.group", user=by, detail=f"+:{code}:{mentor.login}:{len(mentees)}")
+    return group
+
+
+def members_of(group: MentoringGroup) -> list[MentoringPair]:
+    """The mentees' pairs of a group, by surname."""
+    return list(MentoringPair.select(MentoringPair, User).join(User, on=(MentoringPair.mentee == User.id))
+                .where(MentoringPair.group == group).order_by(User.last_name, User.first_name))
+
+
+def group_side(user: User, group: MentoringGroup, members: list[MentoringPair] | None = None) -> str:
+    """"mentor", "mentee" (a member), or ""."""
+    if group.mentor_id == user.id:
+        return "mentor"
+    members = members_of(group) if members is None else members
+    return "mentee" if any(p.mentee_id == user.id for p in members) else ""
+
+
+def own_pair_in(user: User, members: list[MentoringPair]) -> MentoringPair | None:
+    """The viewer's part of a group: their own pair, or a parent's child's."""
+    for pair in members:
+        if pair.mentee_id == user.id or _is_parent_of(user, pair.mentee_id):
+            return pair
+    return None
+
+
+def can_see_group(user: User, group: MentoringGroup) -> bool:
+    if group.school_id != user.school_id:
+        return False
+    if group.mentor_id == user.id or is_coordinator(user):
+        return True
+    return own_pair_in(user, members_of(group)) is not None
+
+
+def get_group(user: User, group_id) -> MentoringGroup:
+    return get_or_404(MentoringGroup, MentoringGroup.id == parse_id(group_id), message=GROUP_NOT_FOUND,
+                      visible=lambda group: can_see_group(user, group))
+
+
+def can_manage_group(user: User, group: MentoringGroup) -> bool:
+    """Plan and cancel a group's meetings: its mentor and the coordinator."""
+    return group.school_id == user.school_id and (group.mentor_id == user.id or is_coordinator(user))
+
+
+def _managed_group(user: User, group_id) -> MentoringGroup:
+    group = get_group(user, group_id)
+    if not can_manage_group(user, group):
+        raise Forbidden(N_("Встречи группы планирует и отменяет наставник или координатор."))
+    if group.status != ACTIVE:
+        raise Conflict(N_("Группа уже не работает: её встречи не меняются."))
+    return group
+
+
+def add_group_meeting(user: User, group_id, form: dict, today: datetime.date) -> MentoringMeeting:
+    """A meeting planned once for the whole group: a row in every member's pair under one key, in every
+    member's calendar with a reminder (the mentor is reminded once)."""
+    group = _managed_group(user, group_id)
+    fields = _meeting_fields(form)
+    if fields["day"] < group.starts_on:
+        raise validation.Invalid(N_("Встреча не может быть раньше начала программы."))
+    key = uuid.uuid4()
+    first = None
+    with database.atomic():
+        for number, pair in enumerate(p for p in members_of(group) if p.status == ACTIVE):
+            meeting = MentoringMeeting.create(pair=pair, group_key=key, **fields)
+            _remind(meeting, pair, today, mentor=number == 0)
+            first = first or meeting
+    if first is None:
+        raise Conflict(N_("В группе не осталось наставляемых."))
+    return first
+
+
+def group_meetings(group: MentoringGroup, members: list[MentoringPair]) -> list[MentoringMeeting]:
+    """The group's meetings, one row for each (the mentor's note is the same in every member's row)."""
+    if not members:
+        return []
+    seen: set = set()
+    found = []
+    for meeting in (MentoringMeeting.select().where(MentoringMeeting.pair.in_([p.id for p in members]))
+                    .order_by(MentoringMeeting.day, MentoringMeeting.start_time, MentoringMeeting.status)):
+        key = meeting.group_key or meeting.id
+        if key not in seen:
+            seen.add(key)
+            found.append(meeting)
+    return found
+
+
+def close_group(by: User, group_id, form: dict) -> MentoringGroup:
+    """The coordinator closes a group: every member's pair ends with it, planned meetings are cancelled."""
+    require_coordinator(by)
+    group = get_group(by, group_id)
+    if group.status != ACTIVE:
+        raise Conflict(N_("Группа уже закрыта."))
+    status, reached = _closing(form)
+    with database.atomic():
+        group.status, group.goals_reached, group.finished_at = status, reached, utcnow()
+        group.save()
+        for pair in members_of(group):
+            if pair.status == ACTIVE:
+                _close(pair, status, reached)
+        audit.record("mentoring.group", user=by, detail=f"{status}:{group.id.hex}")
+    return group
+
+
+def groups_of(query) -> list[MentoringGroup]:
+    return list(query.order_by(MentoringGroup.status, MentoringGroup.starts_on.desc()))
+
+
+def all_groups(by: User, status: str = "") -> list[MentoringGroup]:
+    require_coordinator(by)
+    query = MentoringGroup.select().where(MentoringGroup.school == by.school)
+    if status in (ACTIVE, FINISHED, STOPPED):
+        query = query.where(MentoringGroup.status == status)
+    return groups_of(query)
+
+
+def member_name(person: User) -> str:
+    """How a group shows a fellow member: «Фамилия И.» and nothing else."""
+    initial = f" {person.first_name[0]}." if person.first_name else ""
+    return f"{person.last_name}{initial}".strip() or person.short_name
+
+
+# -- a pupil's goals in a pair: trajectory goals with milestones -------------------------------------
+
+MAX_GOAL_MILESTONES = 5
+
+
+def has_trajectory_goals(pair: MentoringPair) -> bool:
+    """A pupil's pair keeps its goals in the pupil's trajectory; an adult's in the programme's text."""
+    return pair.mentee.role == STUDENT
+
+
+def pair_goals(pair: MentoringPair) -> list[tuple[Goal, list[Milestone]]]:
+    return trajectory.mentoring_goals([pair.id]).get(pair.id, [])
+
+
+def _goal_keeper(user: User, pair_id) -> MentoringPair:
+    pair = get_pair(user, pair_id)
+    if not (pair.mentor_id == user.id or is_coordinator(user)) or pair.school_id != user.school_id:
+        raise Forbidden(N_("Цели пары ставит наставник или координатор."))
+    if pair.status != ACTIVE:
+        raise Conflict(N_("Пара уже не работает: её цели не меняются."))
     return pair
+
+
+def add_pair_goal(user: User, pair_id, form: dict, today: datetime.date) -> Goal:
+    """The mentor or the coordinator sets a goal of a pupil's pair: it becomes the pupil's trajectory
+    goal (origin «наставничество») with up to five milestones, each with its date."""
+    pair = _goal_keeper(user, pair_id)
+    if not has_trajectory_goals(pair):
+        raise Conflict(N_("Цели взрослого наставляемого записаны в программе пары."))
+    title = validation.text(form.get("goal_title"), 300, N_("Цель"), one_line=True,
+                            required=N_("Напишите, чего наставляемый хочет добиться."))
+    deadline = validation.date(form.get("goal_deadline"), N_("Срок цели"), required=N_("Укажите срок цели."))
+    if deadline < today:
+        raise validation.Invalid(N_("Срок цели уже прошёл: выберите дату в будущем."))
+    if deadline > today + datetime.timedelta(days=5 * 366):
+        raise validation.Invalid(N_("Срок цели слишком далёкий: не больше пяти лет вперёд."))
+    steps = []
+    for number in range(1, MAX_GOAL_MILESTONES + 1):
+        text = validation.text(form.get(f"step_{number}"), 300, N_("Этап"), one_line=True)
+        due = validation.date(form.get(f"step_due_{number}"), N_("Дата этапа"))
+        if not text and due is None:
+            continue
+        if not text:
+            raise validation.Invalid(N_("У этапа %(n)d есть дата, но нет названия."), n=number)
+        due = due or deadline
+        if due < today or due > deadline:
+            raise validation.Invalid(N_("Дата этапа «%(step)s» — между сегодняшним днём и сроком цели."), step=text)
+        steps.append((text, due))
+    goal = trajectory.add_mentoring_goal(pair.mentee, pair, title, deadline, steps, pair.mentor.short_name)
+    audit.record("mentoring.goal", user=user, detail=f"+:{pair.id.hex}")
+    return goal
+
+
+def mark_milestone(user: User, milestone_id) -> tuple[Milestone, MentoringPair]:
+    """The mentor or the coordinator marks a milestone of a pair's goal done (or not done again)."""
+    milestone = get_or_404(Milestone.select(Milestone, Goal).join(Goal),
+                           Milestone.id == parse_id(milestone_id), Goal.mentoring_pair.is_null(False),
+                           message=N_("Этап не найден."),
+                           visible=lambda m: can_see(user, m.goal.mentoring_pair))
+    pair = _goal_keeper(user, milestone.goal.mentoring_pair_id)
+    if milestone.goal.status != "active":
+        raise Conflict(N_("Цель уже закрыта: её этапы не меняются."))
+    return trajectory.toggle_milestone(pair.mentee, milestone.id), pair
+
+
+def proposed_reached(pairs: list[MentoringPair]) -> str:
+    """What the goals' states suggest when a pair or a group closes: all done — reached; something
+    done — partly; nothing — not reached; "" when the goals are text."""
+    goals = [item for found in trajectory.mentoring_goals([p.id for p in pairs]).values() for item in found]
+    if not goals:
+        return ""
+    if all(goal.status == "done" for goal, _steps in goals):
+        return "yes"
+    if any(goal.status == "done" or any(s.done_at for s in steps) for goal, steps in goals):
+        return "partly"
+    return "no"
 
 
 # -- what each person sees -------------------------------------------------------------------------
@@ -520,6 +886,16 @@ class PairView:
     pair: MentoringPair
     meetings: list[MentoringMeeting]
     side: str = ""
+    goals: list = field(default_factory=list)  # a pupil's trajectory goals of the pair: [(goal, [milestone])]
+
+    @property
+    def goal_titles(self) -> list[str]:
+        """The goals a list shows: the trajectory goals' titles, or the programme's text lines."""
+        if self.goals:
+            return [goal.title for goal, _steps in self.goals if goal.status == "active"]
+        if self.pair.group_id is not None:
+            return self.pair.group.goal_lines
+        return self.pair.goal_lines
 
     @property
     def held(self) -> int:
@@ -535,19 +911,29 @@ class MyMentoring:
     as_mentee: list[PairView] = field(default_factory=list)
     request: MentoringRequest | None = None
     profile: MentorProfile | None = None
+    groups_as_mentor: list[MentoringGroup] = field(default_factory=list)
 
 
 def _pairs(query) -> list[MentoringPair]:
     return list(query.order_by(MentoringPair.status, MentoringPair.starts_on.desc()))
 
 
+def _with_goals(views: list[PairView]) -> list[PairView]:
+    found = trajectory.mentoring_goals([v.pair.id for v in views])
+    for view in views:
+        view.goals = found.get(view.pair.id, [])
+    return views
+
+
 def mine(user: User) -> MyMentoring:
     found = MyMentoring(request=my_open_request(user),
                         profile=MentorProfile.select().where(MentorProfile.user == user).first())
-    for pair in _pairs(MentoringPair.select().where(MentoringPair.mentor == user)):
+    for pair in _pairs(MentoringPair.select().where((MentoringPair.mentor == user) & MentoringPair.group.is_null())):
         found.as_mentor.append(PairView(pair, meetings_of(pair), "mentor"))
     for pair in _pairs(MentoringPair.select().where(MentoringPair.mentee == user)):
         found.as_mentee.append(PairView(pair, meetings_of(pair), "mentee"))
+    _with_goals(found.as_mentee)
+    found.groups_as_mentor = groups_of(MentoringGroup.select().where(MentoringGroup.mentor == user))
     return found
 
 
@@ -556,13 +942,13 @@ def of_children(parent: User) -> list[tuple[User, list[PairView]]]:
     result = []
     for child in school_service.children_of(parent):
         pairs = _pairs(MentoringPair.select().where(MentoringPair.mentee == child))
-        result.append((child, [PairView(p, meetings_of(p)) for p in pairs]))
+        result.append((child, _with_goals([PairView(p, meetings_of(p)) for p in pairs])))
     return result
 
 
 def all_pairs(by: User, status: str = "") -> list[PairView]:
     require_coordinator(by)
-    query = MentoringPair.select().where(MentoringPair.school == by.school)
+    query = MentoringPair.select().where((MentoringPair.school == by.school) & MentoringPair.group.is_null())
     if status in (ACTIVE, FINISHED, STOPPED):
         query = query.where(MentoringPair.status == status)
     return [PairView(p, meetings_of(p)) for p in _pairs(query)]
@@ -579,12 +965,20 @@ def label_of(person: User) -> str:
 
 
 def calendar_meetings(user: User, start: datetime.date, end: datetime.date) -> list[MentoringMeeting]:
-    """The meetings of the user's working pairs (either side) between start and end, for the calendar."""
-    return list(MentoringMeeting.select(MentoringMeeting, MentoringPair).join(MentoringPair)
-                .where(((MentoringPair.mentor == user) | (MentoringPair.mentee == user))
-                       & (MentoringPair.status == ACTIVE) & (MentoringMeeting.status != CANCELLED)
-                       & MentoringMeeting.day.between(start, end))
-                .order_by(MentoringMeeting.day, MentoringMeeting.start_time))
+    """The meetings of the user's working pairs (either side) between start and end, for the calendar;
+    a group's meeting once for its mentor."""
+    found, seen = [], set()
+    for meeting in (MentoringMeeting.select(MentoringMeeting, MentoringPair).join(MentoringPair)
+                    .where(((MentoringPair.mentor == user) | (MentoringPair.mentee == user))
+                           & (MentoringPair.status == ACTIVE) & (MentoringMeeting.status != CANCELLED)
+                           & MentoringMeeting.day.between(start, end))
+                    .order_by(MentoringMeeting.day, MentoringMeeting.start_time)):
+        if meeting.group_key is not None:
+            if meeting.group_key in seen:
+                continue
+            seen.add(meeting.group_key)
+        found.append(meeting)
+    return found
 
 
 def candidates(school: School, text: str, limit: int = 30) -> list[User]:
@@ -611,6 +1005,8 @@ class Report:
     goals: dict[str, int]
     mentee_rating: float | None
     mentor_rating: float | None
+    groups: int = 0  # small groups of the year; their mentees are counted among the pairs
+    group_members: int = 0
 
 
 def _mean(values: list[int]) -> float | None:
@@ -624,14 +1020,25 @@ def report(by: User, year: int | None = None) -> Report:
     pairs = list(MentoringPair.select().where((MentoringPair.school == by.school) & (MentoringPair.school_year == year)))
     held: dict = {}
     if pairs:
-        for meeting in (MentoringMeeting.select(MentoringMeeting.pair, MentoringMeeting.status)
-                        .where(MentoringMeeting.pair.in_([p.id for p in pairs]))):
+        seen: set = set()
+        for meeting in (MentoringMeeting.select(MentoringMeeting.pair, MentoringMeeting.status,
+                                                MentoringMeeting.group_key)
+                        .where(MentoringMeeting.pair.in_([p.id for p in pairs]))
+                        .order_by(MentoringMeeting.status)):
+            # A group's meeting is a row in every member's pair: held once ("held" sorts first).
+            if meeting.group_key is not None:
+                if meeting.group_key in seen:
+                    continue
+                seen.add(meeting.group_key)
             held.setdefault(meeting.pair_id, []).append(meeting.status)
+    # A group's meetings planned are the group's, not each member's.
+    planned_once = {p.group_id or p.id: p.meetings_planned for p in pairs}
     by_form = []
     for code in FORMS:
         mine_ = [p for p in pairs if p.form == code]
         ratings = [r for p in mine_ for r in (p.mentee_rating,) if r]
-        by_form.append({"form": code, "active": sum(p.status == ACTIVE for p in mine_),
+        by_form.append({"form": code, "in_groups": sum(p.group_id is not None for p in mine_),
+                        "active": sum(p.status == ACTIVE for p in mine_),
                         "finished": sum(p.status == FINISHED for p in mine_),
                         "stopped": sum(p.status == STOPPED for p in mine_), "total": len(mine_),
                         "meetings_held": sum(held.get(p.id, []).count(HELD) for p in mine_),
@@ -645,9 +1052,12 @@ def report(by: User, year: int | None = None) -> Report:
                                                                 & (MentoringRequest.status == OPEN)).count(),
                   pairs=len(pairs), active=sum(p.status == ACTIVE for p in pairs),
                   meetings_held=sum(s.count(HELD) for s in held.values()),
-                  meetings_planned=sum(p.meetings_planned for p in pairs), goals=goals,
+                  meetings_planned=sum(planned_once.values()), goals=goals,
                   mentee_rating=_mean([p.mentee_rating for p in pairs if p.mentee_rating]),
-                  mentor_rating=_mean([p.mentor_rating for p in pairs if p.mentor_rating]))
+                  mentor_rating=_mean([p.mentor_rating for p in pairs if p.mentor_rating]),
+                  groups=MentoringGroup.select().where((MentoringGroup.school == by.school)
+                                                       & (MentoringGroup.school_year == year)).count(),
+                  group_members=sum(p.group_id is not None for p in pairs))
 
 
 def report_rows(found: Report, names: dict[str, str]) -> list[list]:

@@ -1,6 +1,7 @@
 """The demo school's mentoring, so that `make run` shows it alive: a coordinator (teacher1), a register
 with teachers, pupils, a parent and a university student from outside (login mentor1), pairs of five
-forms with their programmes, meetings held with notes and meetings to come, a closed pair with both
+forms with their programmes (a pupil's goals in the pupil's trajectory, with milestones), a small group
+of three eleventh-graders with the robotics teacher, meetings held with notes and meetings to come, a closed pair with both
 reflections, and requests waiting for a mentor."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime
 from appliance.models.calendar import Event
 from appliance.models.mentoring import MentoringMeeting, MentoringPair
 from appliance.models.people import PARENT, TEACHER, User
+from appliance.models.trajectory import Milestone
 from appliance.models.trials import Organisation
 from appliance.services import accounts, mentoring
 from appliance.services import school as school_service
@@ -79,6 +81,32 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
                     (today + 3 * day, "15:30", "Кабинет физики 214", "Задачи на динамику"))
     _held(physics, today - 11 * day, "Знакомство и план", "Составили план подготовки, выбрали тему проекта.",
           "Было интересно, буду решать по две задачи в неделю.")
+    # The physicist adds a goal with milestones: it is student1's trajectory goal; the first step is done.
+    goal = mentoring.add_pair_goal(physicist.user, physics.id, {
+        "goal_title": "Выступить на школьной научной конференции", "goal_deadline": (today + 60 * day).isoformat(),
+        "step_1": "Выбрать тему и прочитать две статьи", "step_due_1": (today + 5 * day).isoformat(),
+        "step_2": "Собрать установку и провести измерения", "step_due_2": (today + 30 * day).isoformat(),
+        "step_3": "Подготовить доклад и презентацию", "step_due_3": (today + 55 * day).isoformat()}, today)
+    mentoring.mark_milestone(physicist.user, goal.milestones.order_by(Milestone.due_on).first().id)
+    # A small group (учитель — ученик): the robotics teacher and three eleventh-graders, one programme.
+    robotics = _profile(coordinator, teachers["Ершов"], "Робототехника и инженерные проекты: от идеи до прототипа.", 6)
+    team = eleventh[2:5]
+    group = mentoring.form_group(coordinator, {
+        "form": "teacher_student", "mentor": robotics.id.hex, "mentee_logins": "\n".join(p.login for p in team),
+        "title": "Командный инженерный проект", "goals": "Собрать робота для городских соревнований\n"
+        "Научиться распределять роли в команде", "meetings_planned": "8",
+        "starts_on": (today - 21 * day).isoformat(), "meeting_day": (today + 2 * day).isoformat(),
+        "meeting_time": "15:00", "meeting_place": "Кабинет технологии", "meeting_topic": "Сборка шасси"},
+        [], today - 21 * day)
+    mentoring.add_group_meeting(coordinator, group.id, {"day": (today - 7 * day).isoformat(), "start_time": "15:00",
+                                                        "place": "Кабинет технологии", "topic": "Идея и роли"},
+                                today - 8 * day)
+    held = MentoringMeeting.select().join(MentoringPair).where(
+        (MentoringPair.group == group) & (MentoringMeeting.day == today - 7 * day)).first()
+    mentoring.note_meeting(robotics.user, held.id, {"note": "Выбрали задачу соревнований, распределили роли."}, today)
+    first_member = MentoringPair.get((MentoringPair.group == group) & (MentoringPair.mentee == team[0]))
+    own = MentoringMeeting.get((MentoringMeeting.pair == first_member) & (MentoringMeeting.group_key == held.group_key))
+    mentoring.note_meeting(team[0], own.id, {"note": "Буду отвечать за программирование датчиков."}, today)
     # ученик — ученик: an eleventh-grader helps a seventh-grader settle in.
     settle = _pair(coordinator, "student_student", senior, seventh[2], "Освоиться в новом классе",
                    "Разобраться с расписанием и кружками\nПодтянуть алгебру", today - 30 * day, 6,

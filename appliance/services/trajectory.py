@@ -13,7 +13,7 @@ from appliance.i18n import N_
 from appliance.models.base import utcnow
 from appliance.models.calendar import Event
 from appliance.models.people import STUDENT, TEACHER, User
-from appliance.models.trajectory import TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
+from appliance.models.trajectory import ORIGINS, TASK_STATUSES, Goal, GoalComment, GoalCompetency, GoalEvent, Milestone, Task
 from appliance.services import access, links, notifications, reminders, russian, validation, years
 from appliance.services.calendar import visible_event
 from appliance.services.errors import Forbidden, ServiceError
@@ -90,13 +90,44 @@ def create_goal(student: User, form: dict, today: datetime.date, origin: str = "
         school_year, class_name = years.stamp_now(student)
         goal = Goal.create(student=student, school_year=school_year, class_name=class_name,
                            title=data.title, measure=data.measure, why=data.why, plan=data.plan,
-                           deadline=data.deadline, origin=origin if origin in ("scratch", "reflection", "recommendation",
-                                                                                 "initiative") else "scratch",
+                           deadline=data.deadline, origin=origin if origin in ORIGINS else "scratch",
                            origin_note=_text(origin_note, N_("Откуда цель"), 500), reflection_id=reflection_id or None,
                            remind_days=data.remind_days)
         _link(goal, student, data)
         reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
     return goal
+
+
+def add_mentoring_goal(student: User, pair, title: str, deadline: datetime.date,
+                       milestones: list[tuple[str, datetime.date]], mentor_name: str) -> Goal:
+    """A goal a mentor sets with the pupil in a mentoring pair: the pupil's own trajectory goal (origin
+    "mentoring", naming the mentor), with its milestones and their reminders. The caller has checked
+    the values and who may do it."""
+    with database.atomic():
+        school_year, class_name = years.stamp_now(student)
+        goal = Goal.create(student=student, school_year=school_year, class_name=class_name, title=title,
+                           deadline=deadline, origin="mentoring", origin_note=mentor_name[:500], mentoring_pair=pair)
+        reminders.schedule(student, "goal", goal.id, goal.title, goal.deadline, goal.remind_days)
+        for text, due in milestones:
+            milestone = Milestone.create(goal=goal, title=text, due_on=due)
+            reminders.schedule(student, "milestone", milestone.id, text, due, goal.remind_days)
+    return goal
+
+
+def mentoring_goals(pair_ids: list) -> dict:
+    """The trajectory goals of mentoring pairs with their milestones: {pair id: [(goal, [milestone])]}."""
+    if not pair_ids:
+        return {}
+    goals = list(Goal.select().where(Goal.mentoring_pair.in_(pair_ids)).order_by(Goal.deadline, Goal.created_at))
+    steps: dict = {}
+    if goals:
+        for milestone in (Milestone.select().where(Milestone.goal.in_([g.id for g in goals]))
+                          .order_by(Milestone.due_on, Milestone.created_at)):
+            steps.setdefault(milestone.goal_id, []).append(milestone)
+    found: dict = {}
+    for goal in goals:
+        found.setdefault(goal.mentoring_pair_id, []).append((goal, steps.get(goal.id, [])))
+    return found
 
 
 def update_goal(student: User, goal_id, form: dict, today: datetime.date) -> Goal:

@@ -44,7 +44,7 @@ PAGES = {
         "/ideas/", "/ideas/<id>", "/volunteering/review", "/programmes/", "/programmes/new", "/programmes/<id>",
         "/notifications/", "/notifications/settings", "/password",
         "/news/", "/news/new", "/news/<id>", "/alumni/", "/mentoring/", "/mentoring/coordinate", "/mentoring/report",
-        "/mentoring/pair/<id>", "/teacher/class/<id>/documents",
+        "/mentoring/pair/<id>", "/mentoring/groups/new", "/mentoring/group/<id>", "/teacher/class/<id>/documents",
     ),
     "parent1": (
         "/parent/", "/parent/child/<id>", "/portfolio/student/<id>", "/portfolio/family", "/trials/family",

@@ -38,7 +38,8 @@ OBJECTS = {
     "parent_id": "parent",
     "alumnus_id": "alumnus", "meeting_id": "alumni_meeting",
     "pair_id": "mentoring_pair", "mentoring_meeting_id": "mentoring_meeting", "request_id": "mentoring_request",
-    "mentor_id": "mentor_profile",
+    "mentor_id": "mentor_profile", "mentoring_group_id": "mentoring_group",
+    "mentoring_milestone_id": "mentoring_milestone",
 }
 # Arguments that name no object: any well-formed value does (the role decides).
 VALUES = {"code": "riasec", "name": "levels", "kind": "levels", "fmt": "csv", "question_id": "q1", "encoding": "utf-8",
@@ -266,8 +267,23 @@ def _mentoring_objects(victim: User, victim_class: ClassGroup, today: datetime.d
     request = mentoring.my_open_request(victim) or MentoringRequest.create(
         school=victim.school, mentee=victim, needs="profession", request="Хочу наставника")
     profile = MentorProfile.get(MentorProfile.user == pair.mentor)
+    # The victim's small group (with a classmate), led by the same mentor, and a milestone of the
+    # victim's trajectory goal set in their pair.
+    from appliance.models.mentoring import MentoringGroup
+    from appliance.models.trajectory import Goal, Milestone
+
+    group = MentoringGroup.create(school=victim.school, form="teacher_student", mentor=pair.mentor, title="Кружок",
+                                  goals="Проект", meetings_planned=4, starts_on=today, school_year=today.year)
+    classmate = next(p for p in school_service.students_of(victim_class) if p.id != victim.id)
+    for mentee in (victim, classmate):
+        MentoringPair.create(school=victim.school, form="teacher_student", mentor=pair.mentor, mentee=mentee,
+                             title="Кружок", meetings_planned=4, starts_on=today, school_year=today.year, group=group)
+    goal = Goal.select().where(Goal.mentoring_pair == pair).first() or Goal.create(
+        student=victim, title="Доклад", deadline=today, origin="mentoring", mentoring_pair=pair)
+    milestone = Milestone.select().where(Milestone.goal == goal).first() or Milestone.create(
+        goal=goal, title="Тема", due_on=today)
     return {"mentoring_pair": pair, "mentoring_meeting": meeting, "mentoring_request": request,
-            "mentor_profile": profile}
+            "mentor_profile": profile, "mentoring_group": group, "mentoring_milestone": milestone}
 
 
 def _jpeg() -> bytes:

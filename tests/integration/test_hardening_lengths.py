@@ -49,6 +49,7 @@ UNREACHED = {
     "year.return_student": "a button", "alumni.card": "a button (prints the invited graduate's card)",
     "alumni.withdraw": "a button", "mentoring.withdraw": "a button", "portfolio.withdraw": "a button",
     "volunteering.dismiss_proposal": "a button",
+    "mentoring.milestone_done": "a button (marks a milestone of a pupil's pair goal done)",
     # Forms behind a state the walk does not make (a result shared with a teacher, a comment to hide,
     # an idea before the council, a remark to answer, a goal of the teacher's class, a one-time expert
     # link): tried in the access matrix's world by the second test below (BEHIND_A_STATE).

@@ -325,17 +325,21 @@ def test_the_report_counts_pairs_by_form_and_gives_a_csv(demo, client):
     page = client.get("/mentoring/report").get_data(as_text=True)
     assert "Пары по формам" in page and "Реверсивное" in page
     found = mentoring.report(_user("teacher1"))
-    assert found.pairs == 5 and found.active == 4 and found.goals["yes"] == 1
+    # Five pairs and the demo's group of three: each member counts as a pair, the group's meeting once.
+    assert found.pairs == 8 and found.active == 7 and found.goals["yes"] == 1
+    assert found.groups == 1 and found.group_members == 3
     by_form = {line["form"]: line for line in found.by_form}
     assert by_form["reverse"]["finished"] == 1 and by_form["reverse"]["meetings_held"] == 3
-    assert by_form["reverse"]["rating"] == 5 and by_form["teacher_student"]["active"] == 1
+    assert by_form["reverse"]["rating"] == 5 and by_form["teacher_student"]["active"] == 4
+    assert by_form["teacher_student"]["in_groups"] == 3 and by_form["teacher_student"]["meetings_held"] == 2
+    assert "Из них в малых группах" in page
     assert found.mentors_by_kind["university"] == 1 and found.open_requests == 2
     response = client.get("/mentoring/report.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff") and "Реверсивное: ученик — взрослый;0;1;0;1;3;5" in text.replace(
         "реверсивное", "Реверсивное")
-    assert "Все формы;4;1;0;5;" in text
+    assert "Все формы;7;1;0;8;" in text
     # The year is read safely: nonsense gives the current year's report, not an error.
     assert client.get("/mentoring/report?year=99999999999").status_code == 200
 

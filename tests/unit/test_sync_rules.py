@@ -156,7 +156,8 @@ def test_mentoring_leaves_the_school_as_counts_only():
     from appliance.models import mentoring
 
     found = specs()
-    people = {"mentor_profile": ("user",), "mentoring_pair": ("mentor", "mentee", "created_by", "request")}
+    people = {"mentor_profile": ("user",), "mentoring_pair": ("mentor", "mentee", "created_by", "request"),
+              "mentoring_group": ("mentor", "created_by")}
     for table, fields in {**mentoring.FREE_TEXT_FIELDS}.items():
         if table == "mentoring_request":
             assert table not in found  # stays in the school entirely
@@ -167,4 +168,6 @@ def test_mentoring_leaves_the_school_as_counts_only():
         assert not hidden & spec.allowed("full"), table
     assert {"form", "status", "mentor_rating", "mentee_rating"} <= found["mentoring_pair"].allowed("analytics")
     assert {"day", "status"} <= found["mentoring_meeting"].allowed("analytics")
+    assert {"form", "status", "school_year"} <= found["mentoring_group"].allowed("analytics")
+    assert "group_id" in found["mentoring_pair"].allowed("analytics")  # members counted, not named
     assert {"kind", "capacity", "outside"} <= found["mentor_profile"].allowed("analytics")
