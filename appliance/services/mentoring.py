@@ -15,8 +15,10 @@ Everyone else is told the pair is not found.
 from __future__ import annotations
 
 import datetime
+import json
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from appliance.db import database
 from appliance.i18n import N_
@@ -29,6 +31,7 @@ from appliance.models.mentoring import (
     FORMS,
     GOALS_REACHED,
     HELD,
+    MAX_ANSWERS,
     MEETING_FORMATS,
     MENTOR_KINDS,
     NEEDS,
@@ -45,11 +48,12 @@ from appliance.models.mentoring import (
 )
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER, ParentLink, School, User
 from appliance.models.trials import Organisation
-from appliance.services import accounts, audit, reminders, validation, years
+from appliance.services import accounts, audit, questionnaires, reminders, terms, validation, years
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 from appliance.services.names import make_login
+from appliance.services.questionnaires import Questionnaire, QuestionResult
 
 # The community role (appliance.models.community.CommunityRole) that makes a teacher the coordinator.
 COORDINATOR = "coordinator"
@@ -235,26 +239,70 @@ def my_open_request(user: User) -> MentoringRequest | None:
                                            & (MentoringRequest.status == OPEN)).first()
 
 
-def apply(user: User, form: dict, needs: list[str]) -> MentoringRequest:
-    """A mentee's request with the questionnaire of needs: what they want help with (at least one),
-    in their own words, the form they would like and how they would meet."""
+NEEDS_QUESTIONNAIRE = "mentoring-needs"
+
+
+def needs_questionnaire(data_dir: Path | None) -> Questionnaire:
+    """The needs questionnaire: the shipped file, or the school's own in <data dir>/questionnaires."""
+    return questionnaires.get(NEEDS_QUESTIONNAIRE, data_dir / "questionnaires" if data_dir else None,
+                              kind="mentoring")
+
+
+def apply(user: User, data_dir: Path | None, raw) -> MentoringRequest:
+    """A mentee's request: the answers to the needs questionnaire for their role (topics, in their own
+    words what they expect, the form and the way of meeting they would like, how often, how urgent),
+    checked by the survey engine and stored whole; the topics, the words, the form and the way of
+    meeting also fill the request's own columns the coordinator's list, matching and counts read."""
     if not can_apply(user):
         raise Forbidden(N_("Заявку на наставника подают ученики, учителя и родители школы."))
-    chosen = [code for code in NEEDS if code in set(needs)]
-    if not chosen or len(set(needs)) != len(chosen):
-        raise validation.Invalid(N_("Отметьте хотя бы одну тему из списка."))
-    wanted_form = form.get("form") or ""
-    if wanted_form and (wanted_form not in FORMS or user.role not in FORM_MENTEE_ROLES[wanted_form]):
-        raise validation.Invalid(N_("Такой формы наставничества для Вас нет: выберите другую или оставьте «любая»."))
-    meeting_format = form.get("meeting_format") or "any"
-    if meeting_format not in MEETING_FORMATS:
-        raise validation.Invalid(N_("Выберите, как удобнее встречаться."))
-    text = validation.text(form.get("request"), 1000, N_("Запрос"),
-                           required=N_("Напишите в двух-трёх предложениях, чего Вы ждёте от наставника."))
+    wanted_form = str(raw.get("form") or "")
+    if wanted_form in FORM_MENTEE_ROLES and user.role not in FORM_MENTEE_ROLES[wanted_form]:
+        raise validation.Invalid(N_("Такой формы наставничества для Вас нет: выберите другую или «любая»."))
+    questionnaire = needs_questionnaire(data_dir)
+    answers = questionnaires.check_answers(questionnaire.answer_specs(user.role), raw)
+    text = json.dumps(answers, ensure_ascii=False)
+    if len(text) > MAX_ANSWERS:
+        raise validation.Invalid(N_("Ответы слишком длинные: сократите тексты."))
     if my_open_request(user) is not None:
         raise Conflict(N_("Заявка уже подана и ждёт наставника."))
-    return MentoringRequest.create(school=user.school, mentee=user, form=wanted_form, needs=",".join(chosen),
-                                   request=text, meeting_format=meeting_format)
+    chosen = [code for code in NEEDS if code in answers.get("needs", [])]
+    form_code = answers.get("form", "")
+    return MentoringRequest.create(school=user.school, mentee=user, form="" if form_code == "any" else form_code,
+                                   needs=",".join(chosen), request=answers.get("request", ""),
+                                   meeting_format=answers.get("meeting_format") or "any", answers=text,
+                                   questionnaire=questionnaire.code, questionnaire_version=questionnaire.version)
+
+
+@dataclass
+class AnswerLine:
+    question: str
+    words: str
+
+
+def answer_lines(request: MentoringRequest, questionnaire: Questionnaire | None) -> list[AnswerLine]:
+    """A request's answers as the coordinator reads them: each question's short name and the words of
+    the answer, never a code. A request made before the questionnaire shows what its columns hold."""
+    if not request.answers or questionnaire is None:
+        lines = [AnswerLine(N_("Темы"), ", ".join(NEEDS[c] for c in request.need_codes if c in NEEDS))]
+        if request.request:
+            lines.append(AnswerLine(N_("Чего ждёт от наставника"), request.request))
+        return lines
+    answers = json.loads(request.answers)
+    fallback = {**NEEDS, **FORMS, **MEETING_FORMATS}
+    lines = []
+    for question in questionnaire.all_questions():
+        value = answers.get(question["id"])
+        if value is None:
+            continue
+        words = dict(question.get("choices", ()))
+        if question["type"] == "scale":
+            label = (question.get("labels") or {}).get(str(value))
+            shown = f"{value} из {question['max']}" + (f" ({label.lower()})" if label else "")
+        else:
+            shown = ", ".join(words.get(str(v)) or fallback.get(str(v)) or str(v)
+                              for v in (value if isinstance(value, list) else [value]))
+        lines.append(AnswerLine(question.get("short") or question["text"], shown))
+    return lines
 
 
 def withdraw(user: User, request_id) -> MentoringRequest:
@@ -601,7 +649,7 @@ def candidates(school: School, text: str, limit: int = 30) -> list[User]:
 @dataclass
 class Report:
     year: int
-    by_form: list[dict]  # form, active, finished, stopped, total, meetings_held, rating
+    by_form: list[dict]  # form, active, finished, stopped, total, meetings_held, rating, mentor_rating
     mentors_by_kind: dict[str, int]
     open_requests: int
     pairs: int
@@ -611,16 +659,32 @@ class Report:
     goals: dict[str, int]
     mentee_rating: float | None
     mentor_rating: float | None
+    # «Потребности»: the year's requests' answers counted per option (no free text), and how many answered.
+    needs: list[QuestionResult] = field(default_factory=list)
+    requests: int = 0
 
 
 def _mean(values: list[int]) -> float | None:
     return round(statistics.fmean(values), 1) if values else None
 
 
-def report(by: User, year: int | None = None) -> Report:
-    """Pairs by form and status, meetings held, goals reached and satisfaction for one school year."""
+def needs_of_year(school: School, year: int, questionnaire: Questionnaire) -> tuple[list[QuestionResult], int]:
+    """The answers of the requests made in a school year, counted per option by the surveys' own
+    aggregation (the free text stays out: it is the mentee's own words)."""
+    answered = [json.loads(r.answers) for r in MentoringRequest.select(MentoringRequest.answers,
+                                                                        MentoringRequest.created_at)
+                .where((MentoringRequest.school == school) & (MentoringRequest.answers != ""))
+                if terms.school_year_of(r.created_at.date()) == year]
+    questions = [q for q in questionnaire.all_questions() if q["type"] != "text"]
+    return questionnaires.tally(questions, answered), len(answered)
+
+
+def report(by: User, year: int | None = None, data_dir: Path | None = None) -> Report:
+    """Pairs by form and status, meetings held, goals reached, satisfaction and (given the data dir
+    with the school's questionnaires) the needs of the year's requests, for one school year."""
     require_coordinator(by)
     year = year or years.current_year(by.school)
+    needs, requests = needs_of_year(by.school, year, needs_questionnaire(data_dir)) if data_dir else ([], 0)
     pairs = list(MentoringPair.select().where((MentoringPair.school == by.school) & (MentoringPair.school_year == year)))
     held: dict = {}
     if pairs:
@@ -635,7 +699,8 @@ def report(by: User, year: int | None = None) -> Report:
                         "finished": sum(p.status == FINISHED for p in mine_),
                         "stopped": sum(p.status == STOPPED for p in mine_), "total": len(mine_),
                         "meetings_held": sum(held.get(p.id, []).count(HELD) for p in mine_),
-                        "rating": _mean(ratings)})
+                        "rating": _mean(ratings),
+                        "mentor_rating": _mean([p.mentor_rating for p in mine_ if p.mentor_rating])})
     kinds = {code: 0 for code in MENTOR_KINDS}
     for profile in MentorProfile.select().where((MentorProfile.school == by.school) & MentorProfile.active):
         kinds[profile.kind] = kinds.get(profile.kind, 0) + 1
@@ -647,7 +712,8 @@ def report(by: User, year: int | None = None) -> Report:
                   meetings_held=sum(s.count(HELD) for s in held.values()),
                   meetings_planned=sum(p.meetings_planned for p in pairs), goals=goals,
                   mentee_rating=_mean([p.mentee_rating for p in pairs if p.mentee_rating]),
-                  mentor_rating=_mean([p.mentor_rating for p in pairs if p.mentor_rating]))
+                  mentor_rating=_mean([p.mentor_rating for p in pairs if p.mentor_rating]),
+                  needs=needs, requests=requests)
 
 
 def report_rows(found: Report, names: dict[str, str]) -> list[list]:

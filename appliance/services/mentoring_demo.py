@@ -105,7 +105,9 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
     mentoring.close_pair(coordinator, reverse.id, {"status": "finished", "goals_reached": "yes"})
     # родитель — учитель is registered, waiting for a request; two requests wait for a mentor.
     assert parent_mentor.user.role == PARENT
-    mentoring.apply(seventh[5], {"request": "Хочу понять, кем работать: люблю рисовать и компьютеры.",
-                                 "meeting_format": "school"}, ["profession"])
-    mentoring.apply(teachers["Осипова"], {"request": "Хочу научиться делать интерактивные задания по биологии.",
-                                          "form": "parent_teacher", "meeting_format": "any"}, ["digital", "teaching"])
+    mentoring.apply(seventh[5], None, {"needs": ["profession", "digital"], "form": "any", "meeting_format": "school",
+                                       "request": "Хочу понять, кем работать: люблю рисовать и компьютеры.",
+                                       "frequency": "fortnightly", "urgency": "3"})
+    mentoring.apply(teachers["Осипова"], None, {
+        "needs": ["digital", "teaching"], "form": "parent_teacher", "meeting_format": "any", "frequency": "monthly",
+        "request": "Хочу научиться делать интерактивные задания по биологии.", "urgency": "2"})
