@@ -42,6 +42,7 @@ def _names() -> dict:
     return {"forms": FORMS, "mentor_kinds": MENTOR_KINDS, "needs": NEEDS, "meeting_formats": MEETING_FORMATS,
             "pair_statuses": PAIR_STATUSES, "meeting_statuses": MEETING_STATUSES, "goals_reached": GOALS_REACHED,
             "request_statuses": REQUEST_STATUSES, "outside_kinds": OUTSIDE_KINDS, "label_of": mentoring.label_of,
+            "kind_of": mentoring.kind_of,
             "year_label": years.label, "today": school_today(),
             "is_coordinator": mentoring.is_coordinator(current_user.model)}
 
@@ -170,6 +171,7 @@ def coordinate():
     return render_template("mentoring/coordinate.html", register=mentoring.register(me.school), requests=requests,
                            answers={r.id: mentoring.answer_lines(r, definition) for r in requests}, pairs=mentoring.all_pairs(me, status),
                            status=status, coordinators=mentoring.coordinators(me.school),
+                           alumni=mentoring.alumni_offering(me.school),
                            teachers=school_service.search_users(me.school, "", TEACHER, limit=200)
                            if me.role == ADMIN else [], **_names())
 
@@ -198,8 +200,11 @@ def add_mentor():
             flash(_("%(name)s в реестре наставников.", name=profile.user.short_name), "success")
             return redirect(url_for("mentoring.coordinate"))
     query = validation.text(request.args.get("q", "")[:100], 100, "q", one_line=True)
-    return render_template("mentoring/mentor_form.html", error=error, values=values, query=query,
-                           found=mentoring.candidates(me.school, query),
+    found = mentoring.candidates(me.school, query)
+    wanted = request.args.get("alumnus") or ""
+    if wanted:  # «Внести в реестр» at a graduate who offered to mentor
+        found = [u for u in mentoring.alumni_offering(me.school) if u.id.hex == wanted]
+    return render_template("mentoring/mentor_form.html", error=error, values=values, query=query, found=found,
                            organisations=trials.organisations(me.school), **_names()), status
 
 
@@ -276,8 +281,8 @@ def _report() -> tuple[mentoring.Report, dict]:
 
 def _with_charts(found: mentoring.Report) -> tuple[mentoring.Report, dict]:
     forms = [_(FORMS[line["form"]]) for line in found.by_form]
-    statuses = [(_(PAIR_STATUSES[code]).capitalize(), [line[code] for line in found.by_form])
-                for code in ("active", "finished", "stopped")]
+    statuses = [(words, [line[code] for line in found.by_form])
+                for code, words in (("active", _("Работают")), ("finished", _("Завершены")), ("stopped", _("Прекращены")))]
     return found, {
         "pairs": chart_builder.stacked_bar_chart(_("Пары по формам и состояниям"), _("Форма"), forms, statuses,
                                                  "пара"),

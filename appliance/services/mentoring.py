@@ -22,6 +22,7 @@ from pathlib import Path
 
 from appliance.db import database
 from appliance.i18n import N_
+from appliance.models.alumni import AlumniProfile
 from appliance.models.base import utcnow
 from appliance.models.community import CommunityRole
 from appliance.models.mentoring import (
@@ -48,8 +49,9 @@ from appliance.models.mentoring import (
 )
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER, ParentLink, School, User
 from appliance.models.trials import Organisation
-from appliance.services import accounts, audit, questionnaires, reminders, terms, validation, years
+from appliance.services import accounts, alumni, audit, questionnaires, reminders, terms, validation, years
 from appliance.services import school as school_service
+from appliance.services.enrolment import is_graduate
 from appliance.services.errors import Conflict, Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 from appliance.services.names import make_login
@@ -148,20 +150,46 @@ def _organisation(school: School, value) -> Organisation | None:
                       Organisation.archived_at.is_null(), message=N_("Организация не найдена."))
 
 
+def kind_of(user: User) -> str:
+    """A graduate mentors as «выпускник», with their own alumni account; everyone else by their role."""
+    return "alumnus" if is_graduate(user) else KIND_OF_ROLE[user.role]
+
+
 def add_mentor(by: User, form: dict) -> MentorProfile:
-    """Put a teacher, a pupil or a parent of the school in the register."""
+    """Put a teacher, a pupil, a parent or a graduate of the school in the register. A graduate keeps
+    their own alumni account (no new login) and must have offered to mentor in the alumni club."""
     require_coordinator(by)
     user = get_or_404(User, User.id == parse_id(form.get("user")), User.school == by.school,
                       User.role.in_(tuple(KIND_OF_ROLE)), User.active,
                       message=N_("Человек не найден в школе: выберите учителя, ученика или родителя."))
+    kind = kind_of(user)
+    if kind == "alumnus" and user.id not in {u.id for u in alumni_offering(by.school, registered=True)}:
+        raise Conflict(N_("%(name)s не предлагал(а) наставничество в клубе выпускников: в реестр выпускника "
+                          "вносят только по его согласию."), name=user.short_name)
     offer, capacity = _offer_and_capacity(form)
     if MentorProfile.select().where(MentorProfile.user == user).exists():
         raise Conflict(N_("%(name)s уже в реестре наставников."), name=user.short_name)
     with database.atomic():
-        profile = MentorProfile.create(school=by.school, user=user, kind=KIND_OF_ROLE[user.role], offer=offer,
+        profile = MentorProfile.create(school=by.school, user=user, kind=kind, offer=offer,
                                        capacity=capacity, organisation=_organisation(by.school, form.get("organisation")))
         audit.record("mentoring.mentor", user=by, detail=f"+:{user.login}")
     return profile
+
+
+def alumni_offering(school: School, registered: bool = False) -> list[User]:
+    """Graduates with an open account in the alumni club who offered to mentor («стать наставником»),
+    not yet in the register (with `registered`, those in it too)."""
+    query = (User.select().join(AlumniProfile, on=(AlumniProfile.alumnus == User.id))
+             .where((AlumniProfile.school == school) & AlumniProfile.help_mentoring & User.active)
+             .order_by(User.last_name, User.first_name))
+    if not registered:
+        query = query.where(User.id.not_in(MentorProfile.select(MentorProfile.user)
+                                           .where(MentorProfile.school == school)))
+    return [user for user in query if is_graduate(user)]
+
+
+def is_registered_mentor(user: User) -> bool:
+    return MentorProfile.select().where(MentorProfile.user == user).exists()
 
 
 @dataclass
@@ -231,7 +259,7 @@ def new_login_card(by: User, profile_id) -> OutsideAccount:
 # -- mentees' requests -----------------------------------------------------------------------------
 
 def can_apply(user: User) -> bool:
-    return user.role in (STUDENT, TEACHER, PARENT)
+    return user.role in (STUDENT, TEACHER, PARENT) and not is_graduate(user)
 
 
 def my_open_request(user: User) -> MentoringRequest | None:
@@ -617,8 +645,12 @@ def all_pairs(by: User, status: str = "") -> list[PairView]:
 
 
 def label_of(person: User) -> str:
-    """How a page names a person of a pair: the short name, and a pupil's class («Иванов П. А., 7Б»).
-    Nothing else — no contacts, no parents — reaches a mentor from outside."""
+    """How a page names a person of a pair: the short name, and a pupil's class («Иванов П. А., 7Б») or a
+    graduate's year («Котов И. С., выпуск 2024»). Nothing else — no contacts, no parents — reaches a
+    mentor from outside."""
+    if is_graduate(person):
+        year, _class_name = alumni.graduation_of(person)
+        return f"{person.short_name}, выпуск {year}" if year else person.short_name
     if person.role == STUDENT:
         group = school_service.class_of(person)
         if group is not None:
@@ -639,9 +671,11 @@ def candidates(school: School, text: str, limit: int = 30) -> list[User]:
     """People of the school the coordinator may put in the register, found by name or login."""
     if not text:
         return []
-    registered = MentorProfile.select(MentorProfile.user).where(MentorProfile.school == school)
+    registered = {r.user_id for r in MentorProfile.select(MentorProfile.user).where(MentorProfile.school == school)}
+    offering = {u.id for u in alumni_offering(school)}  # a graduate only by their own offer
     return [u for u in school_service.search_users(school, text, limit=limit * 2)
-            if u.role in KIND_OF_ROLE and u.active and u.id not in {r.user_id for r in registered}][:limit]
+            if u.role in KIND_OF_ROLE and u.active and u.id not in registered
+            and (u.id in offering or not is_graduate(u))][:limit]
 
 
 # -- the school's report ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The demo school's mentoring, so that `make run` shows it alive: a coordinator (teacher1), a register
 with teachers, pupils, a parent and a university student from outside (login mentor1), pairs of five
-forms with their programmes, meetings held with notes and meetings to come, a closed pair with both
+forms with their programmes (one with a graduate, alumnus1, as the mentor), meetings held with notes and meetings to come, a closed pair with both
 reflections, and requests waiting for a mentor."""
 
 from __future__ import annotations
@@ -88,6 +88,15 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
     _pair(coordinator, "university_student", outside.profile, ninth[4], "Инженер-металлург: как поступить",
           "Узнать, какие экзамены нужны\nПобывать в лаборатории университета", today - 7 * day, 4,
           (today + 8 * day, "16:00", "Технический университет, корпус 2", "Экскурсия в лабораторию"))
+    # студент — ученик with a graduate: alumnus1 offered to mentor in the alumni club and mentors under her
+    # own alumni account, no new login.
+    graduate = User.get(User.login == "alumnus1")
+    alumna = mentoring.add_mentor(coordinator, {
+        "user": graduate.id.hex, "capacity": "2",
+        "offer": "Первокурсница биофака СПбГУ: помогу с подготовкой к олимпиаде по биологии и поступлением."})
+    _pair(coordinator, "university_student", alumna, ninth[5], "Биология: от олимпиады к поступлению",
+          "Выбрать олимпиады на год\nСоставить план подготовки к ЕГЭ по биологии", today - 5 * day, 4,
+          (today + 6 * day, "17:00", "Библиотека школы", "Какие бывают олимпиады по биологии"))
     # учитель — учитель: digital tools for a colleague.
     digital = _pair(coordinator, "teacher_teacher", informatics, teachers["Громова"], "Цифровой урок истории",
                     "Провести урок с онлайн-доской\nСоздать тест в портале", today - 40 * day, 5,

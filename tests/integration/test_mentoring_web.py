@@ -337,7 +337,7 @@ def test_the_report_counts_pairs_by_form_and_gives_a_csv(demo, client):
     page = client.get("/mentoring/report").get_data(as_text=True)
     assert "Пары по формам" in page and "Реверсивное" in page
     found = mentoring.report(_user("teacher1"))
-    assert found.pairs == 5 and found.active == 4 and found.goals["yes"] == 1
+    assert found.pairs == 6 and found.active == 5 and found.goals["yes"] == 1
     by_form = {line["form"]: line for line in found.by_form}
     assert by_form["reverse"]["finished"] == 1 and by_form["reverse"]["meetings_held"] == 3
     assert by_form["reverse"]["rating"] == 5 and by_form["teacher_student"]["active"] == 1
