@@ -164,8 +164,8 @@ def add_mentor(by: User, form: dict) -> MentorProfile:
                       message=N_("Человек не найден в школе: выберите учителя, ученика или родителя."))
     kind = kind_of(user)
     if kind == "alumnus" and user.id not in {u.id for u in alumni_offering(by.school, registered=True)}:
-        raise Conflict(N_("%(name)s не предлагал(а) наставничество в клубе выпускников: в реестр выпускника "
-                          "вносят только по его согласию."), name=user.short_name)
+        raise Conflict(N_("%(name)s: в клубе выпускников нет предложения стать наставником, а выпускника вносят "
+                          "в реестр только по его согласию."), name=user.short_name)
     offer, capacity = _offer_and_capacity(form)
     if MentorProfile.select().where(MentorProfile.user == user).exists():
         raise Conflict(N_("%(name)s уже в реестре наставников."), name=user.short_name)
@@ -285,7 +285,8 @@ def apply(user: User, data_dir: Path | None, raw) -> MentoringRequest:
         raise Forbidden(N_("Заявку на наставника подают ученики, учителя и родители школы."))
     wanted_form = str(raw.get("form") or "")
     if wanted_form in FORM_MENTEE_ROLES and user.role not in FORM_MENTEE_ROLES[wanted_form]:
-        raise validation.Invalid(N_("Такой формы наставничества для Вас нет: выберите другую или «любая»."))
+        raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s: выберите другую форму."),
+                                 form=FORMS[wanted_form], role=ROLE_WORDS[user.role])
     questionnaire = needs_questionnaire(data_dir)
     answers = questionnaires.check_answers(questionnaire.answer_specs(user.role), raw)
     text = json.dumps(answers, ensure_ascii=False)

@@ -149,8 +149,8 @@ def test_bad_answers_are_refused_in_russian_and_nothing_is_stored(demo, app):
             (_answers(frequency="daily"), 422, "Недопустимый ответ в вопросах: 5."),
             (_answers(urgency="0"), 422, "Недопустимый ответ в вопросах: 6."),
             (_answers(request="х" * 1001), 422, "длиннее 1000 знаков"),
-            (_answers(form="reverse"), 422, "Такой формы наставничества для Вас нет"),
-            (_answers(form="teacher_parent"), 422, "Такой формы наставничества для Вас нет")):
+            (_answers(form="reverse"), 422, "наставляемый — не ученик"),
+            (_answers(form="teacher_parent"), 422, "наставляемый — не ученик")):
         response = post_form(client, "/mentoring/apply", data, page="/mentoring/apply")
         assert response.status_code == status, data
         assert words in response.get_data(as_text=True), data
@@ -263,7 +263,7 @@ def test_graduates_who_offered_to_mentor_join_the_register_with_their_own_accoun
     silent = _graduate("Белова")
     refused = post_form(coordinator, "/mentoring/mentors/new", {"user": silent.id.hex, "offer": "x", "capacity": "1"},
                         page="/mentoring/coordinate")
-    assert refused.status_code == 409 and "не предлагал" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "нет предложения стать наставником" in refused.get_data(as_text=True)
     assert not MentorProfile.select().where(MentorProfile.user == silent).exists()
     assert silent not in mentoring.candidates(demo.school, "Белова")
 

@@ -309,7 +309,7 @@ def test_requests_bad_input(demo, app):
             (_answers(needs=["digital", "hacking"]), 422, "Недопустимый ответ в вопросах: 1."),
             (_answers(request=""), 422, "Пропущены: 2."),
             (_answers(request="з" * 1001), 422, "длиннее 1000"),
-            (_answers(form="teacher_student"), 422, "Такой формы"),
+            (_answers(form="teacher_student"), 422, "наставляемый — не учитель"),
             (_answers(form="moon"), 422, "Недопустимый ответ в вопросах: 3."),
             (_answers(meeting_format="moon"), 422, "Недопустимый ответ в вопросах: 4."),
             (_answers(urgency="9", frequency=None), 422, "Недопустимый ответ в вопросах: 6."),
