@@ -281,15 +281,16 @@ def _report() -> tuple[mentoring.Report, dict]:
 
 def _with_charts(found: mentoring.Report) -> tuple[mentoring.Report, dict]:
     forms = [_(FORMS[line["form"]]) for line in found.by_form]
+    short = [name.split(":")[0] for name in forms]  # «реверсивное: ученик — взрослый» → «реверсивное»
     statuses = [(words, [line[code] for line in found.by_form])
                 for code, words in (("active", _("Работают")), ("finished", _("Завершены")), ("stopped", _("Прекращены")))]
     return found, {
         "pairs": chart_builder.stacked_bar_chart(_("Пары по формам и состояниям"), _("Форма"), forms, statuses,
-                                                 "пара"),
+                                                 "пара", labels=short),
         "satisfaction": chart_builder.averages_chart(
             _("Удовлетворённость по формам (1–5)"), _("Форма"), forms,
             [(_("Наставляемые"), [line["rating"] for line in found.by_form]),
-             (_("Наставники"), [line["mentor_rating"] for line in found.by_form])]),
+             (_("Наставники"), [line["mentor_rating"] for line in found.by_form])], labels=short),
     }
 
 

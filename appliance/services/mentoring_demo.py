@@ -1,7 +1,8 @@
 """The demo school's mentoring, so that `make run` shows it alive: a coordinator (teacher1), a register
-with teachers, pupils, a parent and a university student from outside (login mentor1), pairs of five
-forms with their programmes (one with a graduate, alumnus1, as the mentor), meetings held with notes and meetings to come, a closed pair with both
-reflections, and requests waiting for a mentor."""
+with teachers, pupils, a parent, a university student from outside (login mentor1) and a graduate with
+her own alumni account (alumnus1), pairs of five forms with their programmes, meetings held with notes
+and meetings to come, a closed pair with both reflections, and requests waiting for a mentor with their
+answers to the needs questionnaire."""
 
 from __future__ import annotations
 
