@@ -16,6 +16,7 @@ from appliance.db import database, open_database
 from appliance.models.people import ADMIN, DISTRICT, MENTOR, PARENT, STUDENT, TEACHER
 from appliance.services import enrolment, years
 from appliance.services import health as server_health
+from appliance.services import mentoring as mentoring_service
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -26,6 +27,9 @@ LANGUAGES = {"ru": "Русский", "en": "English"}
 GRADUATE_MAY_POST = {"auth.logout", "auth.change_password", "auth.language", "auth.login", "auth.activate",
                      "student.alumni", "alumni.club_save", "alumni.leave", "alumni.sign_up",
                      "alumni.cancel_sign_up"}
+# A graduate who mentors in the register (with their own alumni account) also works in their pairs.
+GRADUATE_MENTOR_MAY_POST = {"mentoring.add_meeting", "mentoring.note", "mentoring.cancel_meeting",
+                            "mentoring.reflect"}
 
 # Writes still accepted when the data disk is full: signing in and out (to read, and to leave).
 WRITES_ON_FULL_DISK = {"auth.login", "auth.logout", "auth.language"}
@@ -81,6 +85,8 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
         # A graduate reads and downloads; every other change is refused here, in one place.
         if request.method == "POST" and request.endpoint not in GRADUATE_MAY_POST and current_user.is_authenticated \
                 and current_user.role == STUDENT:
+            if request.endpoint in GRADUATE_MENTOR_MAY_POST and mentoring_service.is_registered_mentor(current_user.model):
+                return  # the service lets them act in their own pairs only
             enrolment.check_may_edit(current_user.model)
 
     @app.before_request

@@ -13,7 +13,7 @@ from appliance.documents import cards as cards_doc
 from appliance.i18n import N_
 from appliance.models.alumni import CONTACTS_TO, HELP, MEETING_OPEN, MEETING_PURPOSES, MEETING_STATUSES, TEXT_STATUSES
 from appliance.models.people import ADMIN, STUDENT, TEACHER, User
-from appliance.services import alumni, audit, validation, years
+from appliance.services import alumni, audit, mentoring, validation, years
 from appliance.services import cards as cards_service
 from appliance.services.errors import ServiceError
 from appliance.services.lookup import get_or_404, parse_id
@@ -51,7 +51,8 @@ def _club(error=None, status=200, values=None):
     year, class_name = (found.graduation_year, found.class_name) if found else alumni.graduation_of(me)
     return render_template("alumni/club.html", profile=found, v=values or found, error=error, helps=HELP,
                            contacts_to=CONTACTS_TO, text_statuses=TEXT_STATUSES, year=year, class_name=class_name,
-                           entry=alumni.entry_for(me, found) if found else None), status
+                           entry=alumni.entry_for(me, found) if found else None,
+                           mentors=mentoring.is_registered_mentor(me)), status
 
 
 @bp.get("/club")

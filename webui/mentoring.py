@@ -4,10 +4,14 @@ register, pairing and report. Outside mentors (role MENTOR) reach these pages an
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import dataclasses
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from appliance.documents import charts as chart_builder
 from appliance.documents.csv_table import csv_table
 from appliance.models.mentoring import (
     FORMS,
@@ -23,12 +27,13 @@ from appliance.models.mentoring import (
 )
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER
 from appliance.models.trajectory import GOAL_STATUS_WORDS
-from appliance.services import mentoring, trials, validation, years
+from appliance.services import kept, mentoring, trials, validation, years
 from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
 from webui.auth import role_required
 from webui.dates import school_today
 from webui.messages import text_of
+from webui.portfolio import svg_response
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 EVERYONE = (STUDENT, TEACHER, PARENT, ADMIN, MENTOR)
@@ -39,6 +44,7 @@ def _names() -> dict:
     return {"forms": FORMS, "mentor_kinds": MENTOR_KINDS, "needs": NEEDS, "meeting_formats": MEETING_FORMATS,
             "pair_statuses": PAIR_STATUSES, "meeting_statuses": MEETING_STATUSES, "goals_reached": GOALS_REACHED,
             "request_statuses": REQUEST_STATUSES, "outside_kinds": OUTSIDE_KINDS, "label_of": mentoring.label_of,
+            "kind_of": mentoring.kind_of,
             "year_label": years.label, "today": school_today(), "goal_statuses": GOAL_STATUS_WORDS,
             "mentoring_member_name": mentoring.member_name,
             "is_coordinator": mentoring.is_coordinator(current_user.model)}
@@ -60,21 +66,19 @@ def index():
 @bp.route("/apply", methods=["GET", "POST"])
 @role_required(STUDENT, TEACHER, PARENT)
 def apply():
-    error, status, values = None, 200, {}
+    error, status = None, 200
     if request.method == "POST":
-        values = dict(request.form)
         try:
-            mentoring.apply(current_user.model, request.form, request.form.getlist("needs"))
+            mentoring.apply(current_user.model, g.settings.data_dir, request.form)
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status
         else:
             flash(_("Заявка подана. Координатор наставничества подберёт наставника."), "success")
             return redirect(url_for("mentoring.index"))
-    role = current_user.role
-    allowed = {code: name for code, name in FORMS.items() if role in mentoring.FORM_MENTEE_ROLES[code]}
-    return render_template("mentoring/apply.html", error=error, values=values, chosen=request.form.getlist("needs"),
-                           allowed_forms=allowed, open_request=mentoring.my_open_request(current_user.model),
-                           **_names()), status
+    definition = mentoring.needs_questionnaire(g.settings.data_dir)
+    return render_template("mentoring/apply.html", error=error, values=request.form, definition=definition,
+                           questions=definition.answer_specs(current_user.role),
+                           open_request=mentoring.my_open_request(current_user.model), **_names()), status
 
 
 @bp.post("/request/<request_id>/withdraw")
@@ -275,10 +279,13 @@ def coordinate():
     _coordinator()
     me = current_user.model
     status = request.args.get("status", "active")
-    return render_template("mentoring/coordinate.html", register=mentoring.register(me.school),
-                           requests=mentoring.open_requests(me.school), pairs=mentoring.all_pairs(me, status),
-                           groups=mentoring.all_groups(me, status),
+    requests = mentoring.open_requests(me.school)
+    definition = mentoring.needs_questionnaire(g.settings.data_dir)
+    return render_template("mentoring/coordinate.html", register=mentoring.register(me.school), requests=requests,
+                           answers={r.id: mentoring.answer_lines(r, definition) for r in requests},
+                           pairs=mentoring.all_pairs(me, status), groups=mentoring.all_groups(me, status),
                            status=status, coordinators=mentoring.coordinators(me.school),
+                           alumni=mentoring.alumni_offering(me.school),
                            teachers=school_service.search_users(me.school, "", TEACHER, limit=200)
                            if me.role == ADMIN else [], **_names())
 
@@ -307,8 +314,11 @@ def add_mentor():
             flash(_("%(name)s в реестре наставников.", name=profile.user.short_name), "success")
             return redirect(url_for("mentoring.coordinate"))
     query = validation.text(request.args.get("q", "")[:100], 100, "q", one_line=True)
-    return render_template("mentoring/mentor_form.html", error=error, values=values, query=query,
-                           found=mentoring.candidates(me.school, query),
+    found = mentoring.candidates(me.school, query)
+    wanted = request.args.get("alumnus") or ""
+    if wanted:  # «Внести в реестр» at a graduate who offered to mentor
+        found = [u for u in mentoring.alumni_offering(me.school) if u.id.hex == wanted]
+    return render_template("mentoring/mentor_form.html", error=error, values=values, query=query, found=found,
                            organisations=trials.organisations(me.school), **_names()), status
 
 
@@ -371,11 +381,47 @@ def _year() -> int | None:
         return None
 
 
+def _report() -> tuple[mentoring.Report, dict]:
+    """The year's report with its charts, counted again only after a change to the tables it reads; the
+    needs are counted on each visit (the school may change its questionnaire file at any time)."""
+    me = current_user.model
+    mentoring.require_coordinator(me)
+    year = _year() or years.current_year(me.school)
+    key = ("mentoring report", me.school_id, year, str(get_locale()))
+    found, charts = kept.value(key, lambda: _with_charts(mentoring.report(me, year)))
+    needs, requests = mentoring.needs_of_year(me.school, year, mentoring.needs_questionnaire(g.settings.data_dir))
+    return dataclasses.replace(found, needs=needs, requests=requests), charts
+
+
+def _with_charts(found: mentoring.Report) -> tuple[mentoring.Report, dict]:
+    forms = [_(FORMS[line["form"]]) for line in found.by_form]
+    short = [name.split(":")[0] for name in forms]  # «реверсивное: ученик — взрослый» → «реверсивное»
+    statuses = [(words, [line[code] for line in found.by_form])
+                for code, words in (("active", _("Работают")), ("finished", _("Завершены")), ("stopped", _("Прекращены")))]
+    return found, {
+        "pairs": chart_builder.stacked_bar_chart(_("Пары по формам и состояниям"), _("Форма"), forms, statuses,
+                                                 "пара", labels=short),
+        "satisfaction": chart_builder.averages_chart(
+            _("Удовлетворённость по формам (1–5)"), _("Форма"), forms,
+            [(_("Наставляемые"), [line["rating"] for line in found.by_form]),
+             (_("Наставники"), [line["mentor_rating"] for line in found.by_form])], labels=short),
+    }
+
+
 @bp.get("/report")
 @role_required(*STAFF)
 def report():
-    found = mentoring.report(current_user.model, _year())
-    return render_template("mentoring/report.html", report=found, **_names())
+    found, charts = _report()
+    return render_template("mentoring/report.html", report=found, charts=charts, **_names())
+
+
+@bp.get("/report/chart/<name>.svg")
+@role_required(*STAFF)
+def report_chart(name: str):
+    _found, charts = _report()
+    if name not in charts:
+        abort(404)
+    return svg_response(charts[name].svg)
 
 
 def _csv_names() -> dict[str, str]:

@@ -221,3 +221,42 @@ def student_charts(student, today=None, only: tuple[str, ...] = STUDENT_CHARTS) 
     results += sorted({r for row in matrix.values() for r in row} - set(results))
     charts["levels"] = level_result_chart(matrix, levels, results)
     return charts
+
+
+def stacked_bar_chart(title: str, first_header: str, categories: list[str], series: list[tuple[str, list[int]]],
+                      unit: str, colors=(BLUE, GREEN, GREY), labels: list[str] | None = None) -> Chart:
+    """One horizontal bar per category, split by the series (say, the pairs of each form by status), the
+    numbers printed on the bars. Categories with nothing in them are left out of the picture and of its
+    table alike; `labels` are shorter names for the picture (the table keeps the full ones)."""
+    shown = [i for i in range(len(categories)) if sum(values[i] for _name, values in series)]
+    chart = _base(pygal.HorizontalStackedBar, title, height=max(300, 170 + 56 * len(shown)), colors=colors,
+                  min_scale=1, truncate_label=-1, print_values=True, print_zeroes=False,
+                  show_x_labels=False, show_x_guides=False)
+    drawn = list(reversed(shown))  # a horizontal chart draws from the bottom up
+    chart.x_labels = [(labels or categories)[i] for i in drawn]
+    for name, values in series:
+        chart.add(name, [values[i] or None for i in drawn])
+    rows = [[categories[i], *(str(values[i]) for _name, values in series),
+             str(sum(values[i] for _name, values in series))] for i in shown]
+    total = sum(sum(values) for _name, values in series)
+    description = f"Столбчатая диаграмма «{title}»: всего {russian.count(total, unit)}"
+    description += f", в полосе — {', '.join(name.lower() for name, _values in series)}." if shown else "."
+    return Chart(title, chart, description, [first_header, *(name for name, _values in series), "Всего"], rows)
+
+
+def averages_chart(title: str, first_header: str, categories: list[str],
+                   series: list[tuple[str, list[float | None]]], top: int = 5,
+                   labels: list[str] | None = None) -> Chart:
+    """Averages on a scale from 1 to `top` per category, a bar for each series (say, how satisfied
+    mentees and mentors are in each form); categories with no average at all are left out."""
+    shown = [i for i in range(len(categories)) if any(values[i] is not None for _name, values in series)]
+    chart = _base(pygal.HorizontalBar, title, height=max(300, 170 + 70 * len(shown)), colors=(BLUE, YELLOW),
+                  range=(0, top), truncate_label=-1, print_values=True, formatter=_fmt)
+    drawn = list(reversed(shown))
+    chart.x_labels = [(labels or categories)[i] for i in drawn]
+    for name, values in series:
+        chart.add(name, [values[i] for i in drawn])
+    rows = [[categories[i], *(_fmt(values[i]) for _name, values in series)] for i in shown]
+    description = f"Столбчатая диаграмма «{title}»: средняя оценка от 1 до {top}"
+    description += f"; с оценками — {len(shown)} из {len(categories)}." if shown else ", оценок пока нет."
+    return Chart(title, chart, description, [first_header, *(name for name, _values in series)], rows)

@@ -45,6 +45,7 @@ NEEDS = {
 }
 MEETING_FORMATS = {"school": N_("в школе"), "partner": N_("у партнёра"), "online": N_("на связи по сети"),
                    "any": N_("как удобнее")}
+MAX_ANSWERS = 8000  # the JSON of one request's answers
 # A request: open → paired (a pair was formed from it) | withdrawn.
 OPEN, PAIRED, WITHDRAWN = "open", "paired", "withdrawn"
 REQUEST_STATUSES = {OPEN: N_("ждёт наставника"), PAIRED: N_("наставник назначен"), WITHDRAWN: N_("отозвана")}
@@ -88,6 +89,11 @@ class MentoringRequest(SyncModel):
     request = CharField(max_length=1000, default="", constraints=_bounded("request", 1000))
     meeting_format = CharField(max_length=16, default="", constraints=_bounded("meeting_format", 16))
     status = CharField(max_length=16, default=OPEN, index=True, constraints=_bounded("status", 16))
+    # The answers to the needs questionnaire (JSON: question id → code, codes or text) and which file and
+    # version they answer; empty in requests made before the questionnaire (m0027).
+    answers = CharField(max_length=MAX_ANSWERS, default="", constraints=_bounded("answers", MAX_ANSWERS))
+    questionnaire = CharField(max_length=64, default="", constraints=_bounded("questionnaire", 64))
+    questionnaire_version = CharField(max_length=16, default="", constraints=_bounded("questionnaire_version", 16))
 
     @property
     def need_codes(self) -> list[str]:
@@ -158,7 +164,7 @@ class MentoringMeeting(SyncModel):
 
 
 FREE_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    "mentor_profile": ("offer",), "mentoring_request": ("request",),
+    "mentor_profile": ("offer",), "mentoring_request": ("request", "answers"),
     "mentoring_group": ("title", "goals"),
     "mentoring_pair": ("title", "goals", "mentor_reflection", "mentee_reflection"),
     "mentoring_meeting": ("place", "topic", "mentor_note", "mentee_note"),

@@ -15,12 +15,15 @@ Everyone else is told the pair is not found.
 from __future__ import annotations
 
 import datetime
+import json
 import statistics
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from appliance.db import database
 from appliance.i18n import N_
+from appliance.models.alumni import AlumniProfile
 from appliance.models.base import utcnow
 from appliance.models.community import CommunityRole
 from appliance.models.mentoring import (
@@ -32,6 +35,7 @@ from appliance.models.mentoring import (
     GROUP_MAX,
     GROUP_MIN,
     HELD,
+    MAX_ANSWERS,
     MEETING_FORMATS,
     MENTOR_KINDS,
     NEEDS,
@@ -50,11 +54,13 @@ from appliance.models.mentoring import (
 from appliance.models.people import ADMIN, MENTOR, PARENT, STUDENT, TEACHER, ParentLink, School, User
 from appliance.models.trajectory import Goal, Milestone
 from appliance.models.trials import Organisation
-from appliance.services import accounts, audit, reminders, trajectory, validation, years
+from appliance.services import accounts, alumni, audit, questionnaires, reminders, terms, trajectory, validation, years
 from appliance.services import school as school_service
+from appliance.services.enrolment import is_graduate
 from appliance.services.errors import Conflict, Forbidden, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 from appliance.services.names import make_login
+from appliance.services.questionnaires import Questionnaire, QuestionResult
 
 # The community role (appliance.models.community.CommunityRole) that makes a teacher the coordinator.
 COORDINATOR = "coordinator"
@@ -149,20 +155,46 @@ def _organisation(school: School, value) -> Organisation | None:
                       Organisation.archived_at.is_null(), message=N_("Организация не найдена."))
 
 
+def kind_of(user: User) -> str:
+    """A graduate mentors as «выпускник», with their own alumni account; everyone else by their role."""
+    return "alumnus" if is_graduate(user) else KIND_OF_ROLE[user.role]
+
+
 def add_mentor(by: User, form: dict) -> MentorProfile:
-    """Put a teacher, a pupil or a parent of the school in the register."""
+    """Put a teacher, a pupil, a parent or a graduate of the school in the register. A graduate keeps
+    their own alumni account (no new login) and must have offered to mentor in the alumni club."""
     require_coordinator(by)
     user = get_or_404(User, User.id == parse_id(form.get("user")), User.school == by.school,
                       User.role.in_(tuple(KIND_OF_ROLE)), User.active,
                       message=N_("Человек не найден в школе: выберите учителя, ученика или родителя."))
+    kind = kind_of(user)
+    if kind == "alumnus" and user.id not in {u.id for u in alumni_offering(by.school, registered=True)}:
+        raise Conflict(N_("%(name)s: в клубе выпускников нет предложения стать наставником, а выпускника вносят "
+                          "в реестр только по его согласию."), name=user.short_name)
     offer, capacity = _offer_and_capacity(form)
     if MentorProfile.select().where(MentorProfile.user == user).exists():
         raise Conflict(N_("%(name)s уже в реестре наставников."), name=user.short_name)
     with database.atomic():
-        profile = MentorProfile.create(school=by.school, user=user, kind=KIND_OF_ROLE[user.role], offer=offer,
+        profile = MentorProfile.create(school=by.school, user=user, kind=kind, offer=offer,
                                        capacity=capacity, organisation=_organisation(by.school, form.get("organisation")))
         audit.record("mentoring.mentor", user=by, detail=f"+:{user.login}")
     return profile
+
+
+def alumni_offering(school: School, registered: bool = False) -> list[User]:
+    """Graduates with an open account in the alumni club who offered to mentor («стать наставником»),
+    not yet in the register (with `registered`, those in it too)."""
+    query = (User.select().join(AlumniProfile, on=(AlumniProfile.alumnus == User.id))
+             .where((AlumniProfile.school == school) & AlumniProfile.help_mentoring & User.active)
+             .order_by(User.last_name, User.first_name))
+    if not registered:
+        query = query.where(User.id.not_in(MentorProfile.select(MentorProfile.user)
+                                           .where(MentorProfile.school == school)))
+    return [user for user in query if is_graduate(user)]
+
+
+def is_registered_mentor(user: User) -> bool:
+    return MentorProfile.select().where(MentorProfile.user == user).exists()
 
 
 @dataclass
@@ -232,7 +264,7 @@ def new_login_card(by: User, profile_id) -> OutsideAccount:
 # -- mentees' requests -----------------------------------------------------------------------------
 
 def can_apply(user: User) -> bool:
-    return user.role in (STUDENT, TEACHER, PARENT)
+    return user.role in (STUDENT, TEACHER, PARENT) and not is_graduate(user)
 
 
 def my_open_request(user: User) -> MentoringRequest | None:
@@ -240,26 +272,71 @@ def my_open_request(user: User) -> MentoringRequest | None:
                                            & (MentoringRequest.status == OPEN)).first()
 
 
-def apply(user: User, form: dict, needs: list[str]) -> MentoringRequest:
-    """A mentee's request with the questionnaire of needs: what they want help with (at least one),
-    in their own words, the form they would like and how they would meet."""
+NEEDS_QUESTIONNAIRE = "mentoring-needs"
+
+
+def needs_questionnaire(data_dir: Path | None) -> Questionnaire:
+    """The needs questionnaire: the shipped file, or the school's own in <data dir>/questionnaires."""
+    return questionnaires.get(NEEDS_QUESTIONNAIRE, data_dir / "questionnaires" if data_dir else None,
+                              kind="mentoring")
+
+
+def apply(user: User, data_dir: Path | None, raw) -> MentoringRequest:
+    """A mentee's request: the answers to the needs questionnaire for their role (topics, in their own
+    words what they expect, the form and the way of meeting they would like, how often, how urgent),
+    checked by the survey engine and stored whole; the topics, the words, the form and the way of
+    meeting also fill the request's own columns the coordinator's list, matching and counts read."""
     if not can_apply(user):
         raise Forbidden(N_("Заявку на наставника подают ученики, учителя и родители школы."))
-    chosen = [code for code in NEEDS if code in set(needs)]
-    if not chosen or len(set(needs)) != len(chosen):
-        raise validation.Invalid(N_("Отметьте хотя бы одну тему из списка."))
-    wanted_form = form.get("form") or ""
-    if wanted_form and (wanted_form not in FORMS or user.role not in FORM_MENTEE_ROLES[wanted_form]):
-        raise validation.Invalid(N_("Такой формы наставничества для Вас нет: выберите другую или оставьте «любая»."))
-    meeting_format = form.get("meeting_format") or "any"
-    if meeting_format not in MEETING_FORMATS:
-        raise validation.Invalid(N_("Выберите, как удобнее встречаться."))
-    text = validation.text(form.get("request"), 1000, N_("Запрос"),
-                           required=N_("Напишите в двух-трёх предложениях, чего Вы ждёте от наставника."))
+    wanted_form = str(raw.get("form") or "")
+    if wanted_form in FORM_MENTEE_ROLES and user.role not in FORM_MENTEE_ROLES[wanted_form]:
+        raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s: выберите другую форму."),
+                                 form=FORMS[wanted_form], role=ROLE_WORDS[user.role])
+    questionnaire = needs_questionnaire(data_dir)
+    answers = questionnaires.check_answers(questionnaire.answer_specs(user.role), raw)
+    text = json.dumps(answers, ensure_ascii=False)
+    if len(text) > MAX_ANSWERS:
+        raise validation.Invalid(N_("Ответы слишком длинные: сократите тексты."))
     if my_open_request(user) is not None:
         raise Conflict(N_("Заявка уже подана и ждёт наставника."))
-    return MentoringRequest.create(school=user.school, mentee=user, form=wanted_form, needs=",".join(chosen),
-                                   request=text, meeting_format=meeting_format)
+    chosen = [code for code in NEEDS if code in answers.get("needs", [])]
+    form_code = answers.get("form", "")
+    return MentoringRequest.create(school=user.school, mentee=user, form="" if form_code == "any" else form_code,
+                                   needs=",".join(chosen), request=answers.get("request", ""),
+                                   meeting_format=answers.get("meeting_format") or "any", answers=text,
+                                   questionnaire=questionnaire.code, questionnaire_version=questionnaire.version)
+
+
+@dataclass
+class AnswerLine:
+    question: str
+    words: str
+
+
+def answer_lines(request: MentoringRequest, questionnaire: Questionnaire | None) -> list[AnswerLine]:
+    """A request's answers as the coordinator reads them: each question's short name and the words of
+    the answer, never a code. A request made before the questionnaire shows what its columns hold."""
+    if not request.answers or questionnaire is None:
+        lines = [AnswerLine(N_("Темы"), ", ".join(NEEDS[c] for c in request.need_codes if c in NEEDS))]
+        if request.request:
+            lines.append(AnswerLine(N_("Чего ждёт от наставника"), request.request))
+        return lines
+    answers = json.loads(request.answers)
+    fallback = {**NEEDS, **FORMS, **MEETING_FORMATS}
+    lines = []
+    for question in questionnaire.all_questions():
+        value = answers.get(question["id"])
+        if value is None:
+            continue
+        words = dict(question.get("choices", ()))
+        if question["type"] == "scale":
+            label = (question.get("labels") or {}).get(str(value))
+            shown = f"{value} из {question['max']}" + (f" ({label.lower()})" if label else "")
+        else:
+            shown = ", ".join(words.get(str(v)) or fallback.get(str(v)) or str(v)
+                              for v in (value if isinstance(value, list) else [value]))
+        lines.append(AnswerLine(question.get("short") or question["text"], shown))
+    return lines
 
 
 def withdraw(user: User, request_id) -> MentoringRequest:
@@ -955,8 +1032,12 @@ def all_pairs(by: User, status: str = "") -> list[PairView]:
 
 
 def label_of(person: User) -> str:
-    """How a page names a person of a pair: the short name, and a pupil's class («Иванов П. А., 7Б»).
-    Nothing else — no contacts, no parents — reaches a mentor from outside."""
+    """How a page names a person of a pair: the short name, and a pupil's class («Иванов П. А., 7Б») or a
+    graduate's year («Котов И. С., выпуск 2024»). Nothing else — no contacts, no parents — reaches a
+    mentor from outside."""
+    if is_graduate(person):
+        year, _class_name = alumni.graduation_of(person)
+        return f"{person.short_name}, выпуск {year}" if year else person.short_name
     if person.role == STUDENT:
         group = school_service.class_of(person)
         if group is not None:
@@ -985,9 +1066,11 @@ def candidates(school: School, text: str, limit: int = 30) -> list[User]:
     """People of the school the coordinator may put in the register, found by name or login."""
     if not text:
         return []
-    registered = MentorProfile.select(MentorProfile.user).where(MentorProfile.school == school)
+    registered = {r.user_id for r in MentorProfile.select(MentorProfile.user).where(MentorProfile.school == school)}
+    offering = {u.id for u in alumni_offering(school)}  # a graduate only by their own offer
     return [u for u in school_service.search_users(school, text, limit=limit * 2)
-            if u.role in KIND_OF_ROLE and u.active and u.id not in {r.user_id for r in registered}][:limit]
+            if u.role in KIND_OF_ROLE and u.active and u.id not in registered
+            and (u.id in offering or not is_graduate(u))][:limit]
 
 
 # -- the school's report ---------------------------------------------------------------------------
@@ -995,7 +1078,7 @@ def candidates(school: School, text: str, limit: int = 30) -> list[User]:
 @dataclass
 class Report:
     year: int
-    by_form: list[dict]  # form, active, finished, stopped, total, meetings_held, rating
+    by_form: list[dict]  # form, active, finished, stopped, total, meetings_held, rating, mentor_rating
     mentors_by_kind: dict[str, int]
     open_requests: int
     pairs: int
@@ -1007,16 +1090,32 @@ class Report:
     mentor_rating: float | None
     groups: int = 0  # small groups of the year; their mentees are counted among the pairs
     group_members: int = 0
+    # «Потребности»: the year's requests' answers counted per option (no free text), and how many answered.
+    needs: list[QuestionResult] = field(default_factory=list)
+    requests: int = 0
 
 
 def _mean(values: list[int]) -> float | None:
     return round(statistics.fmean(values), 1) if values else None
 
 
-def report(by: User, year: int | None = None) -> Report:
-    """Pairs by form and status, meetings held, goals reached and satisfaction for one school year."""
+def needs_of_year(school: School, year: int, questionnaire: Questionnaire) -> tuple[list[QuestionResult], int]:
+    """The answers of the requests made in a school year, counted per option by the surveys' own
+    aggregation (the free text stays out: it is the mentee's own words)."""
+    answered = [json.loads(r.answers) for r in MentoringRequest.select(MentoringRequest.answers,
+                                                                        MentoringRequest.created_at)
+                .where((MentoringRequest.school == school) & (MentoringRequest.answers != ""))
+                if terms.school_year_of(r.created_at.date()) == year]
+    questions = [q for q in questionnaire.all_questions() if q["type"] != "text"]
+    return questionnaires.tally(questions, answered), len(answered)
+
+
+def report(by: User, year: int | None = None, data_dir: Path | None = None) -> Report:
+    """Pairs by form and status, meetings held, goals reached, satisfaction and (given the data dir
+    with the school's questionnaires) the needs of the year's requests, for one school year."""
     require_coordinator(by)
     year = year or years.current_year(by.school)
+    needs, requests = needs_of_year(by.school, year, needs_questionnaire(data_dir)) if data_dir else ([], 0)
     pairs = list(MentoringPair.select().where((MentoringPair.school == by.school) & (MentoringPair.school_year == year)))
     held: dict = {}
     if pairs:
@@ -1042,7 +1141,8 @@ def report(by: User, year: int | None = None) -> Report:
                         "finished": sum(p.status == FINISHED for p in mine_),
                         "stopped": sum(p.status == STOPPED for p in mine_), "total": len(mine_),
                         "meetings_held": sum(held.get(p.id, []).count(HELD) for p in mine_),
-                        "rating": _mean(ratings)})
+                        "rating": _mean(ratings),
+                        "mentor_rating": _mean([p.mentor_rating for p in mine_ if p.mentor_rating])})
     kinds = {code: 0 for code in MENTOR_KINDS}
     for profile in MentorProfile.select().where((MentorProfile.school == by.school) & MentorProfile.active):
         kinds[profile.kind] = kinds.get(profile.kind, 0) + 1
@@ -1057,7 +1157,8 @@ def report(by: User, year: int | None = None) -> Report:
                   mentor_rating=_mean([p.mentor_rating for p in pairs if p.mentor_rating]),
                   groups=MentoringGroup.select().where((MentoringGroup.school == by.school)
                                                        & (MentoringGroup.school_year == year)).count(),
-                  group_members=sum(p.group_id is not None for p in pairs))
+                  group_members=sum(p.group_id is not None for p in pairs),
+                  needs=needs, requests=requests)
 
 
 def report_rows(found: Report, names: dict[str, str]) -> list[list]:

@@ -1,8 +1,9 @@
 """The demo school's mentoring, so that `make run` shows it alive: a coordinator (teacher1), a register
-with teachers, pupils, a parent and a university student from outside (login mentor1), pairs of five
-forms with their programmes (a pupil's goals in the pupil's trajectory, with milestones), a small group
-of three eleventh-graders with the robotics teacher, meetings held with notes and meetings to come, a closed pair with both
-reflections, and requests waiting for a mentor."""
+with teachers, pupils, a parent, a university student from outside (login mentor1) and a graduate with
+her own alumni account (alumnus1), pairs of five forms with their programmes (a pupil's goals in the
+pupil's trajectory, with milestones), a small group of three eleventh-graders with the robotics teacher,
+meetings held with notes and meetings to come, a closed pair with both reflections, and requests waiting
+for a mentor with their answers to the needs questionnaire."""
 
 from __future__ import annotations
 
@@ -116,6 +117,15 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
     _pair(coordinator, "university_student", outside.profile, ninth[4], "Инженер-металлург: как поступить",
           "Узнать, какие экзамены нужны\nПобывать в лаборатории университета", today - 7 * day, 4,
           (today + 8 * day, "16:00", "Технический университет, корпус 2", "Экскурсия в лабораторию"))
+    # студент — ученик with a graduate: alumnus1 offered to mentor in the alumni club and mentors under her
+    # own alumni account, no new login.
+    graduate = User.get(User.login == "alumnus1")
+    alumna = mentoring.add_mentor(coordinator, {
+        "user": graduate.id.hex, "capacity": "2",
+        "offer": "Первокурсница биофака СПбГУ: помогу с подготовкой к олимпиаде по биологии и поступлением."})
+    _pair(coordinator, "university_student", alumna, ninth[5], "Биология: от олимпиады к поступлению",
+          "Выбрать олимпиады на год\nСоставить план подготовки к ЕГЭ по биологии", today - 5 * day, 4,
+          (today + 6 * day, "17:00", "Библиотека школы", "Какие бывают олимпиады по биологии"))
     # учитель — учитель: digital tools for a colleague.
     digital = _pair(coordinator, "teacher_teacher", informatics, teachers["Громова"], "Цифровой урок истории",
                     "Провести урок с онлайн-доской\nСоздать тест в портале", today - 40 * day, 5,
@@ -133,7 +143,9 @@ def add_demo_data(school, passwords: dict[str, str], password: str | None, today
     mentoring.close_pair(coordinator, reverse.id, {"status": "finished", "goals_reached": "yes"})
     # родитель — учитель is registered, waiting for a request; two requests wait for a mentor.
     assert parent_mentor.user.role == PARENT
-    mentoring.apply(seventh[5], {"request": "Хочу понять, кем работать: люблю рисовать и компьютеры.",
-                                 "meeting_format": "school"}, ["profession"])
-    mentoring.apply(teachers["Осипова"], {"request": "Хочу научиться делать интерактивные задания по биологии.",
-                                          "form": "parent_teacher", "meeting_format": "any"}, ["digital", "teaching"])
+    mentoring.apply(seventh[5], None, {"needs": ["profession", "digital"], "form": "any", "meeting_format": "school",
+                                       "request": "Хочу понять, кем работать: люблю рисовать и компьютеры.",
+                                       "frequency": "fortnightly", "urgency": "3"})
+    mentoring.apply(teachers["Осипова"], None, {
+        "needs": ["digital", "teaching"], "form": "parent_teacher", "meeting_format": "any", "frequency": "monthly",
+        "request": "Хочу научиться делать интерактивные задания по биологии.", "urgency": "2"})

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import json
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from peewee import IntegrityError
@@ -26,7 +25,7 @@ from appliance.models.surveys import AUDIENCES, Survey, SurveyParticipation, Sur
 from appliance.services import validation
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404
-from appliance.services.questionnaires import Questionnaire, check_answers, load_all
+from appliance.services.questionnaires import Questionnaire, QuestionResult, check_answers, load_all, tally
 
 ROLE_OF_AUDIENCE = {"students": (STUDENT,), "parents": (PARENT,), "both": (STUDENT, PARENT)}
 BATCH = 5  # anonymous answers are stored this many at a time, shuffled
@@ -149,15 +148,6 @@ def _responses(survey: Survey, viewer: User):
     return query.where(SurveyResponse.respondent.in_(pupils) | SurveyResponse.respondent.in_(parents))
 
 
-@dataclass
-class QuestionResult:
-    question: dict
-    counts: dict[str, int] = field(default_factory=dict)  # answer → how many
-    average: float | None = None
-    texts: list[str] = field(default_factory=list)
-    answered: int = 0
-
-
 def results(survey: Survey, data_dir: Path, viewer: User,
             today: datetime.date) -> tuple[list[QuestionResult], int]:
     """Counts, averages and texts of the answers `viewer` may read (see the module's rules)."""
@@ -165,38 +155,24 @@ def results(survey: Survey, data_dir: Path, viewer: User,
     if today > survey.closes_on:
         _release(survey, everything=True)
     questionnaire = definition(data_dir, survey.questionnaire)
-    found = {q["id"]: QuestionResult(q) for q in questionnaire.questions}
-    for q in questionnaire.questions:
-        if q["type"] == "scale":
-            found[q["id"]].counts = {str(v): 0 for v in range(q["min"], q["max"] + 1)}
-        elif q["type"] == "choice":
-            found[q["id"]].counts = {option: 0 for option in q["options"]}
     responses = list(_responses(survey, viewer))
-    for response in responses:
-        for key, value in json.loads(response.answers).items():
-            result = found.get(key)
-            if result is None:
-                continue
-            result.answered += 1
-            if result.question["type"] == "text":
-                result.texts.append(str(value))
-            else:
-                result.counts[str(value)] = result.counts.get(str(value), 0) + 1
-    for result in found.values():
-        if result.question["type"] == "scale" and result.answered:
-            total = sum(int(k) * v for k, v in result.counts.items())
-            result.average = round(total / result.answered, 2)
-    return list(found.values()), len(responses)
+    return tally(questionnaire.all_questions(), (json.loads(r.answers) for r in responses)), len(responses)
 
 
 def results_csv(survey: Survey, data_dir: Path, viewer: User) -> str:
     """One row per response `viewer` may read; named surveys add the respondent. Opens in Excel."""
     questionnaire = definition(data_dir, survey.questionnaire)
-    head = ["Роль"] + ([] if survey.anonymous else ["Участник"]) + [q["text"] for q in questionnaire.questions]
+    questions = questionnaire.all_questions()
+    head = ["Роль"] + ([] if survey.anonymous else ["Участник"]) + [q["text"] for q in questions]
     rows: list[list] = [head]
     for response in _responses(survey, viewer).order_by(SurveyResponse.created_at):
         answers = json.loads(response.answers)
         role = "ученик" if response.role == STUDENT else "родитель"
         who = [] if survey.anonymous else [response.respondent.full_name if response.respondent else ""]
-        rows.append([role, *who, *(answers.get(q["id"], "") for q in questionnaire.questions)])
+        rows.append([role, *who, *(_cell(answers.get(q["id"], "")) for q in questions)])
     return csv_table(rows)
+
+
+def _cell(value) -> str | int:
+    """An answer in a CSV cell: several chosen answers joined by «; »."""
+    return "; ".join(str(v) for v in value) if isinstance(value, list) else value

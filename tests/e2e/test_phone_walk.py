@@ -34,7 +34,7 @@ PAGES = {
         "/guidance/", "/guidance/take/riasec", "/guidance/result/<id>", "/surveys/", "/surveys/<id>",
         "/ideas/", "/ideas/new", "/ideas/<id>", "/volunteering/", "/programmes/", "/trials/", "/trials/<id>",
         "/trials/mine", "/notifications/", "/notifications/settings", "/password",
-        "/news/", "/news/<id>", "/alumni/", "/alumni/<id>", "/mentoring/",
+        "/news/", "/news/<id>", "/alumni/", "/alumni/<id>", "/mentoring/", "/mentoring/apply",
     ),
     "teacher1": (
         "/teacher/", "/teacher/class/<id>", "/teacher/student/<id>", "/review/", "/review/classes",
@@ -62,7 +62,8 @@ PAGES = {
         "/notifications/settings", "/password",
         "/news/", "/news/new", "/alumni/manage", "/mentoring/coordinate", "/admin/parent/<id>",
     ),
-    "alumnus1": ("/alumni/", "/alumni/club", "/alumni/events", "/news/", "/password"),
+    "alumnus1": ("/alumni/", "/alumni/club", "/alumni/events", "/news/", "/password", "/mentoring/",
+                 "/mentoring/pair/<id>"),
     "mentor1": ("/mentoring/", "/mentoring/pair/<id>", "/password"),
 }
 ID = re.compile(r"/([0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32}|\d+)(?=/|$)")

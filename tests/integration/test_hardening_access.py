@@ -71,10 +71,13 @@ PUBLIC = {"auth.login", "auth.activate", "auth.language", "health.healthz", "sta
 OWN_SESSION = {"auth.logout", "auth.change_password", "auth.login", "auth.activate", "auth.language"}
 # A graduate (read-only, a member of the alumni club) is an account of the student role too.
 # other_mentor: a mentor from outside the school (a limited account) with a pair of their own, not the victim's.
+# graduate_mentor: a graduate in the register who mentors another pupil with their alumni account (and may
+# write in their own pair, not the victim's).
 ATTACKERS = ("anonymous", "other_student", "other_parent", "other_teacher", "other_admin", "other_graduate",
-             "other_mentor")
+             "other_mentor", "graduate_mentor")
 ROLE_OF = {"other_student": "student", "other_parent": "parent", "other_teacher": "teacher",
-           "other_admin": "admin", "other_graduate": "student", "other_mentor": "mentor"}
+           "other_admin": "admin", "other_graduate": "student", "other_mentor": "mentor",
+           "graduate_mentor": "student"}
 
 
 @dataclass
@@ -116,7 +119,9 @@ def world(tmp_path_factory):
 
     other_graduate = AlumniProfile.get(AlumniProfile.alumnus != User.get(User.login == "alumnus1")).alumnus
     other_mentor = _outside_mentor(victim, other_student)
+    graduate_mentor = _graduate_mentor(victim, other_student, other_graduate)
     logins = {"other_graduate": _set_password(other_graduate), "other_mentor": _set_password(other_mentor),
+              "graduate_mentor": _set_password(graduate_mentor),
               "other_student": _set_password(other_student), "other_parent": _set_password(other_parent),
               "other_teacher": _set_password(other_teacher), "other_admin": _set_password(other_admin),
               "victim": _set_password(victim), "insider_parent": _set_password(insider_parent),
@@ -248,6 +253,24 @@ def _outside_mentor(victim: User, other_student: User) -> User:
                                       "mentee_login": other_student.login, "title": "Своя пара", "goals": "Цель",
                                       "meetings_planned": "2"}, datetime.date.today())
     return made.profile.user
+
+
+def _graduate_mentor(victim: User, other_student: User, other_graduate: User) -> User:
+    """A graduate who offered to mentor in the alumni club, in the register with their own alumni
+    account, mentoring another pupil: their own pair, nothing of the victim's."""
+    from appliance.models.alumni import AlumniProfile
+    from appliance.services import mentoring
+
+    graduate = AlumniProfile.get(AlumniProfile.alumnus.not_in(
+        [User.get(User.login == "alumnus1"), other_graduate])).alumnus
+    AlumniProfile.update(help_mentoring=True).where(AlumniProfile.alumnus == graduate).execute()
+    coordinator = User.get((User.role == "admin") & (User.school == victim.school))
+    profile = mentoring.add_mentor(coordinator, {"user": graduate.id.hex, "offer": "Биология", "capacity": "3"})
+    assert profile.kind == "alumnus"
+    mentoring.form_pair(coordinator, {"form": "employer_student", "mentor": profile.id.hex,
+                                      "mentee_login": other_student.login, "title": "Своя пара выпускника",
+                                      "goals": "Цель", "meetings_planned": "2"}, datetime.date.today())
+    return graduate
 
 
 def _mentoring_objects(victim: User, victim_class: ClassGroup, today: datetime.date) -> dict:
