@@ -19,6 +19,15 @@ from appliance.config import load_settings
 from appliance.db import database, open_database
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+
+def school_today():
+    """The school's day in its time zone (the demo's, Moscow), as the portal counts it: from 21:00 UTC it
+    is already tomorrow there, and a form that takes no day before the school's today refuses this
+    machine's."""
+    from appliance.services.reminders import local_today
+
+    return local_today(load_settings().school.timezone)
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -14,9 +14,9 @@ from appliance.models.alumni import AlumniMeeting, AlumniProfile, AlumniSignup
 from appliance.models.calendar import Event, Notification
 from appliance.models.people import GRADUATED, ClassMembership, Student, User
 from appliance.services import accounts, alumni
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 CONTACT = "+7 921 555-01-02"
 
 

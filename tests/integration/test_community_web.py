@@ -9,9 +9,9 @@ import pytest
 
 from appliance.models.community import Idea, IdeaSupport, VolunteerRecord
 from appliance.models.people import User
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 
 
 @pytest.fixture

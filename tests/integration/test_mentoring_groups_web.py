@@ -21,9 +21,9 @@ from appliance.models.people import User
 from appliance.models.trajectory import Goal, Milestone
 from appliance.services import accounts, mentoring
 from appliance.services import school as school_service
-from tests.conftest import DEMO_PASSWORD, login, post_form
+from tests.conftest import DEMO_PASSWORD, login, post_form, school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 DAY = datetime.timedelta(days=1)
 START = TODAY - 2 * DAY  # a start a day or two back: the school's «today» may be a day ahead of UTC
 

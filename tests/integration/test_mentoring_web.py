@@ -13,9 +13,9 @@ from appliance.models.mentoring import MentoringMeeting, MentoringPair, Mentorin
 from appliance.models.people import MENTOR, User
 from appliance.services import accounts, mentoring
 from appliance.services import school as school_service
-from tests.conftest import DEMO_PASSWORD, login, post_form
+from tests.conftest import DEMO_PASSWORD, login, post_form, school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 DAY = datetime.timedelta(days=1)
 
 

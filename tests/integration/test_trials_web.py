@@ -17,9 +17,9 @@ from appliance.models.people import ParentLink, User
 from appliance.models.trials import ExpertLink, Organisation, ProfessionTrial, TrialEnrolment, TrialSession
 from appliance.services import accounts, trials
 from appliance.services import school as school_service
-from tests.conftest import DEMO_PASSWORD, LiveServer, csrf_token, data_dir_settings, free_port, login, post_form
+from tests.conftest import DEMO_PASSWORD, LiveServer, csrf_token, data_dir_settings, free_port, login, post_form, school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 
 
 def _trial(school, *, capacity=1, sessions=2, off_site=False, title="Кондитер") -> tuple[ProfessionTrial, list]:

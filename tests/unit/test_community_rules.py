@@ -12,8 +12,9 @@ from appliance.models.people import User
 from appliance.services import portfolio_export, volunteering, years
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, NotFound, ServiceError
+from tests.conftest import school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
 
 

@@ -20,8 +20,9 @@ from appliance.models.trials import (
 from appliance.services import competencies, portfolio_export, programmes, trials, years
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from tests.conftest import school_today
 
-TODAY = datetime.date.today()
+TODAY = school_today()
 
 
 def _students(school, class_name: str, count: int) -> list[User]:
