@@ -38,12 +38,8 @@ class SessionUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    user_id, _, rest = session_id.partition(":")
-    epoch, _, token = rest.partition(":")
-    user = sessions.check(user_id, token, current_app.config["OKEY_SETTINGS"].security.session_idle_hours)
-    if user is None or str(user.session_epoch) != epoch:
-        return None
-    return SessionUser(user, token)
+    found = sessions.user_of(session_id, current_app.config["OKEY_SETTINGS"].security.session_idle_hours)
+    return SessionUser(*found) if found else None
 
 
 class ServerDecidesSessionAge(SecureCookieSessionInterface):
