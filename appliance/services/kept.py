@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.db import database, is_sqlite
-from appliance.models.changes import current_sequence, table_versions
+from appliance.models.changes import current_sequence, table_versions, versions_sql
 
 KEEP_AT_MOST = 2000  # results, least recently used first out
 _TABLES = re.compile(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
@@ -222,18 +222,28 @@ def _fed_only(tables: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(table for table in tables if table != _META)
 
 
+# The settings table whole, as one value: asked in the same statement as the tables' versions.
+_META_SQL = ("SELECT group_concat(key || char(31) || value, char(30)) "
+             "FROM (SELECT key, value FROM okey_meta ORDER BY key)")
+
+
 def _meta_fingerprint() -> int:
     with _unseen():
-        return hash(tuple(database.execute_sql("SELECT key, value FROM okey_meta ORDER BY key").fetchall()))
+        return hash(database.execute_sql(_META_SQL).fetchone()[0])
 
 
 def _versions(tables: tuple[str, ...]) -> tuple[int, ...] | None:
     fed = _fed_only(tables)
-    with _unseen():
-        versions = table_versions(fed) if fed else ()
-    if versions is None:
+    if not is_sqlite():
         return None
-    return versions + ((_meta_fingerprint(),) if _META in tables else ())
+    if _META not in tables:
+        with _unseen():
+            return table_versions(fed) if fed else ()
+    with _unseen():  # one query: the tables' newest changes and the settings
+        # Built from fixed text and one placeholder a table: the names are bound, never formatted in.
+        row = database.execute_sql(f"SELECT {versions_sql(len(fed))[7:] + ', ' if fed else ''}({_META_SQL})",  # nosec B608
+                                   fed).fetchone()
+    return tuple(value or 0 for value in row[:-1]) + (hash(row[-1]),)
 
 
 def forget() -> None:

@@ -169,8 +169,10 @@ def test_a_change_is_on_the_very_next_request_of_everyone_who_sees_it(demo, app)
     assert "Солнцев" in clients["student1"].get("/student/").get_data(as_text=True)
     assert student.full_name in clients["parent1"].get("/parent/").get_data(as_text=True)
     assert "Солнцев" in clients["teacher1"].get(class_page).get_data(as_text=True)
-    # The teacher's name on the pupil's home.
-    teacher.last_name = "Громова-Лесная"
+    # The class teacher's name on the pupil's home.
+    group = Student.get(Student.user == student).class_group
+    teacher = TeacherAssignment.get((TeacherAssignment.class_group == group) & TeacherAssignment.is_class_teacher).teacher
+    teacher.last_name, teacher.full_name = "Громова-Лесная", f"Громова-Лесная {teacher.first_name} {teacher.middle_name}"
     teacher.save()
     assert "Громова-Лесная" in clients["student1"].get("/student/").get_data(as_text=True)
 
