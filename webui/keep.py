@@ -99,8 +99,8 @@ class KeptPages:
                 return None  # logged out, disabled, password changed, idle: Flask sends to the login
             user = found[0]
             lang = cookies.get("lang")
-            stored = kept.page(self.key(user.id.hex, path, environ.get("QUERY_STRING", ""),
-                                        lang.value if lang else None, user.locale))
+            stored = kept.page(self.key(user, path, environ.get("QUERY_STRING", ""),
+                                        lang.value if lang else None))
         finally:
             if not database.is_closed() and database.in_transaction():
                 database.rollback()
@@ -110,11 +110,14 @@ class KeptPages:
         body = body.replace(PLACEHOLDER, self.token_for(raw_token))
         return status, [*headers, ("Content-Length", str(len(body)))], body
 
-    def key(self, user_id: str, path: str, query: str, chosen: str | None, user_locale: str | None) -> tuple:
+    def key(self, user, path: str, query: str, chosen: str | None) -> tuple:
+        # The viewer's own login time is in the key: a login is not a change of the `user` table (m0028),
+        # and the pupil's home shows it.
         from webui import locale_of
 
         now = datetime.datetime.now(self.zone)
-        return user_id, path, query, locale_of(chosen, user_locale), now.date().toordinal(), now.hour
+        return (user.id.hex, str(user.last_login_at), path, query, locale_of(chosen, user.locale),
+                now.date().toordinal(), now.hour)
 
     def token_for(self, raw: str) -> bytes:
         # The form token flask-wtf would put in a page of this session (it never expires here:
@@ -169,7 +172,7 @@ class KeptPages:
             return
         token = info["token"].encode()
         kept_headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
-        key = self.key(info["user"], path, environ.get("QUERY_STRING", ""), info["locale"], None)
+        key = self.key(info["user"], path, environ.get("QUERY_STRING", ""), info["locale"])
         if kept.keep_page(key, record, (status, kept_headers, body.replace(token, PLACEHOLDER)), len(body),
                           live=LIVE):
             with self.lock:
@@ -195,7 +198,7 @@ def register(app: Flask) -> None:
         if request.endpoint in KEEPABLE and request.method == "GET" and current_user.is_authenticated:
             from flask_babel import get_locale
 
-            request.environ[_INFO] = {"user": current_user.model.id.hex, "locale": str(get_locale()),
+            request.environ[_INFO] = {"user": current_user.model, "locale": str(get_locale()),
                                       "raw": session.get("csrf_token"), "token": g.get("csrf_token")}
         return response
 

@@ -271,3 +271,49 @@ def test_the_store_is_bounded_in_bytes(demo, app, client, monkeypatch):
     count, size = kept.pages_held()
     assert size <= 30_000 and 0 < count < len(PUPIL_PAGES)
     assert PARENT and STUDENT  # the roles the other tests log in as
+
+
+def test_a_login_keeps_other_peoples_pages_and_shows_on_the_own_home(demo, app, client):
+    first = _person("student1")
+    second = _classmate(first)
+    calls = FlaskCalls(app)
+    login(client, "student1")
+    for _ in range(3):
+        client.get("/portfolio/")
+        home = client.get("/student/").get_data(as_text=True)
+    before = calls.count
+    other = app.test_client()
+    login(other, second.login)  # another pupil logs in
+    assert calls.count > before
+    before = calls.count
+    assert client.get("/portfolio/").status_code == 200 and client.get("/student/").status_code == 200
+    assert calls.count == before  # their login changed nothing these pages show
+    # The pupil's own new login (on another device) is on their home at once: drawn again, not kept.
+    again = app.test_client()
+    login(again, "student1")
+    before = calls.count
+    new_home = client.get("/student/").get_data(as_text=True)
+    assert calls.count == before + 1 and "Последний вход" in new_home
+
+
+def test_the_feed_counts_every_column_of_an_account_but_the_login_time(demo):
+    from appliance.db import database
+
+    sql = database.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'sync_user_update'").fetchone()[0]
+    watched = set(re.findall(r'"(\w+)"', sql.split(" ON ")[0].split(" OF ", 1)[1]))
+    columns = {field.column_name for field in User._meta.sorted_fields}
+    # A new column of `user` must be added to the trigger (a new migration creates it again).
+    assert watched == columns - {"last_login_at"}
+    student = User.get(User.login == "student1")
+    before = database.execute_sql("SELECT MAX(seq) FROM sync_change WHERE tbl = 'user'").fetchone()[0]
+    accounts.set_password(student, DEMO_PASSWORD)
+    accounts.authenticate("student1", DEMO_PASSWORD, "10.0.0.7")
+    assert User.get_by_id(student.id).last_login_at is not None
+    after_login = database.execute_sql("SELECT MAX(seq) FROM sync_change WHERE tbl = 'user'").fetchone()[0]
+    assert after_login > before  # the new password is a change
+    accounts.authenticate("student1", DEMO_PASSWORD, "10.0.0.7")
+    assert database.execute_sql("SELECT MAX(seq) FROM sync_change WHERE tbl = 'user'").fetchone()[0] == after_login
+    student = User.get_by_id(student.id)
+    student.locale = "en"
+    student.save()
+    assert database.execute_sql("SELECT MAX(seq) FROM sync_change WHERE tbl = 'user'").fetchone()[0] > after_login
