@@ -40,6 +40,7 @@ KEEPABLE = frozenset({"student.home", "portfolio.achievements", "trajectory.inde
 LIVE = frozenset({"web_session"})
 PLACEHOLDER = b"\x00okey-csrf\x00"
 _INFO = "okey.keep"
+CHECKED = "okey.session_checked"  # (session id, (user, token)) found by this request's session check
 
 
 class KeptPages:
@@ -97,6 +98,7 @@ class KeptPages:
             found = sessions.user_of(session_id, self.idle_hours)
             if found is None:
                 return None  # logged out, disabled, password changed, idle: Flask sends to the login
+            environ[CHECKED] = (session_id, found)  # if Flask must draw the page, it need not check again
             user = found[0]
             lang = cookies.get("lang")
             stored = kept.page(self.key(user, path, environ.get("QUERY_STRING", ""),

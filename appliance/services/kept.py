@@ -246,6 +246,14 @@ def _versions(tables: tuple[str, ...]) -> tuple[int, ...] | None:
     return tuple(value or 0 for value in row[:-1]) + (hash(row[-1]),)
 
 
+def forget_pages() -> None:
+    """Drop the kept pages only (a test that counts what a page costs to draw)."""
+    global _pages_bytes
+    with _lock:
+        _pages.clear()
+        _pages_bytes = 0
+
+
 def forget() -> None:
     """Drop everything kept (tests; a restored database)."""
     global _fed, _pages_bytes

@@ -280,7 +280,7 @@ def test_a_login_keeps_other_peoples_pages_and_shows_on_the_own_home(demo, app, 
     login(client, "student1")
     for _ in range(3):
         client.get("/portfolio/")
-        home = client.get("/student/").get_data(as_text=True)
+        client.get("/student/")
     before = calls.count
     other = app.test_client()
     login(other, second.login)  # another pupil logs in
@@ -317,3 +317,18 @@ def test_the_feed_counts_every_column_of_an_account_but_the_login_time(demo):
     student.locale = "en"
     student.save()
     assert database.execute_sql("SELECT MAX(seq) FROM sync_change WHERE tbl = 'user'").fetchone()[0] > after_login
+
+
+def test_a_repeat_view_asks_the_database_twice(demo, app, client):
+    """The session (one indexed lookup) and the versions of the page's tables with the settings (one
+    statement), whatever the page."""
+    from tests.integration.test_query_counts import counted
+
+    login(client, "teacher1")
+    teacher = User.get(User.login == "teacher1")
+    for path in (_class_page(teacher), "/calendar/"):
+        client.get(path)
+        client.get(path)
+        with counted() as statements:
+            assert client.get(path).status_code == 200
+        assert len(statements) == 2, statements
