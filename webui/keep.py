@@ -23,12 +23,12 @@ import datetime
 import hashlib
 import threading
 from collections import OrderedDict
-from http.cookies import SimpleCookie
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, session
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import parse_cookie
 
 from appliance.services import kept, sessions
 
@@ -58,6 +58,7 @@ class KeptPages:
                                            salt="wtf-csrf-token")
         self.paths: set[str] = set()  # paths that have had a page kept: only these try the fast path
         self.signed: OrderedDict[str, bytes] = OrderedDict()  # a session's raw CSRF token -> its form token
+        self.cookies: OrderedDict[str, dict] = OrderedDict()  # a signed session cookie -> its session
         self.lock = threading.Lock()
         kept.PAGES_BUDGET = int(settings.server.kept_pages_mb * 1024 * 1024)
 
@@ -75,17 +76,12 @@ class KeptPages:
 
     # -- a repeat view -------------------------------------------------------------------------
     def repeat(self, environ, path: str):
-        cookies = SimpleCookie()
-        try:
-            cookies.load(environ["HTTP_COOKIE"])
-        except Exception:  # noqa: BLE001 - a malformed cookie header: Flask answers it
-            return None
+        cookies = parse_cookie(environ["HTTP_COOKIE"])  # as Flask reads them
         signed = cookies.get(self.cookie_name)
-        if signed is None or self.sessions is None:
+        if not signed or self.sessions is None:
             return None
-        try:
-            data = self.sessions.loads(signed.value)
-        except BadSignature:
+        data = self.opened(signed)
+        if data is None:
             return None
         session_id, raw_token = data.get("_user_id"), data.get("csrf_token")
         if not isinstance(session_id, str) or not isinstance(raw_token, str) or data.get("_flashes") \
@@ -100,9 +96,7 @@ class KeptPages:
                 return None  # logged out, disabled, password changed, idle: Flask sends to the login
             environ[CHECKED] = (session_id, found)  # if Flask must draw the page, it need not check again
             user = found[0]
-            lang = cookies.get("lang")
-            stored = kept.page(self.key(user, path, environ.get("QUERY_STRING", ""),
-                                        lang.value if lang else None))
+            stored = kept.page(self.key(user, path, environ.get("QUERY_STRING", ""), cookies.get("lang")))
         finally:
             if not database.is_closed() and database.in_transaction():
                 database.rollback()
@@ -111,6 +105,27 @@ class KeptPages:
         status, headers, body = stored
         body = body.replace(PLACEHOLDER, self.token_for(raw_token))
         return status, [*headers, ("Content-Length", str(len(body)))], body
+
+    def opened(self, value: str) -> dict | None:
+        """The session a signed cookie carries, or None. A cookie whose signature checked out once is
+        remembered as it was (the same text always carries the same session): checking costs more than
+        the rest of the cookie's handling."""
+        with self.lock:
+            data = self.cookies.get(value)
+            if data is not None:
+                self.cookies.move_to_end(value)
+                return data
+        try:
+            data = self.sessions.loads(value)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        with self.lock:
+            self.cookies[value] = data
+            while len(self.cookies) > 4096:
+                self.cookies.popitem(last=False)
+        return data
 
     def key(self, user, path: str, query: str, chosen: str | None) -> tuple:
         # The viewer's own login time is in the key: a login is not a change of the `user` table (m0028),
