@@ -40,6 +40,7 @@ KEEPABLE = frozenset({"student.home", "portfolio.achievements", "trajectory.inde
 LIVE = frozenset({"web_session"})
 PLACEHOLDER = b"\x00okey-csrf\x00"
 _INFO = "okey.keep"
+REMEMBERED = 4096  # checked cookies and signed CSRF tokens each process remembers (a few hundred bytes each)
 CHECKED = "okey.session_checked"  # (session id, (user, token)) found by this request's session check
 
 
@@ -110,21 +111,15 @@ class KeptPages:
         """The session a signed cookie carries, or None. A cookie whose signature checked out once is
         remembered as it was (the same text always carries the same session): checking costs more than
         the rest of the cookie's handling."""
-        with self.lock:
-            data = self.cookies.get(value)
-            if data is not None:
-                self.cookies.move_to_end(value)
-                return data
-        try:
-            data = self.sessions.loads(value)
-        except BadSignature:
-            return None
-        if not isinstance(data, dict):
-            return None
-        with self.lock:
-            self.cookies[value] = data
-            while len(self.cookies) > 4096:
-                self.cookies.popitem(last=False)
+        data = self.recall(self.cookies, value)
+        if data is None:
+            try:
+                data = self.sessions.loads(value)
+            except BadSignature:
+                return None
+            if not isinstance(data, dict):
+                return None
+            self.remember(self.cookies, value, data)
         return data
 
     def key(self, user, path: str, query: str, chosen: str | None) -> tuple:
@@ -139,17 +134,25 @@ class KeptPages:
     def token_for(self, raw: str) -> bytes:
         # The form token flask-wtf would put in a page of this session (it never expires here:
         # WTF_CSRF_TIME_LIMIT is None); signing costs more than the rest of a repeat view.
-        with self.lock:
-            token = self.signed.get(raw)
-            if token is not None:
-                self.signed.move_to_end(raw)
-                return token
-        token = self.csrf.dumps(raw).encode()
-        with self.lock:
-            self.signed[raw] = token
-            while len(self.signed) > 4096:
-                self.signed.popitem(last=False)
+        token = self.recall(self.signed, raw)
+        if token is None:
+            token = self.csrf.dumps(raw).encode()
+            self.remember(self.signed, raw, token)
         return token
+
+    def recall(self, memory: OrderedDict, key: str):
+        with self.lock:
+            found = memory.get(key)
+            if found is not None:
+                memory.move_to_end(key)
+            return found
+
+    def remember(self, memory: OrderedDict, key: str, value) -> None:
+        with self.lock:
+            memory[key] = value
+            memory.move_to_end(key)
+            while len(memory) > REMEMBERED:
+                memory.popitem(last=False)
 
     # -- the first view: Flask renders, and the page is kept if it may be ------------------------
     def first(self, environ, start_response, path: str):
@@ -192,8 +195,7 @@ class KeptPages:
         key = self.key(info["user"], path, environ.get("QUERY_STRING", ""), info["locale"])
         if kept.keep_page(key, record, (status, kept_headers, body.replace(token, PLACEHOLDER)), len(body),
                           live=LIVE):
-            with self.lock:
-                self.signed[info["raw"]] = token
+            self.remember(self.signed, info["raw"], token)
             self.paths.add(path)
 
 
