@@ -56,6 +56,8 @@ class ServerSettings:
     # default) starts one per core the server may use; a number sets it. Background jobs, the
     # Wi-Fi segment and the announcement stay in the first process.
     workers: int = 0
+    # Megabytes of rendered pages each process keeps for repeat views (webui/keep.py); 0 keeps none.
+    kept_pages_mb: float = 16
     # The address printed on login cards and in QR codes.
     public_url: str = "http://okey.local:8080"
     announce: bool = True

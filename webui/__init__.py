@@ -35,13 +35,18 @@ GRADUATE_MENTOR_MAY_POST = {"mentoring.add_meeting", "mentoring.note", "mentorin
 WRITES_ON_FULL_DISK = {"auth.login", "auth.logout", "auth.language"}
 
 
-def select_locale() -> str:
-    chosen = request.cookies.get("lang")
+def locale_of(chosen: str | None, user_locale: str | None) -> str:
+    """The page's language: the visitor's choice (the `lang` cookie), else the account's, else Russian."""
     if chosen in LANGUAGES:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    if user_locale in LANGUAGES:
+        return user_locale
     return "ru"
+
+
+def select_locale() -> str:
+    signed_in = current_user and current_user.is_authenticated
+    return locale_of(request.cookies.get("lang"), current_user.locale if signed_in else None)
 
 
 def create_app(settings: Settings, testing: bool = False) -> Flask:
@@ -150,4 +155,7 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     app.context_processor(notifications.context)
     app.jinja_env.globals["note_title"] = notifications.title_of
     wording.register(app)
+    from webui import keep
+
+    keep.register(app)
     return app

@@ -79,12 +79,12 @@ def table_versions(tables: tuple[str, ...]) -> tuple[int, ...] | None:
     no triggers): there nothing may be kept."""
     if not is_sqlite():
         return None
-    cursor = database.execute_sql(_versions_sql(len(tables)), tables)
+    cursor = database.execute_sql(versions_sql(len(tables)), tables)
     return tuple(value or 0 for value in cursor.fetchone())
 
 
 @functools.cache
-def _versions_sql(count: int) -> str:
+def versions_sql(count: int) -> str:
     # Built once per number of tables; the table names are parameters.
     probe = "(SELECT MAX(seq) FROM sync_change WHERE tbl = ?)"
     return "SELECT " + ", ".join([probe] * count)

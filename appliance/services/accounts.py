@@ -304,8 +304,11 @@ def authenticate(login: str, password: str, address: str = "",
         raise Forbidden(N_("Учётная запись отключена. Обратитесь к администратору школы."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+        User.update(password_hash=user.password_hash).where(User.id == user.id).execute()
+    # Only the time of the login: the change feed does not count it as a change of the account
+    # (m0028), so the district is not sent the account again and no kept page has to be drawn anew.
     user.last_login_at = utcnow()
-    user.save()
+    User.update(last_login_at=user.last_login_at).where(User.id == user.id).execute()
     LoginFailure.delete().where((LoginFailure.login == login) & (LoginFailure.address == address)).execute()
     audit.record("login.ok", user=user, address=address)
     return user

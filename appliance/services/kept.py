@@ -12,6 +12,10 @@ Nothing is kept when a build reads a table outside the change feed (its changes 
 the small settings table `okey_meta` is compared whole instead),
 on a database without a feed (a PostgreSQL hub), or when the data changed while it was being built.
 The key must name everything else the result depends on: whose it is, the day, the language.
+
+Whole rendered pages are kept the same way, in a store of their own bounded in bytes
+(`recording()` around the first render, `keep_page()` after it, `page()` on a repeat view; the web
+layer is webui/keep.py).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.db import database, is_sqlite
-from appliance.models.changes import current_sequence, table_versions
+from appliance.models.changes import current_sequence, table_versions, versions_sql
 
 KEEP_AT_MOST = 2000  # results, least recently used first out
 _TABLES = re.compile(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
@@ -46,6 +50,7 @@ _store: OrderedDict[Hashable, _Kept] = OrderedDict()
 _lock = threading.Lock()
 _building = threading.local()  # inside a build, a nested value() builds too: the outer one must see every read
 _fed: set[str] | None = None
+_tracing = threading.local()  # the sets being gathered on this thread, outermost first
 
 
 def fed_tables() -> set[str]:
@@ -66,14 +71,34 @@ def tables_read():
     before = getattr(connection, "exec_trace", None)
 
     def trace(cursor, sql, bindings):
-        found.update(name.lower() for name in _TABLES.findall(sql))
+        if not getattr(_tracing, "quiet", False):
+            found.update(name.lower() for name in _TABLES.findall(sql))
         return before(cursor, sql, bindings) if before else True
 
+    gathering = _tracing.__dict__.setdefault("sets", [])
+    gathering.append(found)
     connection.exec_trace = trace
     try:
         yield found
     finally:
         connection.exec_trace = before
+        gathering.pop()
+
+
+@contextmanager
+def _unseen():
+    # The checks kept.py makes itself are not reads of the build being traced.
+    _tracing.quiet = True
+    try:
+        yield
+    finally:
+        _tracing.quiet = False
+
+
+def _report(tables: tuple[str, ...]) -> None:
+    # A kept result answered without a statement: whatever is being traced around it read its tables.
+    for found in getattr(_tracing, "sets", ()):
+        found.update(tables)
 
 
 def value(key: Hashable, build: Callable[[], Any]) -> Any:
@@ -85,22 +110,18 @@ def value(key: Hashable, build: Callable[[], Any]) -> Any:
         if kept is not None:
             _store.move_to_end(key)
     if kept is not None and _versions(kept.tables) == kept.versions:
+        _report(kept.tables)
         return kept.value
-    started_at, settings_before = current_sequence(), _meta_fingerprint()
     _building.active = True
     try:
-        with tables_read() as found:
+        with recording() as record:
             result = build()
     finally:
         _building.active = False
-    tables = tuple(sorted(found - _FEED_ITSELF))
-    if not tables or not set(tables) <= fed_tables() | {_META}:
-        return result  # something it read cannot tell us when it changes
-    versions = _versions(tables)
-    if versions is None or max(versions[: len(_fed_only(tables))], default=0) > started_at:
-        return result  # a write landed while building: this result may already be old
-    if _META in tables and versions[-1] != settings_before:
+    settled = _settled(record)
+    if settled is None:
         return result
+    tables, versions = settled
     with _lock:
         _store[key] = _Kept(tables, versions, result)
         _store.move_to_end(key)
@@ -109,25 +130,135 @@ def value(key: Hashable, build: Callable[[], Any]) -> Any:
     return result
 
 
+@dataclass
+class Recording:
+    """What a build read, and where the change feed stood when it began."""
+
+    started_at: int
+    settings_before: int
+    found: set[str]
+
+
+@contextmanager
+def recording():
+    with _unseen():
+        started_at = current_sequence()
+    record = Recording(started_at, _meta_fingerprint(), set())
+    with tables_read() as found:
+        record.found = found
+        yield record
+
+
+def _settled(record: Recording, live: frozenset[str] = frozenset()) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """The tables a finished build read and their versions, or None when it may not be kept: it read
+    something outside the change feed (except `live`: tables its user checks on every request), or
+    the data changed while it was built."""
+    tables = tuple(sorted(record.found - _FEED_ITSELF - live))
+    if not tables or not set(tables) <= fed_tables() | {_META}:
+        return None  # something it read cannot tell us when it changes
+    versions = _versions(tables)
+    if versions is None or max(versions[: len(_fed_only(tables))], default=0) > record.started_at:
+        return None  # a write landed while building: this result may already be old
+    if _META in tables and versions[-1] != record.settings_before:
+        return None
+    return tables, versions
+
+
+# -- whole pages, bounded in bytes -------------------------------------------------------------
+PAGES_BUDGET = 16 * 1024 * 1024  # bytes of kept pages per process (webui/keep.py sets it from the settings)
+
+
+@dataclass(frozen=True)
+class _KeptPage:
+    tables: tuple[str, ...]
+    versions: tuple[int, ...]
+    value: Any
+    size: int
+
+
+_pages: OrderedDict[Hashable, _KeptPage] = OrderedDict()
+_pages_bytes = 0
+
+
+def keep_page(key: Hashable, record: Recording, value: Any, size: int, live: frozenset[str] = frozenset()) -> bool:
+    """Keep a rendered page made while `record` watched; False when it may not be kept."""
+    global _pages_bytes
+    if not is_sqlite() or size > PAGES_BUDGET // 2:
+        return False
+    settled = _settled(record, live)
+    if settled is None:
+        return False
+    with _lock:
+        old = _pages.pop(key, None)
+        if old is not None:
+            _pages_bytes -= old.size
+        _pages[key] = _KeptPage(*settled, value, size)
+        _pages_bytes += size
+        while _pages_bytes > PAGES_BUDGET:
+            _, dropped = _pages.popitem(last=False)
+            _pages_bytes -= dropped.size
+    return True
+
+
+def page(key: Hashable) -> Any | None:
+    """The page kept for `key` if none of the tables it was made from has changed since (one query)."""
+    with _lock:
+        kept = _pages.get(key)
+        if kept is None:
+            return None
+        _pages.move_to_end(key)
+    if _versions(kept.tables) != kept.versions:
+        return None
+    return kept.value
+
+
+def pages_held() -> tuple[int, int]:
+    """How many pages are kept and their bytes."""
+    with _lock:
+        return len(_pages), _pages_bytes
+
+
 def _fed_only(tables: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(table for table in tables if table != _META)
 
 
+# The settings table whole, as one value: asked in the same statement as the tables' versions.
+_META_SQL = ("SELECT group_concat(key || char(31) || value, char(30)) "
+             "FROM (SELECT key, value FROM okey_meta ORDER BY key)")
+
+
 def _meta_fingerprint() -> int:
-    return hash(tuple(database.execute_sql("SELECT key, value FROM okey_meta ORDER BY key").fetchall()))
+    with _unseen():
+        return hash(database.execute_sql(_META_SQL).fetchone()[0])
 
 
 def _versions(tables: tuple[str, ...]) -> tuple[int, ...] | None:
     fed = _fed_only(tables)
-    versions = table_versions(fed) if fed else ()
-    if versions is None:
+    if not is_sqlite():
         return None
-    return versions + ((_meta_fingerprint(),) if _META in tables else ())
+    if _META not in tables:
+        with _unseen():
+            return table_versions(fed) if fed else ()
+    with _unseen():  # one query: the tables' newest changes and the settings
+        # Built from fixed text and one placeholder a table: the names are bound, never formatted in.
+        row = database.execute_sql(f"SELECT {versions_sql(len(fed))[7:] + ', ' if fed else ''}({_META_SQL})",  # nosec B608
+                                   fed).fetchone()
+    return tuple(value or 0 for value in row[:-1]) + (hash(row[-1]),)
+
+
+def forget_pages() -> None:
+    """Drop the kept pages only (a test that counts what a page costs to draw)."""
+    global _pages_bytes
+    with _lock:
+        _pages.clear()
+        _pages_bytes = 0
 
 
 def forget() -> None:
     """Drop everything kept (tests; a restored database)."""
-    global _fed
+    global _fed, _pages_bytes
     with _lock:
         _store.clear()
+        _pages.clear()
+        _pages_bytes = 0
     _fed = None

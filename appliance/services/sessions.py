@@ -65,6 +65,18 @@ def check(user_id: str, token: str, idle_hours: float) -> User | None:
     return user
 
 
+def user_of(session_id: str, idle_hours: float) -> tuple[User, str] | None:
+    """The user and the server-side token behind a login cookie's session id
+    ("<user id>:<password epoch>:<token>"), or None: the rule every request is checked by, whether
+    Flask renders the page or a kept copy answers it (webui/keep.py)."""
+    user_id, _, rest = session_id.partition(":")
+    epoch, _, token = rest.partition(":")
+    user = check(user_id, token, idle_hours)
+    if user is None or str(user.session_epoch) != epoch:
+        return None
+    return user, token
+
+
 def end(token: str) -> None:
     if token:
         WebSession.delete().where(WebSession.token_hash == _hash(token)).execute()
