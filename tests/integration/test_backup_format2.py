@@ -5,6 +5,7 @@ processes, and format 1 backups (written before) still verify, restore and carry
 from __future__ import annotations
 
 import json
+import os
 
 import pyrage
 import pytest
@@ -76,49 +77,28 @@ def test_uploads_encrypted_by_worker_processes_restore_byte_for_byte(school, tmp
     assert tree_digest(tmp_path / "restored" / "uploads") == tree_digest(school.uploads_dir)
 
 
-def _as_format_1(path, identity) -> None:
-    """The backup as the previous version wrote it: no encrypted-file hashes, format 1."""
-    manifest = _manifest(path, identity)
-    manifest["format"] = 1
-    for member in manifest["uploads"]:
-        member.pop("stored_sha256")
-        member.pop("stored_size")
-    write_atomic(path, pyrage.encrypt(json.dumps(manifest).encode(), [identity.to_public()]))
-
-
-def test_a_format_1_backup_verifies_restores_and_the_next_night_records_its_files(school, tmp_path):
+def test_the_fork_server_of_the_workers_ends_with_the_night(school, tmp_path, monkeypatch):
+    """The workers' fork server is not left beside the portal all day; the next night starts another."""
     identity = appliance_identity(school)
-    target = tmp_path / "t"
-    old = run_backups(school, [str(target)])[0]
-    _as_format_1(old.path, identity)
-    checked = verify_backup(old.path, identity)  # decrypted member by member, as before
-    assert checked.manifest["format"] == 1 and "stored_sha256" not in checked.manifest["uploads"][0]
-    restore_files(old.path, identity, tmp_path / "restored")
-    assert tree_digest(tmp_path / "restored" / "uploads") == tree_digest(school.uploads_dir)
+    monkeypatch.setattr(create, "POOL_MIN_BYTES", 1)
+    servers = []
+    stop = create.stop_fork_server
 
-    # A damaged file of the old backup is found when the next night first records it.
-    obj = archive.object_path(old.path.parent, checked.manifest["uploads"][0]["sha256"])
-    content = obj.read_bytes()
-    obj.write_bytes(content[:-1] + bytes([content[-1] ^ 0x01]))
-    (school.state_dir / "backup-uploads.json").unlink(missing_ok=True)
-    broken = run_backups(school, [str(target)])[0]
-    assert not broken.ok and "в прежней копии" in broken.error
-    obj.write_bytes(content)
+    def stop_seen():
+        servers.append(create.fork_server_pid())
+        stop()
 
-    add_uploads(school.uploads_dir, 2, 30_000, "new")
-    new = run_backups(school, [str(target)])[0]
-    assert new.ok, new.error
-    manifest = _manifest(new.path, identity)
-    assert manifest["format"] == 2 and all("stored_sha256" in m for m in manifest["uploads"])
-    verify_backup(new.path, identity)
-    assert obj.read_bytes() == content  # the old backup's files are read, never rewritten
-
-
-def test_a_manifest_with_half_a_stored_record_is_refused(school, tmp_path):
-    identity = appliance_identity(school)
-    result = run_backups(school, [str(tmp_path / "t")])[0]
-    manifest = _manifest(result.path, identity)
-    manifest["uploads"][0].pop("stored_size")
-    write_atomic(result.path, pyrage.encrypt(json.dumps(manifest).encode(), [identity.to_public()]))
-    with pytest.raises(BackupError, match="список файлов копии неполон или неверен"):
-        verify_backup(result.path, identity)
+    monkeypatch.setattr(create, "stop_fork_server", stop_seen)
+    for night in ("one", "two"):
+        add_uploads(school.uploads_dir, 6, 40_000, night)
+        snapshot = take_snapshot(school.db_path, tmp_path / f"work-{night}", background=True)
+        directory = tmp_path / night
+        directory.mkdir()
+        writer = BackupWriter(directory, [identity.to_public()], 1 << 30, identity=identity, workers=2)
+        path = writer.write(snapshot, school.uploads_dir, scan_uploads(school.uploads_dir, {}))
+        assert create.fork_server_pid() is None
+        verify_backup(path, identity, full=True)
+    assert len(servers) == 2 and all(servers) and servers[0] != servers[1]
+    for pid in servers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
