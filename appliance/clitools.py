@@ -20,7 +20,6 @@ from appliance.services.school import follow_timezone
 from appliance.services.shipped import install_shipped_data
 
 
-
 class LazyConsole:
     """A rich `Console` made when a command first prints: `okey serve` prints two plain lines and
     need not hold rich (about 2 MB in every worker)."""

@@ -8,10 +8,10 @@ about and writes the manifest last, as before.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
-import contextlib
 import multiprocessing
 import os
 import threading

@@ -16,7 +16,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from appliance.config import ensure_private_dir

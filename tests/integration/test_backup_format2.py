@@ -102,3 +102,51 @@ def test_the_fork_server_of_the_workers_ends_with_the_night(school, tmp_path, mo
     for pid in servers:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def _as_format_1(path, identity) -> None:
+    """The backup as the previous version wrote it: no encrypted-file hashes, format 1."""
+    manifest = _manifest(path, identity)
+    manifest["format"] = 1
+    for member in manifest["uploads"]:
+        member.pop("stored_sha256")
+        member.pop("stored_size")
+    write_atomic(path, pyrage.encrypt(json.dumps(manifest).encode(), [identity.to_public()]))
+
+
+def test_a_format_1_backup_verifies_restores_and_the_next_night_records_its_files(school, tmp_path):
+    identity = appliance_identity(school)
+    target = tmp_path / "t"
+    old = run_backups(school, [str(target)])[0]
+    _as_format_1(old.path, identity)
+    checked = verify_backup(old.path, identity)  # decrypted member by member, as before
+    assert checked.manifest["format"] == 1 and "stored_sha256" not in checked.manifest["uploads"][0]
+    restore_files(old.path, identity, tmp_path / "restored")
+    assert tree_digest(tmp_path / "restored" / "uploads") == tree_digest(school.uploads_dir)
+
+    # A damaged file of the old backup is found when the next night first records it.
+    obj = archive.object_path(old.path.parent, checked.manifest["uploads"][0]["sha256"])
+    content = obj.read_bytes()
+    obj.write_bytes(content[:-1] + bytes([content[-1] ^ 0x01]))
+    (school.state_dir / "backup-uploads.json").unlink(missing_ok=True)
+    broken = run_backups(school, [str(target)])[0]
+    assert not broken.ok and "в прежней копии" in broken.error
+    obj.write_bytes(content)
+
+    add_uploads(school.uploads_dir, 2, 30_000, "new")
+    new = run_backups(school, [str(target)])[0]
+    assert new.ok, new.error
+    manifest = _manifest(new.path, identity)
+    assert manifest["format"] == 2 and all("stored_sha256" in m for m in manifest["uploads"])
+    verify_backup(new.path, identity)
+    assert obj.read_bytes() == content  # the old backup's files are read, never rewritten
+
+
+def test_a_manifest_with_half_a_stored_record_is_refused(school, tmp_path):
+    identity = appliance_identity(school)
+    result = run_backups(school, [str(tmp_path / "t")])[0]
+    manifest = _manifest(result.path, identity)
+    manifest["uploads"][0].pop("stored_size")
+    write_atomic(result.path, pyrage.encrypt(json.dumps(manifest).encode(), [identity.to_public()]))
+    with pytest.raises(BackupError, match="список файлов копии неполон или неверен"):
+        verify_backup(result.path, identity)
