@@ -87,12 +87,15 @@ def _fork_server() -> Iterator[multiprocessing.context.BaseContext]:
 
 
 def stop_fork_server() -> None:
-    """End the fork server if one runs (the standard library's own way, which its tests use)."""
-    from multiprocessing import forkserver
+    """End the fork server and multiprocessing's resource tracker (~7 MB, started with the pool; its
+    semaphores are gone with the pool) if they run, the standard library's own way, which its tests
+    use. Either starts again when the next night needs it."""
+    from multiprocessing import forkserver, resource_tracker
 
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        stop()
+    for server in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+        stop = getattr(server, "_stop", None)
+        if stop is not None:
+            stop()
 
 
 def fork_server_pid() -> int | None:

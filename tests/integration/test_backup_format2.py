@@ -81,11 +81,14 @@ def test_the_fork_server_of_the_workers_ends_with_the_night(school, tmp_path, mo
     """The workers' fork server is not left beside the portal all day; the next night starts another."""
     identity = appliance_identity(school)
     monkeypatch.setattr(create, "POOL_MIN_BYTES", 1)
-    servers = []
+    servers, trackers = [], []
     stop = create.stop_fork_server
 
     def stop_seen():
+        from multiprocessing import resource_tracker
+
         servers.append(create.fork_server_pid())
+        trackers.append(resource_tracker._resource_tracker._pid)
         stop()
 
     monkeypatch.setattr(create, "stop_fork_server", stop_seen)
@@ -99,7 +102,7 @@ def test_the_fork_server_of_the_workers_ends_with_the_night(school, tmp_path, mo
         assert create.fork_server_pid() is None
         verify_backup(path, identity, full=True)
     assert len(servers) == 2 and all(servers) and servers[0] != servers[1]
-    for pid in servers:
+    for pid in servers + [pid for pid in trackers if pid]:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
 
