@@ -14,6 +14,7 @@ program, which may be read-only, and nothing comes from outside the appliance.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import mimetypes
@@ -59,6 +60,15 @@ def _compressed(body: bytes, squeeze) -> bytes | None:
     return smaller if len(smaller) < len(body) else None
 
 
+@functools.lru_cache(maxsize=256)
+def _compressed_copies(digest: str, body: bytes) -> tuple[bytes | None, bytes | None]:
+    """gzip and brotli copies of one content, made once per process (by its SHA-256): brotli at its
+    best takes ~30 ms for the main stylesheet, and every app made in a process would pay it."""
+    # mtime=0: the same file gives the same bytes on every start and every server.
+    return (_compressed(body, lambda data: gzip.compress(data, compresslevel=9, mtime=0)),
+            _compressed(body, lambda data: brotli.compress(data, quality=11)) if brotli else None)
+
+
 def build(static_dir: Path) -> dict[str, Asset]:
     """Every file under static_dir, by its plain and its fingerprinted name."""
     assets: dict[str, Asset] = {}
@@ -67,13 +77,10 @@ def build(static_dir: Path) -> dict[str, Asset]:
         body = path.read_bytes()
         digest = hashlib.sha256(body).hexdigest()
         compress = path.suffix.lower() in COMPRESSIBLE and len(body) >= SMALLEST_WORTH_COMPRESSING
-        asset = Asset(
-            name=name, fingerprinted=fingerprinted_name(name, digest),
-            mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
-            etag=digest[:32], body=body,
-            # mtime=0: the same file gives the same bytes on every start and every server.
-            gzip=_compressed(body, lambda data: gzip.compress(data, compresslevel=9, mtime=0)) if compress else None,
-            br=_compressed(body, lambda data: brotli.compress(data, quality=11)) if compress and brotli else None)
+        gzipped, brotlied = _compressed_copies(digest, body) if compress else (None, None)
+        asset = Asset(name=name, fingerprinted=fingerprinted_name(name, digest),
+                      mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                      etag=digest[:32], body=body, gzip=gzipped, br=brotlied)
         assets[name] = assets[asset.fingerprinted] = asset
     return assets
 
