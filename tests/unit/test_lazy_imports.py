@@ -69,3 +69,27 @@ def test_the_portal_starts_without_heavy_libraries_and_loads_them_when_used(tmp_
     before, after = json.loads(out.stdout.strip().splitlines()[-1])
     assert before == []
     assert {"qrcode", "PIL", "cryptography", "psycopg2", "rich"} <= set(after)
+
+
+FORGET = """
+import json, sys
+from appliance import migrations
+newest = migrations.latest_version()
+loaded = lambda: sorted(name for name in sys.modules if name.startswith("appliance.migrations.m"))
+before = loaded()
+migrations.available()
+during = len(loaded())
+migrations.forget()
+after = loaded()
+again = [number for number, _ in migrations.available()]
+print(json.dumps([before, during, after, newest, again[-1], len(again)]))
+"""
+
+
+def test_a_running_server_holds_no_migration_modules_and_still_knows_the_newest():
+    """`okey serve` drops the frozen models after the upgrade; /healthz reads the files' names."""
+    out = subprocess.run([sys.executable, "-c", FORGET], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    before, during, after, newest, again_newest, count = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before == [] and during == count > 20 and after == []
+    assert newest == again_newest
