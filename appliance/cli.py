@@ -7,14 +7,16 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import Progress
 
 from appliance import __version__
 from appliance.clitools import AppContext, Refusal, console, data_option, open_data, progress_console
 from appliance.config import Settings
 from appliance.db import database
 from appliance.files import write_atomic
+from appliance.lazy import lazy
 from appliance.models.people import ADMIN, PARENT, STUDENT, TEACHER
+
+rich_progress = lazy("rich.progress")  # the bar loads with the command that shows it, not in `okey serve`
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -206,7 +208,7 @@ def cards(ctx, data, class_name, role, reissue, out):
         raise Refusal(str(exc.message)) from None
     if not issued.cards:
         raise Refusal("Нет учётных записей без входа: все уже активированы (добавьте --reissue).")
-    with Progress(console=progress_console, transient=True) as progress:
+    with rich_progress.Progress(console=progress_console, transient=True) as progress:
         task = progress.add_task("Готовлю карточки", total=len(issued.cards))
         pdf = cards_doc.render_cards(issued, settings, on_card=lambda: progress.advance(task))
     write_atomic(Path(out), pdf)

@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from appliance.clitools import Refusal, console, data_option, open_data, progress_console
 from appliance.files import write_atomic
+from appliance.lazy import lazy
 from appliance.models.people import STUDENT, User
+
+rich_progress = lazy("rich.progress")  # the bar loads with the command that shows it
 
 
 @click.group()
@@ -59,8 +61,9 @@ def portfolio_pdf(ctx, data, login, class_name, out):
         raise Refusal(f"В классе {group.name} нет учеников.")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=progress_console) as progress:
+    columns = (rich_progress.TextColumn("{task.description}"), rich_progress.BarColumn(),
+               rich_progress.MofNCompleteColumn(), rich_progress.TimeElapsedColumn())
+    with rich_progress.Progress(*columns, console=progress_console) as progress:
         task = progress.add_task(f"Портфолио {group.name}", total=len(students))
         for student in students:
             progress.update(task, description=f"{group.name}: {student.short_name}")

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from appliance import migrations
 from appliance.config import ConfigError, Settings, load_settings
@@ -20,9 +19,35 @@ from appliance.db import UnsafeSQLiteError, copy_sqlite, database, is_sqlite, op
 from appliance.services.school import follow_timezone
 from appliance.services.shipped import install_shipped_data
 
-console = Console(soft_wrap=True)  # long paths and messages stay on one line for grep
+
+class LazyConsole:
+    """A rich `Console` made when a command first prints: `okey serve` prints two plain lines and
+    need not hold rich (about 2 MB in every worker)."""
+
+    def __init__(self, **options):
+        self._options, self._console = options, None
+
+    def _made(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self._made(), name)
+
+    # rich enters the console it draws on (`with console:`), which looks past __getattr__.
+    def __enter__(self):
+        return self._made().__enter__()
+
+    def __exit__(self, *exc):
+        return self._made().__exit__(*exc)
+
+
+console = LazyConsole(soft_wrap=True)  # long paths and messages stay on one line for grep
 # Progress bars go to stderr, so output can be piped.
-progress_console = Console(stderr=True)
+progress_console = LazyConsole(stderr=True)
 # Copies of the database taken before schema upgrades, kept in state/before-upgrade/.
 KEEP_BEFORE_UPGRADE = 3
 

@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.config import Settings
 from appliance.db import database
-from appliance.services import accounts, audit, class_export, clock, enrolment, notifications, reminders, sessions, surveys
+from appliance.services import accounts, audit, clock, enrolment, notifications, reminders, sessions, surveys
 from appliance.services.validation import parse_clock
 
 log = logging.getLogger("okey.scheduler")
@@ -54,6 +54,8 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
         surveys.release_closed(reminders.local_today(settings.school.timezone))
         notifications.announce_surveys(reminders.local_today(settings.school.timezone))
         notifications.remind_all_consent()
+        from appliance.services import class_export  # its PDF builder only when the job runs
+
         class_export.prune(settings)  # class teachers' ZIPs of PDFs go KEEP_HOURS after they were made
 
     scheduler.add_job(with_database(housekeeping, "housekeeping"), "interval", minutes=30,
@@ -76,19 +78,33 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     # Runs at once on start, catching up on reminders that fell due while the server was off.
     scheduler.add_job(with_database(send_reminders, "reminders"), "interval", minutes=10, id="reminders",
                       replace_existing=True, next_run_time=datetime.datetime.now(datetime.UTC))
+    # The night's work is imported when it runs, not when the server starts: encryption, archives
+    # and the export's libraries stay out of a worker that only serves pages.
     if settings.backup.enabled:
-        from backup.jobs import catch_up, nightly
+        def backup_night() -> None:
+            from backup.jobs import nightly
+
+            nightly(settings)
+
+        def backup_catch_up() -> None:
+            from backup.jobs import catch_up
+
+            catch_up(settings)
 
         hour, minute = parse_clock(settings.backup.time, "[backup] time")
-        scheduler.add_job(with_database(lambda: nightly(settings), "backup"), "cron", hour=hour, minute=minute,
+        scheduler.add_job(with_database(backup_night, "backup"), "cron", hour=hour, minute=minute,
                           id="backup", replace_existing=True)
-        scheduler.add_job(with_database(lambda: catch_up(settings), "backup-catch-up"), "interval", hours=1,
+        scheduler.add_job(with_database(backup_catch_up, "backup-catch-up"), "interval", hours=1,
                           next_run_time=datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=10),
                           id="backup-catch-up", replace_existing=True)
-    from sync.jobs import nightly as sync_nightly
     from sync.transport import sync_settings
 
+    def sync_export() -> None:
+        from sync.jobs import nightly as sync_nightly
+
+        sync_nightly(settings)
+
     sync_hour, sync_minute = parse_clock(sync_settings(settings).time, "[sync] time")
-    scheduler.add_job(with_database(lambda: sync_nightly(settings), "sync-export"), "cron", hour=sync_hour,
+    scheduler.add_job(with_database(sync_export, "sync-export"), "cron", hour=sync_hour,
                       minute=sync_minute, id="sync-export", replace_existing=True)
     return scheduler

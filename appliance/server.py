@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 
+from appliance import migrations
 from appliance.config import Settings
 from appliance.db import database
 from appliance.listener import GuardedServer, connection_budget, portal_body_limit
@@ -117,6 +119,10 @@ def run(settings: Settings) -> None:
                    # Flask refuses bodies over the upload limit with a Russian page (it reads
                    # Content-Length first); waitress cuts off only the absurd ones.
                    max_request_body_size=4 * settings.server.max_upload_mb * 1024 * 1024)
+    # The upgrade is done and /healthz reads the migrations' names only: their modules can go, before
+    # the workers are forked so that none of them carries them.
+    migrations.forget()
+    gc.collect()
     workers: list[int] = []
     count = settings.server.worker_count()
     if count > 1:

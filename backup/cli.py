@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from appliance.clitools import Refusal, console, data_option, open_data, progress_console, settings_for
+from appliance.lazy import lazy
 from backup.errors import BackupError
+
+# rich's bars and markup load when a command prints them, not in `okey serve`.
+rich_progress = lazy("rich.progress")
+markup = lazy("rich.markup")
 
 key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
                           help="Файл с ключом с листа восстановления (по умолчанию ключ этого сервера).")
@@ -20,7 +23,7 @@ key_option = click.option("--key", "key_file", type=click.Path(dir_okay=False), 
 class BarReporter:
     """Shows each stage of a run (copy, write, check) as a rich progress bar."""
 
-    def __init__(self, progress: Progress):
+    def __init__(self, progress: rich_progress.Progress):
         self.progress = progress
         self.task = None
 
@@ -68,18 +71,19 @@ def run(ctx: click.Context, data: str | None, targets: tuple[str, ...]) -> None:
     from backup.targets import human_size
 
     settings = open_data(ctx, data)
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    columns = (rich_progress.TextColumn("{task.description}"), rich_progress.BarColumn(),
+               rich_progress.TaskProgressColumn(), rich_progress.TimeRemainingColumn())
     try:
-        with Progress(*columns, console=progress_console, transient=True) as progress:
+        with rich_progress.Progress(*columns, console=progress_console, transient=True) as progress:
             results = jobs.run_backups(settings, list(targets) or None, BarReporter(progress))
     except BackupError as exc:
         raise Refusal(str(exc)) from None
     for result in results:
         if result.ok:
-            console.print("[green]✓[/green] " + escape(f"{result.title}: {result.path} "
+            console.print("[green]✓[/green] " + markup.escape(f"{result.title}: {result.path} "
                                                        f"({human_size(result.size)}, {result.detail})"))
         else:
-            console.print("[red]✗[/red] " + escape(f"{result.title}: {result.error}"))
+            console.print("[red]✗[/red] " + markup.escape(f"{result.title}: {result.error}"))
     if not all(result.ok for result in results):
         sys.exit(1)
 
@@ -106,10 +110,10 @@ def verify(ctx: click.Context, file: str, data: str | None, key_file: str | None
         if full:
             restore_test(Path(file), identity, settings.state_dir / "restore-test")
     except BackupError as exc:
-        console.print(f"[red]Копия не прошла проверку.[/red] {escape(str(exc))}")
+        console.print(f"[red]Копия не прошла проверку.[/red] {markup.escape(str(exc))}")
         sys.exit(1)
     manifest = checked.manifest
-    console.print("[green]Копия в порядке[/green]: " + escape(
+    console.print("[green]Копия в порядке[/green]: " + markup.escape(
         f"школа {checked.school}, сделана {_local_time(manifest['created_at'], settings)}, схема "
         f"{manifest['schema_version']}, файлов: {len(manifest['uploads'])}, объём {human_size(checked.stored_bytes)}."
         + (" Пробное восстановление прошло." if full else "")))
@@ -143,10 +147,10 @@ def restore(ctx: click.Context, file: str, data: str | None, key_file: str | Non
     instance = new_instance_id()
     school = manifest.get("school", {})
     audit.record("backup.restore", actor="okey", detail=f"{file}; копия от {manifest['created_at']}")
-    console.print(escape(f"Восстановлена школа «{school.get('name', '')}» из копии от "
+    console.print(markup.escape(f"Восстановлена школа «{school.get('name', '')}» из копии от "
                   f"{_local_time(manifest['created_at'], settings)}: строк "
                   f"{sum(manifest['row_counts'].values())}, файлов {len(manifest['uploads'])}."))
-    console.print(escape(f"Новый идентификатор сервера: {instance}. Данные: {settings.data_dir}"))
+    console.print(markup.escape(f"Новый идентификатор сервера: {instance}. Данные: {settings.data_dir}"))
 
 
 @backup.command("list")
@@ -171,20 +175,20 @@ def list_backups(ctx: click.Context, data: str | None, key_file: str | None, tar
         try:
             base = locate(target, settings.data_dir)
         except BackupError as exc:
-            console.print(f"[bold]{escape(target.title)}[/bold]: [red]{escape(str(exc))}[/red]")
+            console.print(f"[bold]{markup.escape(target.title)}[/bold]: [red]{markup.escape(str(exc))}[/red]")
             continue
         found = archive.manifests(base) + [m for d in sorted(base.glob("okey-*")) if d.is_dir()
                                            for m in archive.manifests(d)]
         where = "" if str(base) in target.title else f" ({base})"
-        console.print(f"[bold]{escape(target.title)}[/bold]{escape(where)}: "
+        console.print(f"[bold]{markup.escape(target.title)}[/bold]{markup.escape(where)}: "
                       + (f"копий: {len(found)}" if found else "копий нет"))
         for path in found:
             try:
                 manifest = archive.read_manifest(path, identity)
             except BackupError as exc:
-                console.print(f"  {escape(path.name)}  [red]{escape(str(exc))}[/red]")
+                console.print(f"  {markup.escape(path.name)}  [red]{markup.escape(str(exc))}[/red]")
                 continue
-            console.print(escape(f"  {path.name}  {_local_time(manifest['created_at'], settings)}  "
+            console.print(markup.escape(f"  {path.name}  {_local_time(manifest['created_at'], settings)}  "
                                  f"«{manifest['school'].get('name', '')}», схема {manifest['schema_version']}, "
                           f"файлов {len(manifest['uploads'])}, база {human_size(manifest['database']['size'])}"))
 
@@ -211,7 +215,7 @@ def recovery_sheet(ctx: click.Context, data: str | None, out: str) -> None:
                                 [str(target_title(spec)) for spec in settings.backup.targets],
                                 datetime.datetime.now(), copies_folder(settings.backup.targets, school.code))
     write_atomic(Path(out), pdf, mode=PRIVATE)
-    console.print(escape(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл."))
+    console.print(markup.escape(f"Лист восстановления: {out}. Напечатайте его, уберите в сейф и удалите файл."))
 
 
 def copies_folder(specs: list[str], school_code: str) -> str | None:

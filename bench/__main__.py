@@ -146,8 +146,10 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
     (work / "leases").write_text("")
     server = okey_server(work / "school", port, env, work / "okey-serve.log").start()
     try:
+        rss_start, pss_start = server.memory_now_mb()
         rows.append(Row(scenario="6 start-up to first answer", load="okey serve, 1 process",
-                        note=f"{server.startup_s:.2f} s; resident {server.memory_now_mb()[0]:.0f} MB after start",
+                        note=f"{server.startup_s:.2f} s; after start resident {rss_start:.0f} MB, "
+                             f"PSS {pss_start:.0f} MB (goal ≤ 60 MB)",
                         rss_mb=server.peak_rss_mb()))
         pages, write = _discover(server.url, students[0])
         base = {"host": server.url, "students": students, "password": BENCH_PASSWORD, "pages": pages}
@@ -207,7 +209,7 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
                              None, server.peak_rss_mb()))
             rows.append(_row("5 … portal meanwhile", figures, "page", "50 students", None, server.peak_rss_mb()))
         rows.append(Row(scenario="6 server memory after all", load="okey serve, 1 process", rss_mb=server.peak_rss_mb(),
-                        note=f"resident {server.memory_now_mb()[0]:.0f} MB now (goal ≤ 60 MB)"))
+                        note="resident {:.0f} MB, PSS {:.0f} MB now (goal ≤ 60 MB)".format(*server.memory_now_mb())))
     finally:
         server.stop()
     if "browse" in selected:
@@ -226,7 +228,7 @@ def _browse_with_workers(work: Path, env: dict, base: dict, seconds: int, ceilin
         figures = _load({**base, "host": server.url, "scenario": "browse", "users": 200, "spawn_rate": 50,
                          "duration": seconds}, work, 300, server)
         rss, pss = server.memory_now_mb()
-        processes = 1 + len(psutil.Process(server.process.pid).children())
+        processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
         return [_row(f"2 browsing, {processes} processes", figures, "page", "200 students", ceiling,
                      server.peak_rss_mb(), f"default settings; PSS {pss_start:.0f} MB after start, "
                      f"{pss:.0f} MB after browsing (RSS {rss:.0f} MB)")]

@@ -61,8 +61,9 @@ class ServerProcess:
         proc = psutil.Process(self.process.pid)
         while not self._stop.is_set():
             try:
-                # With several worker processes, the memory of all of them.
-                rss = sum(p.memory_info().rss for p in (proc, *proc.children()))
+                # With several worker processes (and the backup's fork server and its workers under
+                # them), the memory of all of them: a sum of RSS counts shared pages once per process.
+                rss = sum(p.memory_info().rss for p in (proc, *proc.children(recursive=True)))
             except psutil.Error:
                 return
             self._peak = max(self._peak, rss)
@@ -76,10 +77,11 @@ class ServerProcess:
 
     def memory_now_mb(self) -> tuple[float, float]:
         """Resident memory now, and PSS (each shared page counted once, split between the processes
-        that share it): the honest figure when several worker processes share the program."""
+        that share it): the honest figure when several worker processes share the program. Every
+        process under the server counts, grandchildren too."""
         proc = psutil.Process(self.process.pid)
         rss = pss = 0
-        for p in (proc, *proc.children()):
+        for p in (proc, *proc.children(recursive=True)):
             info = p.memory_full_info()
             rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
         return rss / 2**20, pss / 2**20

@@ -16,14 +16,21 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyrage
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from appliance.config import ensure_private_dir
 from appliance.files import PRIVATE, write_atomic
+from appliance.lazy import lazy
 from sync.errors import SyncError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+# The cryptography libraries (about 9 MB in a process) load when a key is first used: a school's
+# server that only serves pages, or a hub's check that finds no key, never needs them.
+pyrage = lazy("pyrage")
+ed25519 = lazy("cryptography.hazmat.primitives.asymmetric.ed25519")
+crypto_exceptions = lazy("cryptography.exceptions")
 
 DISTRICT_KEY_PREFIX = "okey-district-1"
 
@@ -49,7 +56,7 @@ def fingerprint(public: bytes | str) -> str:
 
 
 def new_signing_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+    return ed25519.Ed25519PrivateKey.generate()
 
 
 def signing_key_text(key: Ed25519PrivateKey) -> str:
@@ -59,20 +66,20 @@ def signing_key_text(key: Ed25519PrivateKey) -> str:
 
 
 def load_signing_key(path: Path) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(unb64(path.read_text().strip()))
+    return ed25519.Ed25519PrivateKey.from_private_bytes(unb64(path.read_text().strip()))
 
 
 def public_raw(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    public = key.public_key() if isinstance(key, ed25519.Ed25519PrivateKey) else key
     return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def verify(public_b64: str, signature: bytes, data: bytes) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(unb64(public_b64)).verify(signature, data)
-    except (InvalidSignature, ValueError):
+        ed25519.Ed25519PublicKey.from_public_bytes(unb64(public_b64)).verify(signature, data)
+    except (crypto_exceptions.InvalidSignature, ValueError):
         return False
     return True
 
@@ -106,7 +113,7 @@ def parse_district_key(text: str) -> DistrictKey:
         raise SyncError("Ключ района введён с ошибкой: не сходится контрольная сумма. Скопируйте его заново.")
     try:
         pyrage.x25519.Recipient.from_str(parts[1])
-        Ed25519PublicKey.from_public_bytes(unb64(parts[2]))
+        ed25519.Ed25519PublicKey.from_public_bytes(unb64(parts[2]))
     except Exception:  # noqa: BLE001 - pyrage raises its own types; any failure means a bad key
         raise SyncError("Ключ района повреждён: проверьте, что строка скопирована целиком.") from None
     return DistrictKey(parts[1], parts[2])

@@ -73,8 +73,9 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from webui import auth, errors, links, security
+    from webui import assets, auth, errors, links, security
 
+    assets.register(app)  # fingerprinted, precompressed static files (url_for('static', …))
     auth.init_login(app)
     errors.register(app)
     security.register(app)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 from collections.abc import Callable
 from types import ModuleType
 
@@ -37,18 +38,34 @@ class MigrationError(RuntimeError):
     """A migration failed; its transaction was rolled back, the database is as it was before it."""
 
 
-def available() -> list[tuple[int, ModuleType]]:
+def _names() -> list[tuple[int, str]]:
     found = []
     for info in pkgutil.iter_modules(__path__):
         match = _NAME.match(info.name)
         if match:
-            found.append((int(match.group(1)), importlib.import_module(f"{__name__}.{info.name}")))
-    return sorted(found, key=lambda pair: pair[0])
+            found.append((int(match.group(1)), info.name))
+    return sorted(found)
+
+
+def available() -> list[tuple[int, ModuleType]]:
+    return [(number, importlib.import_module(f"{__name__}.{name}")) for number, name in _names()]
 
 
 def latest_version() -> int:
-    migrations = available()
-    return migrations[-1][0] if migrations else 0
+    """The newest migration this program has, read from the files' names: nothing is imported."""
+    names = _names()
+    return names[-1][0] if names else 0
+
+
+def forget() -> None:
+    """Drop the migration modules from memory once the database is up to date: their frozen models
+    (about 1.4 MB) are never needed by a running server again. The next `available()` imports
+    them afresh; `okey serve` calls this after the upgrade and the app are done."""
+    package = sys.modules[__name__]
+    for _, name in _names():
+        sys.modules.pop(f"{__name__}.{name}", None)
+        if name in vars(package):
+            delattr(package, name)
 
 
 def title(module: ModuleType) -> str:
@@ -84,14 +101,15 @@ def applied_versions() -> set[int]:
 
 def pending() -> list[tuple[int, ModuleType]]:
     """The migrations this database has not had, in order; refuses a schema newer than the program."""
-    version, newest = current_version(), latest_version()
+    found = available()
+    version, newest = current_version(), (found[-1][0] if found else 0)
     if version > newest:
         raise SchemaTooNewError(
             f"База данных создана более новой версией программы (схема {version}, "
             f"эта программа знает схему до {newest}). Обновите программу."
         )
     done = applied_versions()
-    return [(number, module) for number, module in available() if number not in done]
+    return [(number, module) for number, module in found if number not in done]
 
 
 def migrate(progress: Callable[[int, str], None] | None = None) -> list[int]:

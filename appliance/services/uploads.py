@@ -21,11 +21,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from appliance.config import Settings
 from appliance.files import write_atomic
 from appliance.i18n import N_
+from appliance.lazy import lazy
 from appliance.services.errors import ServiceError
 
 MAX_FILE_MB = 10
@@ -36,7 +35,16 @@ PREVIEW_SIDE = 480
 # The small picture lists show (the teacher's review queue): twice its 72-px box, for sharp phone screens.
 THUMB_SIDE = 144
 # Decoding bigger pictures is refused: a small file can unpack into gigabytes.
-Image.MAX_IMAGE_PIXELS = 60_000_000
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+def _limit_pixels(module) -> None:
+    module.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+
+# Pillow loads with the first photo, not in every worker at start.
+Image = lazy("PIL.Image", ready=_limit_pixels)
+ImageOps = lazy("PIL.ImageOps")
 # What is decoded at full size: 4000 × 4000 points, 64 MB in memory. A larger JPEG (up to
 # MAX_IMAGE_PIXELS) is decoded at half or a quarter of its size, which JPEG allows cheaply;
 # a larger picture of any other kind (a PNG of 7,700 × 7,700 points can weigh 58 KB) is refused
@@ -183,7 +191,7 @@ def _prepare_image(name: str, data: bytes, max_side: int = MAX_SIDE) -> Prepared
             probe_format, (width, height) = probe.format, probe.size
             probe.verify()
         if probe_format not in _IMAGE_FORMATS:
-            raise UnidentifiedImageError(probe_format)
+            raise Image.UnidentifiedImageError(probe_format)
         if width * height > (Image.MAX_IMAGE_PIXELS if probe_format in ("JPEG", "MPO") else MAX_DECODED_PIXELS):
             raise Image.DecompressionBombError(f"{width}x{height}")
         if not _image_slots.acquire(timeout=IMAGE_WAIT_SECONDS):
@@ -195,7 +203,7 @@ def _prepare_image(name: str, data: bytes, max_side: int = MAX_SIDE) -> Prepared
             _image_slots.release()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(N_("Изображение «%(name)s» слишком большое по числу точек."), name=name) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UploadRefused(N_("Файл «%(name)s» не похож ни на фото, ни на PDF. Принимаются JPEG, PNG, WebP, "
                                "GIF и PDF."), name=name) from None
 
@@ -285,7 +293,7 @@ def thumbnail(settings: Settings, sha256: str) -> Path | None:
             image.thumbnail((THUMB_SIDE, THUMB_SIDE))
             out = io.BytesIO()
             image.convert("RGB").save(out, "JPEG", quality=75)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError, OSError, SyntaxError,
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, Image.UnidentifiedImageError, OSError, SyntaxError,
             ValueError):
         return None
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)

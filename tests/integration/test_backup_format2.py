@@ -5,6 +5,7 @@ processes, and format 1 backups (written before) still verify, restore and carry
 from __future__ import annotations
 
 import json
+import os
 
 import pyrage
 import pytest
@@ -74,6 +75,36 @@ def test_uploads_encrypted_by_worker_processes_restore_byte_for_byte(school, tmp
     verify_backup(path, identity, full=True)
     restore_files(path, identity, tmp_path / "restored")
     assert tree_digest(tmp_path / "restored" / "uploads") == tree_digest(school.uploads_dir)
+
+
+def test_the_fork_server_of_the_workers_ends_with_the_night(school, tmp_path, monkeypatch):
+    """The workers' fork server is not left beside the portal all day; the next night starts another."""
+    identity = appliance_identity(school)
+    monkeypatch.setattr(create, "POOL_MIN_BYTES", 1)
+    servers, trackers = [], []
+    stop = create.stop_fork_server
+
+    def stop_seen():
+        from multiprocessing import resource_tracker
+
+        servers.append(create.fork_server_pid())
+        trackers.append(resource_tracker._resource_tracker._pid)
+        stop()
+
+    monkeypatch.setattr(create, "stop_fork_server", stop_seen)
+    for night in ("one", "two"):
+        add_uploads(school.uploads_dir, 6, 40_000, night)
+        snapshot = take_snapshot(school.db_path, tmp_path / f"work-{night}", background=True)
+        directory = tmp_path / night
+        directory.mkdir()
+        writer = BackupWriter(directory, [identity.to_public()], 1 << 30, identity=identity, workers=2)
+        path = writer.write(snapshot, school.uploads_dir, scan_uploads(school.uploads_dir, {}))
+        assert create.fork_server_pid() is None
+        verify_backup(path, identity, full=True)
+    assert len(servers) == 2 and all(servers) and servers[0] != servers[1]
+    for pid in servers + [pid for pid in trackers if pid]:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def _as_format_1(path, identity) -> None:
