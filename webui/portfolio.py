@@ -4,7 +4,6 @@ graduation document; a parent's consent."""
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
@@ -34,6 +33,7 @@ from appliance.services import school as school_service
 from appliance.services.errors import ServiceError
 from appliance.services.portfolio_export import document
 from webui.auth import after_consent, client_address, role_required, safe_path
+from webui.dates import school_today
 from webui.messages import text_of
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -68,7 +68,7 @@ def _values(achievement, posted) -> dict:
         found["in_document"] = posted.get("in_document") == "1"
         return found
     if achievement is None:
-        return {**{name: "" for name in FIELDS}, "date": datetime.date.today().isoformat(), "in_document": True}
+        return {**{name: "" for name in FIELDS}, "date": school_today().isoformat(), "in_document": True}
     return {"title": achievement.title, "date": achievement.date.isoformat(), "organizer": achievement.organizer,
             "description": achievement.description, "in_document": achievement.in_document,
             **{name: _hex(getattr(achievement, name + "_id"))
@@ -277,7 +277,7 @@ def competencies_page():
             return redirect(url_for("portfolio.competencies_page"))
         except ServiceError as exc:
             error, status = text_of(exc.message), exc.status
-    term = terms.term_of(datetime.date.today())
+    term = terms.term_of(school_today())
     current = {row.competency_id: row for row in competencies.history(me, framework)
                if (row.school_year, row.term) == (term.school_year, term.number)}
     return render_template("portfolio/competencies.html", framework=framework, term=term, current=current,
@@ -368,7 +368,7 @@ def chart(student_id: str, kind: str):
     student = access.student_for(_me(), student_id)
     if kind not in STUDENT_CHARTS:
         abort(404)
-    today = datetime.date.today()
+    today = school_today()
     return svg_response(kept.value(("chart", student.id, kind, today),
                                    lambda: student_charts(student, today=today, only=(kind,))[kind].svg))
 

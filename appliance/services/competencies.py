@@ -22,7 +22,7 @@ from appliance.models.changes import get_meta, set_meta
 from appliance.models.competencies import AchievementCompetency, Competency, CompetencyFramework, SelfAssessment
 from appliance.models.people import User
 from appliance.models.portfolio import Achievement, CatalogEntry
-from appliance.services import tables, terms, validation
+from appliance.services import reminders, tables, terms, validation
 from appliance.services.errors import Conflict, ImportRejected, NotFound, RowError, ServiceError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
@@ -242,7 +242,7 @@ def self_assess(student: User, competency_id, score, reason: str = "",
     framework = competency.framework
     score = validation.integer(score, N_("Оценка"), framework.scale_min, framework.scale_max)
     reason = validation.text(reason, 500, N_("Пояснение"))
-    today = today or datetime.date.today()
+    today = today or reminders.local_today(student.school.timezone)
     term = terms.term_of(today)
     row = SelfAssessment.get_or_none((SelfAssessment.student == student) & (SelfAssessment.competency == competency)
                                      & (SelfAssessment.school_year == term.school_year)
@@ -350,7 +350,7 @@ def growth(student: User, framework: CompetencyFramework | None = None,
     """Per term, from the first self-assessment or achievement to now: the mean self-score of
     that term and the mean evidence score as of the term's end."""
     framework = framework or active_framework()
-    today = today or datetime.date.today()
+    today = today or reminders.local_today(student.school.timezone)
     leaves = [c.id for c in competencies_of(framework, leaves_only=True)]
     per_year = terms.terms_per_year()
     first_dates = [d for d in (

@@ -19,7 +19,19 @@ from appliance.models.base import utcnow
 from appliance.models.competencies import AchievementCompetency
 from appliance.models.people import STUDENT, TEACHER, ClassGroup, Student, TeacherAssignment, User
 from appliance.models.portfolio import Achievement, AchievementStep, CatalogEntry, Evidence, Hobby
-from appliance.services import access, audit, catalogs, competencies, notifications, russian, terms, uploads, validation, years
+from appliance.services import (
+    access,
+    audit,
+    catalogs,
+    competencies,
+    notifications,
+    reminders,
+    russian,
+    terms,
+    uploads,
+    validation,
+    years,
+)
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 
@@ -191,12 +203,12 @@ def earliest_date(student: User) -> datetime.date | None:
         return None
     start = profile.start_year
     if start is None and profile.class_group_id:
-        start = terms.school_year_of(datetime.date.today()) - profile.class_group.grade + 1
+        start = terms.school_year_of(reminders.local_today(student.school.timezone)) - profile.class_group.grade + 1
     return datetime.date(start, 9, 1) if start else None
 
 
 def _clean(student: User, fields: dict, today: datetime.date | None = None) -> dict:
-    today = today or datetime.date.today()
+    today = today or reminders.local_today(student.school.timezone)  # the school's day, not the server's
     values: dict = {}
     if "title" in fields:
         values["title"] = validation.text(fields["title"], 200, N_("Название"), one_line=True,
@@ -246,7 +258,7 @@ def create_draft(student: User, competency_ids: list | None = None, today: datet
     """A new draft. Needs a title and a date; the lists may be filled in later, before submitting."""
     if student.role != STUDENT:
         raise Forbidden(N_("Достижения добавляет ученик."))
-    fields.setdefault("date", today or datetime.date.today())
+    fields.setdefault("date", today or reminders.local_today(student.school.timezone))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -559,7 +571,7 @@ def save_hobby(student: User, hobby_id=None, *, title: str, direction=None, desc
             year = int(str(since_year).strip())
         except ValueError:
             year = -1
-        if not 1990 <= year <= datetime.date.today().year:
+        if not 1990 <= year <= reminders.local_today(student.school.timezone).year:
             raise ServiceError(N_("Год начала указан неверно."), status=422)
     values = {"title": title, "direction": catalogs.entry("direction", direction),
               "description": validation.text(description, 1000, N_("Описание")), "since_year": year}

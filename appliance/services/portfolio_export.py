@@ -8,7 +8,18 @@ import datetime
 from appliance import __version__
 from appliance.models.base import utcnow
 from appliance.models.people import User
-from appliance.services import catalogs, competencies, portfolio, programmes, reflection, terms, trials, volunteering, years
+from appliance.services import (
+    catalogs,
+    competencies,
+    portfolio,
+    programmes,
+    reflection,
+    reminders,
+    terms,
+    trials,
+    volunteering,
+    years,
+)
 from appliance.services import school as school_service
 
 FORMAT = "okey-portfolio"
@@ -16,7 +27,7 @@ FORMAT_VERSION = 1
 
 
 def document(student: User, today: datetime.date | None = None) -> dict:
-    today = today or datetime.date.today()
+    today = today or reminders.local_today(student.school.timezone)
     group = school_service.class_of(student)
     history = years.history(student)
     last_year = history[-1].school_year if history and group is None else terms.school_year_of(today)

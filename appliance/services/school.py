@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import zoneinfo
 from dataclasses import dataclass
 
 from peewee import fn
@@ -40,7 +41,7 @@ def ensure_school(name: str, code: str, timezone: str = "Europe/Moscow") -> Scho
     install_shipped_data()
     school = School.get_or_none(School.code == code)
     if school is None:
-        today = datetime.date.today()
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(timezone)).date()
         school = School.create(name=name, code=code, timezone=timezone,
                                current_year=today.year if today.month >= 9 else today.year - 1)
     return school

@@ -28,7 +28,7 @@ from appliance.models.people import (
     TeacherAssignment,
     User,
 )
-from appliance.services import audit, terms
+from appliance.services import audit, reminders, terms
 from appliance.services import school as school_service
 from appliance.services.errors import Conflict, ServiceError
 from appliance.services.lookup import parse_id
@@ -80,7 +80,7 @@ def label(year: int | None) -> str:
 
 def current_year(school: School) -> int:
     """The school year open at the school (set by the rollover; before the first one, by the date)."""
-    return school.current_year or terms.school_year_of(datetime.date.today())
+    return school.current_year or terms.school_year_of(reminders.local_today(school.timezone))
 
 
 def rollover_target(today: datetime.date) -> int:

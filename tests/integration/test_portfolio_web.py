@@ -279,3 +279,26 @@ def test_admin_indicators_and_lists(client, demo):
     teacher = client.application.test_client()
     login(teacher, "teacher1")
     assert teacher.get("/indicators/").status_code == 403
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Moscow", "Asia/Vladivostok"])
+def test_the_schools_today_is_not_the_future_while_the_servers_utc_day_lags(client, student, timezone):
+    """At 01:30 at the school the server's UTC day is still yesterday (in Vladivostok for ten hours a day):
+    an achievement of the school's today is accepted, and the next day is still refused."""
+    import time_machine
+
+    from appliance.models.people import School
+
+    School.update(timezone=timezone).execute()
+    client.application.config["OKEY_SETTINGS"].school.timezone = timezone
+    local = datetime.datetime(2026, 11, 30, 1, 30, tzinfo=__import__("zoneinfo").ZoneInfo(timezone))
+    # In UTC: a zone-aware destination would also move this process's own zone (time-machine does so).
+    with time_machine.travel(local.astimezone(datetime.UTC), tick=False):
+        assert datetime.datetime.now(datetime.UTC).date() == datetime.date(2026, 11, 29)
+        page = client.get("/portfolio/new").get_data(as_text=True)
+        assert 'value="2026-11-30"' in page  # the form offers the school's day
+        response = new_achievement(client, form(title="Турнир в ночь на понедельник", date="2026-11-30"))
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        assert Achievement.get(Achievement.title == "Турнир в ночь на понедельник").date == datetime.date(2026, 11, 30)
+        future = new_achievement(client, form(title="Завтрашний турнир", date="2026-12-01"))
+        assert future.status_code == 422 and "не может быть в будущем" in future.get_data(as_text=True)

@@ -13,6 +13,7 @@ from appliance.models.people import Student, User
 from appliance.models.portfolio import Achievement, CatalogEntry, Evidence
 from appliance.services import catalogs, competencies, consent, indicators, portfolio, reflection, terms, uploads
 from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from tests.conftest import school_today
 
 
 def entry(catalog: str, code: str) -> str:
@@ -133,7 +134,7 @@ def test_bulk_confirm_is_all_or_nothing(people):
 
 def test_dates_titles_and_teacher_checked(people):
     student = people["student"]
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = school_today() + datetime.timedelta(days=1)
     with pytest.raises(ServiceError, match="в будущем"):
         portfolio.create_draft(student, title="Завтрашняя олимпиада", date=tomorrow)
     earliest = portfolio.earliest_date(student)
