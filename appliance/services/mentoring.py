@@ -1164,11 +1164,12 @@ def report(by: User, year: int | None = None, data_dir: Path | None = None) -> R
 def report_rows(found: Report, names: dict[str, str]) -> list[list]:
     """The report as a table for the one CSV writer: a row per form, then the totals."""
     rows: list[list] = [[names["form"], names["active"], names["finished"], names["stopped"], names["total"],
-                         names["meetings"], names["rating"]]]
+                         names["in_groups"], names["meetings"], names["rating"]]]
     for line in found.by_form:
         rows.append([names[line["form"]], line["active"], line["finished"], line["stopped"], line["total"],
-                     line["meetings_held"], "" if line["rating"] is None else str(line["rating"]).replace(".", ",")])
+                     line["in_groups"], line["meetings_held"],
+                     "" if line["rating"] is None else str(line["rating"]).replace(".", ",")])
     rows.append([names["all"], found.active, sum(x["finished"] for x in found.by_form),
-                 sum(x["stopped"] for x in found.by_form), found.pairs, found.meetings_held,
+                 sum(x["stopped"] for x in found.by_form), found.pairs, found.group_members, found.meetings_held,
                  "" if found.mentee_rating is None else str(found.mentee_rating).replace(".", ",")])
     return rows
