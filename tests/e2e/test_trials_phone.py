@@ -79,7 +79,9 @@ def test_a_trial_from_sign_up_to_the_graduation_pdf(live_server, phone, chromium
     page.goto(f"{base}/trials/manage")
     page.click(f"text={TRIAL}")
     page.wait_for_url(f"{base}/trials/manage/*")
-    page.locator("form button:has-text('Ссылка для эксперта')").first.click()
+    pupil = apsw.Connection(str(live_server.data_dir / "okey.db")).execute(
+        "SELECT full_name FROM user WHERE login = 'student1'").fetchone()[0]
+    page.locator("li", has_text=pupil).locator("form button:has-text('Ссылка для эксперта')").click()
     page.wait_for_load_state()
     link = page.locator("#expert-url").inner_text().strip()
     _fits(page)
