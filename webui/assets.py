@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import brotli
 from flask import Flask, Response, abort, request
 
 # A year, and `immutable`: the content behind a fingerprinted name never changes.
@@ -32,11 +33,6 @@ SHORT_CACHE = "public, max-age=300"
 COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".ico", ".ttf", ".otf", ".map", ".webmanifest"}
 SMALLEST_WORTH_COMPRESSING = 256  # bytes: below this the headers cost more than is saved
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<suffix>\.[A-Za-z0-9]+)$")
-
-try:  # the brotli module comes with fonttools (weasyprint's fonts); gzip alone if it is absent
-    import brotli
-except ImportError:  # pragma: no cover - installed with weasyprint
-    brotli = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ def _compressed_copies(digest: str, body: bytes) -> tuple[bytes | None, bytes | 
     best takes ~30 ms for the main stylesheet, and every app made in a process would pay it."""
     # mtime=0: the same file gives the same bytes on every start and every server.
     return (_compressed(body, lambda data: gzip.compress(data, compresslevel=9, mtime=0)),
-            _compressed(body, lambda data: brotli.compress(data, quality=11)) if brotli else None)
+            _compressed(body, lambda data: brotli.compress(data, quality=11)))
 
 
 def build(static_dir: Path) -> dict[str, Asset]:

@@ -427,7 +427,8 @@ def report_chart(name: str):
 def _csv_names() -> dict[str, str]:
     names = {code: _(name) for code, name in FORMS.items()}
     names.update({"form": _("Форма наставничества"), "active": _("Работают"), "finished": _("Завершены"),
-                  "stopped": _("Прекращены"), "total": _("Всего пар"), "in_groups": _("Из них в малых группах"), "meetings": _("Встреч проведено"),
+                  "stopped": _("Прекращены"), "total": _("Всего пар"),
+                  "in_groups": _("Из них в малых группах"), "meetings": _("Встреч проведено"),
                   "rating": _("Оценка наставляемых (1–5)"), "all": _("Все формы")})
     return names
 
