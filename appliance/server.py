@@ -123,6 +123,9 @@ def run(settings: Settings) -> None:
     # the workers are forked so that none of them carries them.
     migrations.forget()
     gc.collect()
+    # What is loaded by now lives as long as the server: the collector need not look at it again,
+    # so it never writes to those pages and forked workers keep sharing them with the first process.
+    gc.freeze()
     workers: list[int] = []
     count = settings.server.worker_count()
     if count > 1:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import psutil
 
+from appliance.config import ServerSettings
 from bench import forms
 from bench.report import RESULTS, Row, print_table, write_json
 from bench.school import BENCH_PASSWORD, generate
@@ -45,7 +46,7 @@ PAGES = (("student home", "/student/", "students", "", 0.40),
          ("«Активности»", "/activities/", "students", "", 0.25),
          ("calendar", "/calendar/", "students", "", 0.25),
          ("teacher's class page", "/teacher/", "class_teachers", "/teacher/class/", 0.25))
-THREADS = 8  # waitress threads of `okey serve` (ServerSettings.threads)
+THREADS = ServerSettings().threads  # waitress threads of `okey serve`, for the hello ceiling
 
 
 def _photo() -> bytes:

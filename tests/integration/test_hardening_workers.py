@@ -8,6 +8,7 @@ import re
 import signal
 import time
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from tests.conftest import DEMO_PASSWORD, LiveServer, free_port
@@ -76,3 +77,31 @@ def test_a_worker_does_not_outlive_a_killed_first_process(demo_data_dir, monkeyp
         assert not _alive(worker)
     finally:
         server.stop()
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def _thread_counts(demo_data_dir, monkeypatch, threads: int) -> tuple[int, int]:
+    """The number of threads of the first process and of the forked worker, once both answer."""
+    monkeypatch.setenv("OKEY_SERVER__THREADS", str(threads))
+    server = _start(demo_data_dir, monkeypatch)
+    try:
+        for _ in range(6):  # a few pages, so that every thread that starts on demand has started
+            with urllib.request.urlopen(server.url + "/login", timeout=10) as answer:
+                assert answer.status == 200
+        time.sleep(0.5)
+        worker = _children(server.process.pid)[0]
+        return _threads(server.process.pid), _threads(worker)
+    finally:
+        server.stop()
+
+
+def test_each_process_answers_with_the_configured_number_of_threads(demo_data_dir, monkeypatch):
+    # `server.threads` is per process: three more answering threads in each of the two processes,
+    # and nothing else changes with it.
+    first_three, worker_three = _thread_counts(demo_data_dir, monkeypatch, 3)
+    first_six, worker_six = _thread_counts(demo_data_dir, monkeypatch, 6)
+    assert first_six - first_three == 3
+    assert worker_six - worker_three == 3
