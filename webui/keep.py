@@ -41,7 +41,6 @@ LIVE = frozenset({"web_session"})
 PLACEHOLDER = b"\x00okey-csrf\x00"
 _INFO = "okey.keep"
 REMEMBERED = 4096  # checked cookies and signed CSRF tokens each process remembers (a few hundred bytes each)
-CHECKED = "okey.session_checked"  # (session id, (user, token)) found by this request's session check
 
 
 class KeptPages:
@@ -60,6 +59,7 @@ class KeptPages:
         self.paths: set[str] = set()  # paths that have had a page kept: only these try the fast path
         self.signed: OrderedDict[str, bytes] = OrderedDict()  # a session's raw CSRF token -> its form token
         self.cookies: OrderedDict[str, dict] = OrderedDict()  # a signed session cookie -> its session
+        self.viewers: OrderedDict[str, tuple] = OrderedDict()  # a session id -> the viewer it was last found to be
         self.lock = threading.Lock()
         kept.PAGES_BUDGET = int(settings.server.kept_pages_mb * 1024 * 1024)
 
@@ -90,14 +90,26 @@ class KeptPages:
             return None  # Flask would change the session (a flash shown, a new token, another device)
         from appliance.db import database
 
+        query, chosen = environ.get("QUERY_STRING", ""), cookies.get("lang")
+        guess = self.recall(self.viewers, session_id)  # whose pages this session showed last time
+        probe = kept.page_probe(self.key(guess, path, query, chosen)) if guess is not None else None
+        if guess is not None and probe is None:
+            return None  # nothing kept for this page: Flask renders it (and checks the session)
         database.connect(reuse_if_open=True)
         try:
-            found = sessions.user_of(session_id, self.idle_hours)
+            # One statement: the session, and whether anything at all changed since the page was checked.
+            found = sessions.viewer_of(session_id, self.idle_hours, *((probe[1],) if probe else ()))
             if found is None:
                 return None  # logged out, disabled, password changed, idle: Flask sends to the login
-            environ[CHECKED] = (session_id, found)  # if Flask must draw the page, it need not check again
-            user = found[0]
-            stored = kept.page(self.key(user, path, environ.get("QUERY_STRING", ""), cookies.get("lang")))
+            viewer, answers = found
+            if viewer != guess:
+                self.remember(self.viewers, session_id, viewer)
+                if guess is not None:
+                    return None  # a new login or language of the account: the page is drawn again
+                probe = kept.page_probe(self.key(viewer, path, query, chosen))
+                stored = kept.page_fresh(probe[0], None) if probe else None
+            else:
+                stored = kept.page_fresh(probe[0], answers)
         finally:
             if not database.is_closed() and database.in_transaction():
                 database.rollback()
@@ -122,14 +134,15 @@ class KeptPages:
             self.remember(self.cookies, value, data)
         return data
 
-    def key(self, user, path: str, query: str, chosen: str | None) -> tuple:
-        # The viewer's own login time is in the key: a login is not a change of the `user` table (m0028),
-        # and the pupil's home shows it.
+    def key(self, viewer: tuple, path: str, query: str, chosen: str | None) -> tuple:
+        # viewer: (user id as hex, last login as text, the account's language), as
+        # `sessions.viewer_of` reads it. The viewer's own login time is in the key: a login is not a
+        # change of the `user` table (m0028), and the pupil's home shows it.
         from webui import locale_of
 
         now = datetime.datetime.now(self.zone)
-        return (user.id.hex, str(user.last_login_at), path, query, locale_of(chosen, user.locale),
-                now.date().toordinal(), now.hour)
+        user_hex, last_login, own_locale = viewer
+        return (user_hex, last_login, path, query, locale_of(chosen, own_locale), now.date().toordinal(), now.hour)
 
     def token_for(self, raw: str) -> bytes:
         # The form token flask-wtf would put in a page of this session (it never expires here:
@@ -192,10 +205,14 @@ class KeptPages:
             return
         token = info["token"].encode()
         kept_headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
-        key = self.key(info["user"], path, environ.get("QUERY_STRING", ""), info["locale"])
+        user = info["user"]
+        viewer = (user.id.hex, str(user.last_login_at), user.locale)
+        key = self.key(viewer, path, environ.get("QUERY_STRING", ""), info["locale"])
         if kept.keep_page(key, record, (status, kept_headers, body.replace(token, PLACEHOLDER)), len(body),
                           live=LIVE):
             self.remember(self.signed, info["raw"], token)
+            if isinstance(info["session"], str):
+                self.remember(self.viewers, info["session"], viewer)
             self.paths.add(path)
 
 
@@ -218,7 +235,8 @@ def register(app: Flask) -> None:
             from flask_babel import get_locale
 
             request.environ[_INFO] = {"user": current_user.model, "locale": str(get_locale()),
-                                      "raw": session.get("csrf_token"), "token": g.get("csrf_token")}
+                                      "raw": session.get("csrf_token"), "token": g.get("csrf_token"),
+                                      "session": session.get("_user_id")}
         return response
 
     app.wsgi_app = KeptPages(app)
