@@ -34,8 +34,22 @@ from appliance.services import kept, sessions
 
 # Pages whose body depends only on the viewer, the URL, the language, the time of day and the
 # database (docs/developing.md: a new read-only person page is added here, or says why not).
-KEEPABLE = frozenset({"student.home", "portfolio.achievements", "trajectory.index", "calendar.month",
-                      "teacher.class_page", "parent.home"})
+# Not here: guidance.index and surveys.index (they read questionnaires and survey definitions from
+# files in the data directory, which the change feed cannot see); portfolio.competencies_page and
+# portfolio.reflections (they read teachers' remarks, a table outside the feed: kept.py would refuse
+# them anyway); pages that only redirect (portfolio.my_overview, parent.calendar: their targets are
+# here); the administrator's pages (live figures: disk, devices in the network, jobs).
+KEEPABLE = frozenset({
+    # pupils
+    "student.home", "portfolio.achievements", "portfolio.hobbies", "portfolio.overview", "trajectory.index",
+    "trials.catalogue", "programmes.index", "mentoring.index", "volunteering.mine", "ideas.board", "news.index",
+    "alumni.index", "calendar.month",
+    # teachers
+    "teacher.home", "teacher.class_page", "review.queue", "review.classes", "review.contribution",
+    "trajectory.class_overview",
+    # parents
+    "parent.home", "portfolio.family", "trials.family", "parent.child_month", "calendar.events",
+})
 # Checked on every request by the session check itself: not a version of the page.
 LIVE = frozenset({"web_session"})
 PLACEHOLDER = b"\x00okey-csrf\x00"

@@ -13,10 +13,12 @@ import pytest
 from flask import request_started
 
 from appliance.models.base import utcnow
-from appliance.models.people import STUDENT, TEACHER, Student, TeacherAssignment, User
+from appliance.models.people import PARENT, STUDENT, TEACHER, Student, TeacherAssignment, User
 from appliance.models.trajectory import Task
 from appliance.services import accounts, kept, notifications, portfolio, trajectory
+from appliance.services import school as school_service
 from tests.conftest import DEMO_PASSWORD, login, post_form
+from webui.keep import KEEPABLE
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PUPIL_PAGES = ("/student/", "/portfolio/", "/activities/", "/calendar/")
@@ -389,3 +391,48 @@ def test_a_repeat_view_asks_once_until_something_changes_anywhere(demo, app, cli
     assert calls.count == before + 1  # the settings moved no sequence number, yet the page was drawn again
     client.get("/student/")
     assert calls.count == before + 1
+
+
+def _url_of(endpoint: str, app) -> tuple[str, str]:
+    """Who opens a keepable page, and its address in the demo school."""
+    from flask import url_for
+
+    from webui import nav
+
+    teacher, student = User.get(User.login == "teacher1"), User.get(User.login == "student1")
+    child = school_service.children_of(User.get(User.login == "parent1"))[0]
+    special = {"teacher.class_page": ("teacher1", _class_page(teacher)),
+               "portfolio.overview": ("student1", f"/portfolio/student/{student.id.hex}"),
+               "parent.child_month": ("parent1", f"/parent/calendar/{child.id.hex}")}
+    if endpoint in special:
+        return special[endpoint]
+    for role, login_name in ((STUDENT, "student1"), (TEACHER, "teacher1"), (PARENT, "parent1")):
+        if endpoint in {name for name, _ in nav.MENU[role]}:
+            with app.test_request_context():
+                return login_name, url_for(endpoint)
+    raise AssertionError(f"{endpoint}: say who opens it in _url_of")
+
+
+@pytest.mark.parametrize("endpoint", sorted(KEEPABLE))
+def test_every_keepable_page_is_kept_equal_and_redrawn_on_a_change(demo, app, endpoint):
+    """Each page in KEEPABLE: the repeat view is answered without Flask and equals the page Flask
+    draws; a change of a table the page reads (the viewer's own name, which every page shows) is on
+    the very next view; the language switch gives the other language."""
+    login_name, url = _url_of(endpoint, app)
+    user = _person(login_name)
+    client = app.test_client()
+    login(client, login_name)
+    calls = FlaskCalls(app)
+    client.get(url)
+    first = client.get(url)
+    assert first.status_code == 200, (endpoint, url)
+    before = calls.count
+    repeat = client.get(url)
+    assert calls.count == before, f"{endpoint} {url} was not answered from a kept copy"
+    assert repeat.status_code == 200 and _body(repeat) == _body(first)
+    kept.forget_pages()  # and Flask, drawing it afresh, gives the same page
+    assert _body(client.get(url)) == _body(first)
+    User.update(last_name="Переименованная").where(User.id == user.id).execute()
+    renamed = client.get(url)
+    assert calls.count == before + 2 and "Переименованная" in _body(renamed) and _body(renamed) != _body(first)
+    assert _body(client.get(url)) == _body(renamed) and calls.count == before + 2
