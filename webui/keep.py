@@ -4,10 +4,13 @@ A WSGI layer in front of the Flask app. The first GET of a page declared in `KEE
 by Flask as always while `kept.recording()` notes the tables its statements named; if the answer is
 an ordinary page (200, HTML, no cookie set — so no flash was shown or added and the session did not
 change) it is kept under (user, path with query, language, the school's date and hour), with the
-page's CSRF token replaced by a placeholder. A repeat view checks the login cookie's signature, the
-session kept on the server with the same rule as Flask (`sessions.user_of`: idle limit, password
-epoch, account active) and the kept page's table versions — two indexed queries — and answers the
-kept body with the requester's own CSRF token and the headers Flask sent.
+page's CSRF token replaced by a placeholder. A repeat view checks the login cookie's signature and
+the session kept on the server with the same rule as Flask (`sessions.viewer_of`, as
+`sessions.user_of`: idle limit, password epoch, account active), read as a plain row in one statement
+with the change feed's newest sequence number; while that number has not moved since the kept page was
+last checked (the feed's numbers only grow, and every write to a fed table adds one) and the settings
+are as they were, nothing else is asked; otherwise a second statement compares the page's table
+versions. It answers the kept body with the requester's own CSRF token and the headers Flask sent.
 
 Whatever changes what a page shows changes one of the tables it read, so the very next request
 renders again: a new achievement, a goal, a notification, a renamed teacher, a changed role (the

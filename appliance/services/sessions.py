@@ -67,8 +67,8 @@ def check(user_id: str, token: str, idle_hours: float) -> User | None:
 
 def user_of(session_id: str, idle_hours: float) -> tuple[User, str] | None:
     """The user and the server-side token behind a login cookie's session id
-    ("<user id>:<password epoch>:<token>"), or None: the rule every request is checked by, whether
-    Flask renders the page or a kept copy answers it (webui/keep.py)."""
+    ("<user id>:<password epoch>:<token>"), or None: the rule every request Flask renders is checked
+    by (a kept copy's repeat view is checked by `viewer_of`, the same rule on a plain row)."""
     user_id, _, rest = session_id.partition(":")
     epoch, _, token = rest.partition(":")
     user = check(user_id, token, idle_hours)
