@@ -86,7 +86,8 @@ _VIEWER_SQL = ('SELECT u.id, u.active, u.session_epoch, u.last_login_at, u.local
 def viewer_of(session_id: str, idle_hours: float, extra: str = "", params: tuple = ()) -> tuple | None:
     """(user id as hex, last login as text, the user's own language) and the values of the `extra`
     columns, for a login cookie's session id — or None exactly when `user_of` would say None.
-    `extra` is fixed SQL text (", (SELECT …)") whose placeholders take `params`."""
+    `extra` is fixed SQL text (", (SELECT …)") whose placeholders take `params`. SQLite's placeholders:
+    pages are kept only on SQLite (a school's server), so a PostgreSQL hub never comes here."""
     user_id, _, rest = session_id.partition(":")
     epoch, _, token = rest.partition(":")
     if not token or len(token) > 100:
