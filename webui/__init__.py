@@ -75,7 +75,7 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
 
     from webui import assets, auth, errors, links, security
 
-    assets.register(app)  # fingerprinted, precompressed static files (url_for('static', …))
+    found_assets = assets.register(app)  # fingerprinted, precompressed static files (url_for('static', …))
     auth.init_login(app)
     errors.register(app)
     security.register(app)
@@ -159,4 +159,5 @@ def create_app(settings: Settings, testing: bool = False) -> Flask:
     from webui import keep
 
     keep.register(app)
+    assets.answer_first(app, found_assets)  # outermost: a fingerprinted file needs no session
     return app

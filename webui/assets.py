@@ -24,6 +24,8 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, abort, request
+from werkzeug.http import parse_accept_header, parse_etags
+from werkzeug.utils import get_content_type
 
 # A year, and `immutable`: the content behind a fingerprinted name never changes.
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -127,3 +129,50 @@ def register(app: Flask) -> dict[str, Asset]:
 
     app.view_functions["static"] = static
     return assets
+
+
+class FingerprintedFirst:
+    """A WSGI layer that answers GET and HEAD of a fingerprinted file before anything else runs: no
+    session is opened or checked (a file is the same for everyone, and `Vary: Cookie` would stop
+    caches sharing it), no URL is matched. The answer is the one the `static` view gives, with the
+    headers every answer carries. Plain names, unknown names and other methods go on to Flask."""
+
+    def __init__(self, app, assets: dict[str, Asset], prefix: str):
+        self.app = app
+        self.prefix = prefix.rstrip("/") + "/"
+        self.immutable = {asset.fingerprinted: asset for asset in assets.values()}
+        from webui.security import ALWAYS
+
+        self.always = list(ALWAYS)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD")
+        if (method != "GET" and method != "HEAD") or not path.startswith(self.prefix):
+            return self.app(environ, start_response)
+        asset = self.immutable.get(path[len(self.prefix):])
+        if asset is None:
+            return self.app(environ, start_response)
+        accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
+        if asset.br is not None and accepted["br"] > 0:
+            body, encoding = asset.br, "br"
+        elif asset.gzip is not None and accepted["gzip"] > 0:
+            body, encoding = asset.gzip, "gzip"
+        else:
+            body, encoding = asset.body, None
+        etag = asset.etag + (f"-{encoding}" if encoding else "")
+        headers = [("Content-Type", get_content_type(asset.mimetype, "utf-8")), ("Cache-Control", LONG_CACHE),
+                   ("Vary", "Accept-Encoding"), ("ETag", f'"{etag}"'), *self.always]
+        if etag in parse_etags(environ.get("HTTP_IF_NONE_MATCH")):
+            start_response("304 NOT MODIFIED", headers)
+            return []
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [] if method == "HEAD" else [body]
+
+
+def answer_first(app: Flask, assets: dict[str, Asset]) -> None:
+    """Put the fingerprinted files in front of everything else the app does (create_app's last step)."""
+    app.wsgi_app = FingerprintedFirst(app.wsgi_app, assets, app.static_url_path)

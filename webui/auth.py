@@ -14,7 +14,6 @@ from itsdangerous import BadSignature
 from appliance.models.people import PARENT, STUDENT, User
 from appliance.services import accounts, audit, consent, sessions
 from appliance.services.errors import ServiceError
-from webui import keep
 from webui.messages import text_of
 
 bp = Blueprint("auth", __name__)
@@ -39,9 +38,6 @@ class SessionUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    checked = request.environ.get(keep.CHECKED)  # webui/keep.py checked this very request's session
-    if checked is not None and checked[0] == session_id:
-        return SessionUser(*checked[1])
     found = sessions.user_of(session_id, current_app.config["OKEY_SETTINGS"].security.session_idle_hours)
     return SessionUser(*found) if found else None
 

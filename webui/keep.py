@@ -4,10 +4,13 @@ A WSGI layer in front of the Flask app. The first GET of a page declared in `KEE
 by Flask as always while `kept.recording()` notes the tables its statements named; if the answer is
 an ordinary page (200, HTML, no cookie set — so no flash was shown or added and the session did not
 change) it is kept under (user, path with query, language, the school's date and hour), with the
-page's CSRF token replaced by a placeholder. A repeat view checks the login cookie's signature, the
-session kept on the server with the same rule as Flask (`sessions.user_of`: idle limit, password
-epoch, account active) and the kept page's table versions — two indexed queries — and answers the
-kept body with the requester's own CSRF token and the headers Flask sent.
+page's CSRF token replaced by a placeholder. A repeat view checks the login cookie's signature and
+the session kept on the server with the same rule as Flask (`sessions.viewer_of`, as
+`sessions.user_of`: idle limit, password epoch, account active), read as a plain row in one statement
+with the change feed's newest sequence number; while that number has not moved since the kept page was
+last checked (the feed's numbers only grow, and every write to a fed table adds one) and the settings
+are as they were, nothing else is asked; otherwise a second statement compares the page's table
+versions. It answers the kept body with the requester's own CSRF token and the headers Flask sent.
 
 Whatever changes what a page shows changes one of the tables it read, so the very next request
 renders again: a new achievement, a goal, a notification, a renamed teacher, a changed role (the
@@ -34,14 +37,27 @@ from appliance.services import kept, sessions
 
 # Pages whose body depends only on the viewer, the URL, the language, the time of day and the
 # database (docs/developing.md: a new read-only person page is added here, or says why not).
-KEEPABLE = frozenset({"student.home", "portfolio.achievements", "trajectory.index", "calendar.month",
-                      "teacher.class_page", "parent.home"})
+# Not here: guidance.index and surveys.index (they read questionnaires and survey definitions from
+# files in the data directory, which the change feed cannot see); portfolio.competencies_page and
+# portfolio.reflections (they read teachers' remarks, a table outside the feed: kept.py would refuse
+# them anyway); pages that only redirect (portfolio.my_overview, parent.calendar: their targets are
+# here); the administrator's pages (live figures: disk, devices in the network, jobs).
+KEEPABLE = frozenset({
+    # pupils
+    "student.home", "portfolio.achievements", "portfolio.hobbies", "portfolio.overview", "trajectory.index",
+    "trials.catalogue", "programmes.index", "mentoring.index", "volunteering.mine", "ideas.board", "news.index",
+    "alumni.index", "calendar.month",
+    # teachers
+    "teacher.home", "teacher.class_page", "review.queue", "review.classes", "review.contribution",
+    "trajectory.class_overview",
+    # parents
+    "parent.home", "portfolio.family", "trials.family", "parent.child_month", "calendar.events",
+})
 # Checked on every request by the session check itself: not a version of the page.
 LIVE = frozenset({"web_session"})
 PLACEHOLDER = b"\x00okey-csrf\x00"
 _INFO = "okey.keep"
 REMEMBERED = 4096  # checked cookies and signed CSRF tokens each process remembers (a few hundred bytes each)
-CHECKED = "okey.session_checked"  # (session id, (user, token)) found by this request's session check
 
 
 class KeptPages:
@@ -60,6 +76,7 @@ class KeptPages:
         self.paths: set[str] = set()  # paths that have had a page kept: only these try the fast path
         self.signed: OrderedDict[str, bytes] = OrderedDict()  # a session's raw CSRF token -> its form token
         self.cookies: OrderedDict[str, dict] = OrderedDict()  # a signed session cookie -> its session
+        self.viewers: OrderedDict[str, tuple] = OrderedDict()  # a session id -> the viewer it was last found to be
         self.lock = threading.Lock()
         kept.PAGES_BUDGET = int(settings.server.kept_pages_mb * 1024 * 1024)
 
@@ -90,14 +107,26 @@ class KeptPages:
             return None  # Flask would change the session (a flash shown, a new token, another device)
         from appliance.db import database
 
+        query, chosen = environ.get("QUERY_STRING", ""), cookies.get("lang")
+        guess = self.recall(self.viewers, session_id)  # whose pages this session showed last time
+        probe = kept.page_probe(self.key(guess, path, query, chosen)) if guess is not None else None
+        if guess is not None and probe is None:
+            return None  # nothing kept for this page: Flask renders it (and checks the session)
         database.connect(reuse_if_open=True)
         try:
-            found = sessions.user_of(session_id, self.idle_hours)
+            # One statement: the session, and whether anything at all changed since the page was checked.
+            found = sessions.viewer_of(session_id, self.idle_hours, *((probe[1],) if probe else ()))
             if found is None:
                 return None  # logged out, disabled, password changed, idle: Flask sends to the login
-            environ[CHECKED] = (session_id, found)  # if Flask must draw the page, it need not check again
-            user = found[0]
-            stored = kept.page(self.key(user, path, environ.get("QUERY_STRING", ""), cookies.get("lang")))
+            viewer, answers = found
+            if viewer != guess:
+                self.remember(self.viewers, session_id, viewer)
+                if guess is not None:
+                    return None  # a new login or language of the account: the page is drawn again
+                probe = kept.page_probe(self.key(viewer, path, query, chosen))
+                stored = kept.page_fresh(probe[0], None) if probe else None
+            else:
+                stored = kept.page_fresh(probe[0], answers)
         finally:
             if not database.is_closed() and database.in_transaction():
                 database.rollback()
@@ -122,14 +151,15 @@ class KeptPages:
             self.remember(self.cookies, value, data)
         return data
 
-    def key(self, user, path: str, query: str, chosen: str | None) -> tuple:
-        # The viewer's own login time is in the key: a login is not a change of the `user` table (m0028),
-        # and the pupil's home shows it.
+    def key(self, viewer: tuple, path: str, query: str, chosen: str | None) -> tuple:
+        # viewer: (user id as hex, last login as text, the account's language), as
+        # `sessions.viewer_of` reads it. The viewer's own login time is in the key: a login is not a
+        # change of the `user` table (m0028), and the pupil's home shows it.
         from webui import locale_of
 
         now = datetime.datetime.now(self.zone)
-        return (user.id.hex, str(user.last_login_at), path, query, locale_of(chosen, user.locale),
-                now.date().toordinal(), now.hour)
+        user_hex, last_login, own_locale = viewer
+        return (user_hex, last_login, path, query, locale_of(chosen, own_locale), now.date().toordinal(), now.hour)
 
     def token_for(self, raw: str) -> bytes:
         # The form token flask-wtf would put in a page of this session (it never expires here:
@@ -192,10 +222,14 @@ class KeptPages:
             return
         token = info["token"].encode()
         kept_headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
-        key = self.key(info["user"], path, environ.get("QUERY_STRING", ""), info["locale"])
+        user = info["user"]
+        viewer = (user.id.hex, str(user.last_login_at), user.locale)
+        key = self.key(viewer, path, environ.get("QUERY_STRING", ""), info["locale"])
         if kept.keep_page(key, record, (status, kept_headers, body.replace(token, PLACEHOLDER)), len(body),
                           live=LIVE):
             self.remember(self.signed, info["raw"], token)
+            if isinstance(info["session"], str):
+                self.remember(self.viewers, info["session"], viewer)
             self.paths.add(path)
 
 
@@ -218,7 +252,8 @@ def register(app: Flask) -> None:
             from flask_babel import get_locale
 
             request.environ[_INFO] = {"user": current_user.model, "locale": str(get_locale()),
-                                      "raw": session.get("csrf_token"), "token": g.get("csrf_token")}
+                                      "raw": session.get("csrf_token"), "token": g.get("csrf_token"),
+                                      "session": session.get("_user_id")}
         return response
 
     app.wsgi_app = KeptPages(app)

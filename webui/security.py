@@ -24,14 +24,16 @@ def _is_export(response: Response) -> bool:
                  or "attachment" in response.headers.get("Content-Disposition", "")))
 
 
+# On every answer, pages and static files alike (webui/assets.py answers fingerprinted files itself).
+ALWAYS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+          ("X-Frame-Options", "DENY"), ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        for name, value in ALWAYS:
+            response.headers.setdefault(name, value)
         if request.endpoint != "static":
             # Pages, downloads (PDF, JSON, CSV, ICS, evidence), charts and feeds carry personal data:
             # no cache keeps any of it, whatever a view said. Only the appliance's own assets are cached.

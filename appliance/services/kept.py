@@ -168,12 +168,20 @@ def _settled(record: Recording, live: frozenset[str] = frozenset()) -> tuple[tup
 PAGES_BUDGET = 16 * 1024 * 1024  # bytes of kept pages per process (webui/keep.py sets it from the settings)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _KeptPage:
     tables: tuple[str, ...]
     versions: tuple[int, ...]
     value: Any
     size: int
+    # The change feed's newest sequence number when these versions were last found current. The
+    # feed's numbers only grow (AUTOINCREMENT, never reused) and every write to a fed table adds one,
+    # so while the newest number stays put none of the page's fed tables has changed.
+    checked_at: int
+
+
+# The newest change anywhere: one probe of the feed's rowid, whatever the page.
+SEQUENCE_SQL = "(SELECT MAX(seq) FROM sync_change)"
 
 
 _pages: OrderedDict[Hashable, _KeptPage] = OrderedDict()
@@ -192,7 +200,7 @@ def keep_page(key: Hashable, record: Recording, value: Any, size: int, live: fro
         old = _pages.pop(key, None)
         if old is not None:
             _pages_bytes -= old.size
-        _pages[key] = _KeptPage(*settled, value, size)
+        _pages[key] = _KeptPage(*settled, value, size, record.started_at)
         _pages_bytes += size
         while _pages_bytes > PAGES_BUDGET:
             _, dropped = _pages.popitem(last=False)
@@ -210,6 +218,53 @@ def page(key: Hashable) -> Any | None:
     if _versions(kept.tables) != kept.versions:
         return None
     return kept.value
+
+
+def page_probe(key: Hashable) -> tuple[_KeptPage, str] | None:
+    """The page kept for `key`, not yet checked, and the SQL columns (", (…), …") that `page_fresh`
+    needs: the caller asks them in the statement it runs anyway (webui/keep.py: the session check)."""
+    if not is_sqlite():
+        return None
+    with _lock:
+        entry = _pages.get(key)
+        if entry is None:
+            return None
+        _pages.move_to_end(key)
+    return entry, ", " + SEQUENCE_SQL + (f", ({_META_SQL})" if _META in entry.tables else "")
+
+
+def page_fresh(entry: _KeptPage, answers: tuple | None) -> Any | None:
+    """The kept page if it still is what rendering would give, from the answers to `page_probe`'s
+    columns (None: not asked): nothing to ask when no change was made anywhere since it was last checked (and the
+    settings are as they were); otherwise its own tables' versions are asked (one more statement)."""
+    if answers is not None:
+        meta_same = _META not in entry.tables or hash(answers[1]) == entry.versions[-1]
+        if (answers[0] or 0) == entry.checked_at and meta_same:
+            return entry.value
+        if not meta_same:
+            return None
+    found = _versions_and_newest(entry.tables)
+    if found is None or found[0] != entry.versions:
+        return None
+    entry.checked_at = max(entry.checked_at, found[1])  # the versions held at that number: skip until it moves
+    return entry.value
+
+
+def _versions_and_newest(tables: tuple[str, ...]) -> tuple[tuple[int, ...], int] | None:
+    """The tables' versions (as `_versions`) and the feed's newest number, read in one statement so
+    that they describe the same moment."""
+    fed = _fed_only(tables)
+    columns = [versions_sql(len(fed))[7:]] if fed else []
+    if _META in tables:
+        columns.append(f"({_META_SQL})")
+    columns.append(SEQUENCE_SQL)
+    with _unseen():
+        # Built from fixed text and one placeholder a table: the names are bound, never formatted in.
+        row = database.execute_sql("SELECT " + ", ".join(columns), fed).fetchone()  # nosec B608
+    versions = tuple(value or 0 for value in row[: len(fed)])
+    if _META in tables:
+        versions += (hash(row[len(fed)]),)
+    return versions, row[-1] or 0
 
 
 def pages_held() -> tuple[int, int]:

@@ -67,14 +67,48 @@ def check(user_id: str, token: str, idle_hours: float) -> User | None:
 
 def user_of(session_id: str, idle_hours: float) -> tuple[User, str] | None:
     """The user and the server-side token behind a login cookie's session id
-    ("<user id>:<password epoch>:<token>"), or None: the rule every request is checked by, whether
-    Flask renders the page or a kept copy answers it (webui/keep.py)."""
+    ("<user id>:<password epoch>:<token>"), or None: the rule every request Flask renders is checked
+    by (a kept copy's repeat view is checked by `viewer_of`, the same rule on a plain row)."""
     user_id, _, rest = session_id.partition(":")
     epoch, _, token = rest.partition(":")
     user = check(user_id, token, idle_hours)
     if user is None or str(user.session_epoch) != epoch:
         return None
     return user, token
+
+
+# The repeat view's session check (webui/keep.py): the same rule as `check` and `user_of`, read as a
+# plain row (no model is built) with whatever else the caller asks in the same statement.
+_VIEWER_SQL = ('SELECT u.id, u.active, u.session_epoch, u.last_login_at, u.locale, s.id, s.last_seen_at{extra} '
+               'FROM web_session AS s JOIN "user" AS u ON u.id = s.user_id WHERE s.token_hash = ? AND u.id = ?')
+
+
+def viewer_of(session_id: str, idle_hours: float, extra: str = "", params: tuple = ()) -> tuple | None:
+    """(user id as hex, last login as text, the user's own language) and the values of the `extra`
+    columns, for a login cookie's session id — or None exactly when `user_of` would say None.
+    `extra` is fixed SQL text (", (SELECT …)") whose placeholders take `params`. SQLite's placeholders:
+    pages are kept only on SQLite (a school's server), so a PostgreSQL hub never comes here."""
+    user_id, _, rest = session_id.partition(":")
+    epoch, _, token = rest.partition(":")
+    if not token or len(token) > 100:
+        return None
+    try:
+        user_key = User.id.db_value(user_id)
+    except ValueError:
+        return None
+    # Built from fixed text: the callers' columns are constants, every value is bound.
+    row = database.execute_sql(_VIEWER_SQL.format(extra=extra), (*params, _hash(token), user_key)).fetchone()  # nosec B608
+    if row is None or not row[1] or str(row[2]) != epoch:
+        return None
+    seen = WebSession.last_seen_at.python_value(row[6])
+    now = utcnow()
+    if clock.has_passed(seen + datetime.timedelta(hours=idle_hours), now):
+        WebSession.delete().where(WebSession.id == row[5]).execute()
+        return None
+    if now - seen > _TOUCH_EVERY:
+        WebSession.update(last_seen_at=now).where(WebSession.id == row[5]).execute()
+    viewer = (User.id.python_value(row[0]).hex, str(User.last_login_at.python_value(row[3])), row[4])
+    return viewer, row[7:]
 
 
 def end(token: str) -> None:

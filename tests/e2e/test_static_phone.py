@@ -14,6 +14,7 @@ PAGES = ["/student/", "/portfolio/", "/activities/", "/calendar/", "/trials/"]
 def test_static_files_come_compressed_once_and_style_the_pages(live_server, phone):
     page, base = phone, live_server.url
     fetched: list[tuple[str, int, str | None, int]] = []
+    varies: list[tuple[str | None, bool]] = []
 
     def finished(request) -> None:
         if "/static/" not in request.url:
@@ -23,6 +24,7 @@ def test_static_files_come_compressed_once_and_style_the_pages(live_server, phon
         if response and (response.status == 304 or body > 0):  # answered by the server, not a cache
             fetched.append((request.url.removeprefix(base), response.status,
                             response.headers.get("content-encoding"), body))
+            varies.append((response.headers.get("vary"), "set-cookie" in response.headers))
 
     page.on("requestfinished", finished)
     browser_login(page, base, "student1")
@@ -36,6 +38,8 @@ def test_static_files_come_compressed_once_and_style_the_pages(live_server, phon
         assert status == 200 and url.split("/")[-1].count(".") == 2, (url, status)  # name.fingerprint.ext
         if url.endswith((".css", ".svg")):
             assert encoding in ("br", "gzip"), (url, encoding)
+    # Answered before any session work, though the phone is logged in: one copy for everyone.
+    assert varies and set(varies) == {("Accept-Encoding", False)}, varies
     main_sheet = [size for url, _, _, size in first if "/css/okey." in url]
     assert main_sheet and main_sheet[0] < 8000, first  # the 20 KB stylesheet, compressed
 
@@ -50,3 +54,7 @@ def test_static_files_come_compressed_once_and_style_the_pages(live_server, phon
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
     assert fetched == [], fetched  # kept by the phone a year long: no request, not even a 304
+    # These second views were answered from the server's kept copies: the same styled page.
+    assert page.evaluate("getComputedStyle(document.body).marginLeft") == "0px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "kept-trials-phone")

@@ -167,3 +167,40 @@ def test_a_phone_in_the_wifi_segment_gets_the_stylesheet_through_the_portal_host
     # The splash the segment shows before «Открыть портал» carries its style in the page itself.
     splash = phone.get("/wifi/", headers={"Host": "okey.internal"}, environ_base=env).get_data(as_text=True)
     assert "<style>" in splash and not static_links(splash)
+
+
+def test_a_fingerprinted_file_is_answered_before_the_session_and_as_the_view_would(app, client, demo):
+    """A logged-in phone's stylesheet: no session opened or checked (no `Vary: Cookie`, no cookie set,
+    Flask never reached), and the very headers and bytes the `static` view gives."""
+    from flask import request_started
+
+    link = _okey_css(client)
+    login(client, "student1")
+    reached: list[str] = []
+
+    def seen(sender, **extra):
+        reached.append("flask")
+
+    request_started.connect(seen, app)
+    behind = Client(app.wsgi_app.app)  # the layers behind: Flask's own static view
+    try:
+        for header in ({"Accept-Encoding": "gzip, br"}, {"Accept-Encoding": "gzip"}, {}):
+            answer = client.get(link, headers=header)
+            assert reached == [], header
+            view = behind.get(link, headers=header)
+            assert reached, header
+            reached.clear()
+            assert answer.status_code == view.status_code == 200 and answer.data == view.data
+            ignore = {"Vary", "Set-Cookie"}
+            assert {(k, v) for k, v in answer.headers.items() if k not in ignore} == \
+                {(k, v) for k, v in view.headers.items() if k not in ignore}, header
+            assert answer.headers["Vary"] == "Accept-Encoding" and "Set-Cookie" not in answer.headers
+            again = client.get(link, headers={**header, "If-None-Match": answer.headers["ETag"]})
+            assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == answer.headers["ETag"]
+        head = client.head(link, headers={"Accept-Encoding": "gzip"})
+        assert head.status_code == 200 and head.data == b"" and int(head.headers["Content-Length"]) > 0
+        # The plain name and an unknown fingerprint still go to Flask.
+        assert client.get("/static/css/okey.css").headers["Cache-Control"] == assets.SHORT_CACHE and reached
+        assert client.get("/static/css/okey.0123456789ab.css").status_code == 404
+    finally:
+        request_started.disconnect(seen, app)
