@@ -167,6 +167,8 @@ def test_every_page_fits_a_phone(live_server, chromium, user):
                 problems.append(f"{url}: {wide} px wide")
             problems += [f"{url}: {finding}" for finding in serious_findings(page)]
             problems += [f"{url}: small target {t}" for t in small_targets(page)]
+            if "<" in page.title() or not page.title().strip():
+                problems.append(f"{url}: the title is «{page.title()[:80]}»")  # a tab's name, never markup
             check_menu(page)
             screenshot(page, name)
             for href in page.eval_on_selector_all("main a[href]", "els => els.map(a => a.href)"):
