@@ -408,6 +408,19 @@ def _trajectory_goals(pair: MentoringPair, lines: list[str], deadline: datetime.
         trajectory.add_mentoring_goal(pair.mentee, pair, line, deadline, [], pair.mentor.short_name)
 
 
+def _programme(form: dict, today: datetime.date, no_title: str, no_goals: str) -> tuple:
+    """A pair's or a group's programme as typed: title, goals, meetings planned, dates and the first
+    meeting (or None)."""
+    title = validation.text(form.get("title"), 200, N_("Программа"), one_line=True, required=no_title)
+    goals = validation.text(form.get("goals"), 2000, N_("Цели"), required=no_goals)
+    planned = validation.integer(form.get("meetings_planned") or "0", N_("Встреч по плану"), 1, MAX_MEETINGS)
+    starts_on = validation.date(form.get("starts_on") or today, N_("Начало"))
+    ends_on = validation.date(form.get("ends_on"), N_("Окончание"))
+    if ends_on is not None and ends_on < starts_on:
+        raise validation.Invalid(N_("Окончание программы раньше её начала."))
+    return title, goals, planned, starts_on, ends_on, _first_meeting(form, starts_on)
+
+
 def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     """The coordinator forms a pair of a given form with its programme (title, goals — one a line —,
     the number of meetings planned, dates) and, if given, its first meeting."""
@@ -430,15 +443,8 @@ def form_pair(by: User, form: dict, today: datetime.date) -> MentoringPair:
     if mentee.role not in FORM_MENTEE_ROLES[code]:
         raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s: выберите другую форму."),
                                  form=FORMS[code], role=ROLE_WORDS[mentee.role])
-    title = validation.text(form.get("title"), 200, N_("Программа"), one_line=True,
-                            required=N_("Назовите программу пары."))
-    goals = validation.text(form.get("goals"), 2000, N_("Цели"), required=N_("Запишите хотя бы одну цель пары."))
-    planned = validation.integer(form.get("meetings_planned") or "0", N_("Встреч по плану"), 1, MAX_MEETINGS)
-    starts_on = validation.date(form.get("starts_on") or today, N_("Начало"))
-    ends_on = validation.date(form.get("ends_on"), N_("Окончание"))
-    if ends_on is not None and ends_on < starts_on:
-        raise validation.Invalid(N_("Окончание программы раньше её начала."))
-    first = _first_meeting(form, starts_on)
+    title, goals, planned, starts_on, ends_on, first = _programme(
+        form, today, N_("Назовите программу пары."), N_("Запишите хотя бы одну цель пары."))
     lines = _goal_lines(goals) if mentee.role == STUDENT else []
     deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
@@ -713,15 +719,8 @@ def form_group(by: User, form: dict, request_ids: list[str], today: datetime.dat
             raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s, а в группе %(name)s: "
                                         "уберите его или выберите другую форму."),
                                      form=FORMS[code], role=ROLE_WORDS[mentee.role], name=mentee.short_name)
-    title = validation.text(form.get("title"), 200, N_("Программа"), one_line=True,
-                            required=N_("Назовите программу группы."))
-    goals = validation.text(form.get("goals"), 2000, N_("Цели"), required=N_("Запишите хотя бы одну цель группы."))
-    planned = validation.integer(form.get("meetings_planned") or "0", N_("Встреч по плану"), 1, MAX_MEETINGS)
-    starts_on = validation.date(form.get("starts_on") or today, N_("Начало"))
-    ends_on = validation.date(form.get("ends_on"), N_("Окончание"))
-    if ends_on is not None and ends_on < starts_on:
-        raise validation.Invalid(N_("Окончание программы раньше её начала."))
-    first = _first_meeting(form, starts_on)
+    title, goals, planned, starts_on, ends_on, first = _programme(
+        form, today, N_("Назовите программу группы."), N_("Запишите хотя бы одну цель группы."))
     lines = _goal_lines(goals)
     deadline = _goal_deadline(by.school, ends_on, today)
     with database.atomic():
