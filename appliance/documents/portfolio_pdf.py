@@ -7,9 +7,8 @@ from itertools import groupby
 
 from appliance.documents.charts import bar_chart, level_result_chart, student_charts
 from appliance.documents.render import render_pdf
-from appliance.models.base import utcnow
 from appliance.models.people import User
-from appliance.services import russian
+from appliance.services import reminders, russian
 from appliance.services import school as school_service
 from appliance.services.indicators import Contribution
 from appliance.services.portfolio_export import document
@@ -35,15 +34,16 @@ def _by_year_and_level(achievements: list[dict]) -> list[tuple[str, list[tuple[s
 
 
 def render_portfolio(student: User, today: datetime.date | None = None) -> bytes:
+    today = today or reminders.local_today(student.school.timezone)
     doc = document(student, today)
-    for a in doc["achievements"]:
+    for a in doc["achievements"] + (doc.get("volunteering") or {}).get("records", []):
         a["date_text"] = datetime.date.fromisoformat(a["date"]).strftime("%d.%m.%Y")
     for r in doc["reflections"]:
         r["date_text"] = long_date(datetime.date.fromisoformat(r["date"]))
     group = school_service.class_of(student)
     leads = school_service.class_teachers(group) if group else []
     return render_pdf("portfolio.html", doc=doc, by_year=_by_year_and_level(doc["achievements"]),
-                      charts=student_charts(student, today), generated=long_date(utcnow().date()),
+                      charts=student_charts(student, today), generated=long_date(today),
                       class_teacher=leads[0].short_name if leads else "", short_name=student.short_name,
                       female=russian.is_female(student.full_name), word=russian.agree_with_number)
 
@@ -54,5 +54,6 @@ def render_contribution(found: Contribution) -> bytes:
     charts = {"levels": level_result_chart(found.level_result, levels, results,
                                            "Подтверждённые достижения учеников по уровням"),
               "years": bar_chart("По учебным годам", found.by_year, horizontal=False)}
-    return render_pdf("contribution.html", found=found, charts=charts, generated=long_date(utcnow().date()),
+    today = reminders.local_today(found.teacher.school.timezone)
+    return render_pdf("contribution.html", found=found, charts=charts, generated=long_date(today),
                       school=found.teacher.school.name)

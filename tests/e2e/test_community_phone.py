@@ -27,7 +27,8 @@ def test_volunteer_hours_from_the_phone_to_the_graduation_pdf(live_server, phone
     page, base = phone, live_server.url
     browser_login(page, base, "student1")
     page.goto(f"{base}/volunteering/")
-    page.fill("#day", (datetime.date.today() - datetime.timedelta(days=2)).isoformat())
+    day = datetime.date.today() - datetime.timedelta(days=2)
+    page.fill("#day", day.isoformat())
     page.fill("#hours", "3")
     page.fill("#place", "Библиотека микрорайона")
     page.fill("#what", "Читали вслух малышам")
@@ -57,6 +58,7 @@ def test_volunteer_hours_from_the_phone_to_the_graduation_pdf(live_server, phone
                                    check=True).stdout.split())
     assert "Волонтёрская деятельность" in text and "Библиотека микрорайона" in text
     assert "9,5 часа" in text  # 4 + 2,5 of the demo and these 3
+    assert f"{day:%d.%m.%Y} Библиотека микрорайона" in text  # the date as Russians write it
 
 
 def test_an_idea_is_proposed_supported_and_accepted_by_the_council(live_server, phone):
