@@ -23,8 +23,9 @@ from appliance import migrations
 from appliance.config import Settings, load_settings
 from appliance.db import database, open_database
 from appliance.models.base import utcnow
-from appliance.models.people import ClassGroup, ParentLink, School, Student, TeacherAssignment, User
+from appliance.models.people import ClassGroup, ParentLink, Student, TeacherAssignment, User
 from appliance.services import accounts
+from appliance.services import school as school_service
 from appliance.services.demo import _person
 
 BENCH_PASSWORD = "bench-pass-2026"
@@ -77,7 +78,10 @@ def generate(settings: Settings, students: int = 1200, teachers: int = 100, year
     now = utcnow()
     password_hash = accounts.hash_password(BENCH_PASSWORD)
     with database.atomic():
-        school = School.create(name="Школа № 1200 (нагрузочный тест)", code="bench-1200")
+        # As `okey init` makes a school: with the shipped catalogues and competency models, without which
+        # the portfolio's overview, its charts and the competencies page answer 404.
+        school = school_service.ensure_school("Школа № 1200 (нагрузочный тест)", "bench-1200",
+                                              settings.school.timezone)
         users = [_user_row(school.id, "admin", "admin", ("Воронцова", "Ирина", "Геннадьевна"), password_hash, now)]
         groups = []
         for grade in range(1, 12):
