@@ -6,7 +6,6 @@ sideways, axe finds nothing serious, screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
-import datetime
 import zipfile
 
 import pytest
@@ -15,7 +14,7 @@ from appliance.db import database
 from appliance.models.people import ParentLink, User
 from appliance.models.trajectory import Task
 from appliance.services import school as school_service
-from tests.conftest import browser_login, data_dir_settings, open_migrated, screenshot
+from tests.conftest import browser_login, data_dir_settings, open_migrated, school_today, screenshot
 from tests.e2e.test_phone_walk import serious_findings, small_targets
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +33,7 @@ def _undecided_parent1():
     ParentLink.update(consent_given_at=None, consent_by=None, consent_version=None, consent_refused_at=None) \
         .where(ParentLink.parent == parent).execute()
     student = User.get(User.login == "student1")
-    Task.create(student=student, title="Принести форму на физкультуру", due_on=datetime.date.today())
+    Task.create(student=student, title="Принести форму на физкультуру", due_on=school_today())
     group = school_service.class_of(student)
     return student.id.hex, group.id.hex, len(school_service.students_of(group))
 
