@@ -44,24 +44,36 @@ def _check_sql(kind: type) -> str:
     return query.sql()[0]
 
 
-def check(user_id: str, token: str, idle_hours: float) -> User | None:
-    """The active user of a live session, or None (unknown, ended, idle too long, disabled)."""
+def _user_key(user_id: str, token: str):
+    """The user id as the database stores it, or None for a malformed id or token."""
     if not token or len(token) > 100:
         return None
     try:
-        user_key = User.id.db_value(user_id)
+        return User.id.db_value(user_id)
     except ValueError:
         return None
-    user = next(iter(User.raw(_check_sql(type(database.obj)), _hash(token), user_key)), None)
-    if user is None or not user.active:
-        return None
-    seen = WebSession.last_seen_at.python_value(user.session_seen)
+
+
+def _still_open(session_id, last_seen, idle_hours: float) -> bool:
+    """The idle rule: a session unused too long is ended; a used one is marked seen (now and then)."""
+    seen = WebSession.last_seen_at.python_value(last_seen)
     now = utcnow()
     if clock.has_passed(seen + datetime.timedelta(hours=idle_hours), now):
-        WebSession.delete().where(WebSession.id == user.session_id).execute()
-        return None
+        WebSession.delete().where(WebSession.id == session_id).execute()
+        return False
     if now - seen > _TOUCH_EVERY:
-        WebSession.update(last_seen_at=now).where(WebSession.id == user.session_id).execute()
+        WebSession.update(last_seen_at=now).where(WebSession.id == session_id).execute()
+    return True
+
+
+def check(user_id: str, token: str, idle_hours: float) -> User | None:
+    """The active user of a live session, or None (unknown, ended, idle too long, disabled)."""
+    user_key = _user_key(user_id, token)
+    if user_key is None:
+        return None
+    user = next(iter(User.raw(_check_sql(type(database.obj)), _hash(token), user_key)), None)
+    if user is None or not user.active or not _still_open(user.session_id, user.session_seen, idle_hours):
+        return None
     return user
 
 
@@ -90,23 +102,13 @@ def viewer_of(session_id: str, idle_hours: float, extra: str = "", params: tuple
     pages are kept only on SQLite (a school's server), so a PostgreSQL hub never comes here."""
     user_id, _, rest = session_id.partition(":")
     epoch, _, token = rest.partition(":")
-    if not token or len(token) > 100:
-        return None
-    try:
-        user_key = User.id.db_value(user_id)
-    except ValueError:
+    user_key = _user_key(user_id, token)
+    if user_key is None:
         return None
     # Built from fixed text: the callers' columns are constants, every value is bound.
     row = database.execute_sql(_VIEWER_SQL.format(extra=extra), (*params, _hash(token), user_key)).fetchone()  # nosec B608
-    if row is None or not row[1] or str(row[2]) != epoch:
+    if row is None or not row[1] or str(row[2]) != epoch or not _still_open(row[5], row[6], idle_hours):
         return None
-    seen = WebSession.last_seen_at.python_value(row[6])
-    now = utcnow()
-    if clock.has_passed(seen + datetime.timedelta(hours=idle_hours), now):
-        WebSession.delete().where(WebSession.id == row[5]).execute()
-        return None
-    if now - seen > _TOUCH_EVERY:
-        WebSession.update(last_seen_at=now).where(WebSession.id == row[5]).execute()
     viewer = (User.id.python_value(row[0]).hex, str(User.last_login_at.python_value(row[3])), row[4])
     return viewer, row[7:]
 
