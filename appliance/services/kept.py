@@ -14,8 +14,8 @@ on a database without a feed (a PostgreSQL hub), or when the data changed while 
 The key must name everything else the result depends on: whose it is, the day, the language.
 
 Whole rendered pages are kept the same way, in a store of their own bounded in bytes
-(`recording()` around the first render, `keep_page()` after it, `page()` on a repeat view; the web
-layer is webui/keep.py).
+(`recording()` around the first render, `keep_page()` after it, `page_probe()` and `page_fresh()` on
+a repeat view; the web layer is webui/keep.py).
 """
 
 from __future__ import annotations
@@ -206,18 +206,6 @@ def keep_page(key: Hashable, record: Recording, value: Any, size: int, live: fro
             _, dropped = _pages.popitem(last=False)
             _pages_bytes -= dropped.size
     return True
-
-
-def page(key: Hashable) -> Any | None:
-    """The page kept for `key` if none of the tables it was made from has changed since (one query)."""
-    with _lock:
-        kept = _pages.get(key)
-        if kept is None:
-            return None
-        _pages.move_to_end(key)
-    if _versions(kept.tables) != kept.versions:
-        return None
-    return kept.value
 
 
 def page_probe(key: Hashable) -> tuple[_KeptPage, str] | None:
