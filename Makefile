@@ -68,8 +68,10 @@ converge: install
 drill: install
 	$(BIN)/pytest tests/system/test_booted_appliance.py -q -s -p no:cacheprovider -k "hardened or drill"
 
-# The load generator (locust) is needed by the benchmarks only.
+# The load generators are needed by the benchmarks only: locust (Python) and hey (Debian's package).
 .stamps/bench-deps: setup.cfg | $(BIN)/okey
+	@dpkg-query -W -f='$${Status}\n' hey 2>/dev/null | grep -q '^install ok installed' || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hey; }
 	$(BIN)/pip install -q -e '.[test,bench]'
 	@mkdir -p .stamps && touch $@
 

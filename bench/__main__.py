@@ -1,10 +1,12 @@
 """`python -m bench` (`make bench`): the load scenarios against the real server, then every
 `bench/*_bench.py` module, and one table of figures at the end.
 
-Scenarios (all traffic on 127.0.0.1; the load generator, locust, runs in its own process):
+Scenarios (all traffic on 127.0.0.1; the load generators run in their own processes: hey for the
+ceiling and the pages, locust for the rest):
   ceiling  a bare WSGI hello on the same waitress settings: the machine's limit in this run
-  pages    50 people opening one page without pauses (student home, portfolio, «Активности»,
-           calendar, a teacher's class page), each as a share of the ceiling against its goal
+  pages    10 people over 50 connections opening one page without pauses (student home, portfolio,
+           «Активности», calendar, a teacher's class page), each as a share of the ceiling against
+           its goal
   browse   200 logged-in students opening the pages of their menu, no pauses
   storm    300 students logging in within one minute
   writes   50 students adding achievements with photos while 150 browse
@@ -33,19 +35,21 @@ from pathlib import Path
 import psutil
 
 from appliance.config import ServerSettings
-from bench import forms
+from bench import forms, hey
 from bench.report import RESULTS, Row, print_table, write_json
 from bench.school import BENCH_PASSWORD, generate
 from bench.server import Browser, free_port, hello_server, okey_server
 
 SCENARIOS = ("ceiling", "pages", "browse", "storm", "writes", "probes")
-# The pages of issue 21, each opened without pauses by 50 logged-in people, as a share of the
-# bare hello's ceiling (both one process): (name, page, who, link to follow on it, goal).
+# The pages of issue 21, each opened without pauses over 50 connections by PEOPLE logged-in people, as
+# a share of the bare hello's ceiling (both one process, both measured with hey: bench/hey.py):
+# (name, page, who, link to follow on it, goal).
 PAGES = (("student home", "/student/", "students", "", 0.40),
          ("portfolio", "/portfolio/", "students", "", 0.25),
          ("«Активности»", "/activities/", "students", "", 0.25),
          ("calendar", "/calendar/", "students", "", 0.25),
          ("teacher's class page", "/teacher/", "class_teachers", "/teacher/class/", 0.25))
+PEOPLE = 10
 THREADS = ServerSettings().threads  # waitress threads of `okey serve`, for the hello ceiling
 
 
@@ -130,10 +134,11 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
     if "ceiling" in selected:
         server = hello_server(free_port(), THREADS, work / "hello.log").start()
         try:
-            figures = _load({"scenario": "ceiling", "host": server.url, "users": 50, "duration": seconds}, work, 300, server)
+            figures = hey.run(server.url, [("", "/")], 50, seconds // 2, server.process.pid)
         finally:
             server.stop()
-        rows.append(_row("1 ceiling: WSGI hello", figures, "hello", "50 connections", None, server.peak_rss_mb()))
+        rows.append(_row("1 ceiling: WSGI hello", figures, "one page", "50 connections (hey)", None,
+                         server.peak_rss_mb()))
         ceiling = rows[-1].rps
 
     port, segment_port = free_port(), free_port()
@@ -158,21 +163,20 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
             # Each class's class teacher: the generator gives class i to teacher i % teachers.
             people = {"students": students, "class_teachers": made.teachers[:made.counts["classes"]]}
             for name, path, who, find, goal in PAGES:
-                figures = _load({**base, "scenario": "one_page", "users": 50, "spawn_rate": 50,
-                                 "duration": max(5, seconds // 2), "students": people[who], "path": path,
-                                 "find": find}, work, 300, server)
-                row = _row(f"7 {name}", figures, "one page", "50 people, 1 process", ceiling,
-                           server.peak_rss_mb(), path + ("…" if find else ""))
+                visits = hey.visits_of(server.url, people[who][:PEOPLE], BENCH_PASSWORD, path, find)
+                figures = hey.run(server.url, visits, 50, seconds // 2, server.process.pid)
+                row = _row(f"7 {name}", figures, "one page", f"{len(visits)} people, 50 connections (hey)",
+                           ceiling, server.peak_rss_mb(), path + ("…" if find else ""))
                 row.goal = goal
                 rows.append(row)
         if "browse" in selected:
             server.reset_peak()
             figures = _load({**base, "scenario": "browse", "users": 200, "spawn_rate": 50,
                              "duration": seconds}, work, 300, server)
-            rows.append(_row("2 browsing", figures, "page", "200 students", ceiling, server.peak_rss_mb(),
+            rows.append(_row("2 browsing", figures, "page", "200 students", None, server.peak_rss_mb(),
                              f"{len(pages)} pages: {' '.join(pages)}"))
             if "chart" in figures["requests"]:
-                rows.append(_row("2 … charts on those pages", figures, "chart", "SVG pictures", ceiling,
+                rows.append(_row("2 … charts on those pages", figures, "chart", "SVG pictures", None,
                                  server.peak_rss_mb()))
         if "storm" in selected:
             server.reset_peak()
@@ -214,11 +218,11 @@ def run_scenarios(selected: set[str], quick: bool, work: Path) -> list[Row]:
     finally:
         server.stop()
     if "browse" in selected:
-        rows += _browse_with_workers(work, env, base, seconds, ceiling)
+        rows += _browse_with_workers(work, env, base, seconds)
     return rows
 
 
-def _browse_with_workers(work: Path, env: dict, base: dict, seconds: int, ceiling: float | None) -> list[Row]:
+def _browse_with_workers(work: Path, env: dict, base: dict, seconds: int) -> list[Row]:
     """Browsing again on the default settings: one worker process per core (server.workers = 0)."""
     port = free_port()
     env = {key: value for key, value in env.items() if key != "OKEY_SERVER__WORKERS"}
@@ -230,7 +234,7 @@ def _browse_with_workers(work: Path, env: dict, base: dict, seconds: int, ceilin
                          "duration": seconds}, work, 300, server)
         rss, pss = server.memory_now_mb()
         processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
-        return [_row(f"2 browsing, {processes} processes", figures, "page", "200 students", ceiling,
+        return [_row(f"2 browsing, {processes} processes", figures, "page", "200 students", None,
                      server.peak_rss_mb(), f"default settings; PSS {pss_start:.0f} MB after start, "
                      f"{pss:.0f} MB after browsing (RSS {rss:.0f} MB)")]
     finally:

@@ -106,31 +106,6 @@ class Browser(Student):
         self.browse()
 
 
-class OnePage(Student):
-    """Opens one page again and again without pauses: the student's own, or for a per-person page
-    (a teacher's class) the first link under plan["find"] on the page plan["path"]."""
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.path = PLAN["path"]
-        if PLAN.get("find") and not self.out:
-            page = self.client.get(PLAN["path"], name="finding the page")
-            found = [link for link in forms.parse(page.text or "").links if link.startswith(PLAN["find"])]
-            if found:
-                self.path = found[0]
-            else:
-                GAVE_UP.append(self.login_name)
-                self.out = True
-
-    @task
-    def page(self) -> None:
-        if self.out:
-            gevent.sleep(1)
-            return
-        with self.client.get(self.path, name="one page", catch_response=True) as response:
-            self._judge(response)
-
-
 class Writer(Student):
     """Adds an achievement with a photo through the portal's own form, then looks at the list."""
 
@@ -159,15 +134,6 @@ class Writer(Student):
                     found = NOTICE.search(response.text or "")
                     REFUSALS[f"{response.status_code} {found.group(1).strip() if found else ''}"[:200]] += 1
         self.browse()
-
-
-class Hello(FastHttpUser):
-    abstract = True
-    wait_time = constant(0)
-
-    @task
-    def hello(self) -> None:
-        self.client.get("/", name="hello")
 
 
 class StormStudent(Student):
@@ -257,12 +223,8 @@ PHOTO = b""
 
 def _classes(plan: dict) -> list[type]:
     scenario = plan["scenario"]
-    if scenario == "ceiling":
-        return [type("HelloUser", (Hello,), {"fixed_count": plan["users"], "abstract": False})]
     if scenario == "browse":
         return [type("BrowsingStudent", (Browser,), {"fixed_count": plan["users"], "abstract": False})]
-    if scenario == "one_page":
-        return [type("OnePageUser", (OnePage,), {"fixed_count": plan["users"], "abstract": False})]
     if scenario == "browse_light":
         return [type("BrowsingStudent", (Browser,), {"fixed_count": plan["users"], "abstract": False,
                                                      "wait_time": between(0.5, 2)})]

@@ -57,7 +57,8 @@ KEEPABLE = frozenset({
 LIVE = frozenset({"web_session"})
 PLACEHOLDER = b"\x00okey-csrf\x00"
 _INFO = "okey.keep"
-REMEMBERED = 4096  # checked cookies and signed CSRF tokens each process remembers (a few hundred bytes each)
+REMEMBERED = 4096  # checked cookies, devices and signed CSRF tokens each process remembers (a few hundred bytes each)
+REMEMBERED_LENGTH = 1024  # longer Cookie headers and user agents are checked every time, never remembered
 
 
 class KeptPages:
@@ -75,7 +76,8 @@ class KeptPages:
                                            salt="wtf-csrf-token")
         self.paths: set[str] = set()  # paths that have had a page kept: only these try the fast path
         self.signed: OrderedDict[str, bytes] = OrderedDict()  # a session's raw CSRF token -> its form token
-        self.cookies: OrderedDict[str, dict] = OrderedDict()  # a signed session cookie -> its session
+        self.cookies: OrderedDict[str, tuple] = OrderedDict()  # a Cookie header -> its session and language
+        self.devices: OrderedDict[str, str] = OrderedDict()  # address and user agent -> flask-login's mark
         self.viewers: OrderedDict[str, tuple] = OrderedDict()  # a session id -> the viewer it was last found to be
         self.lock = threading.Lock()
         kept.PAGES_BUDGET = int(settings.server.kept_pages_mb * 1024 * 1024)
@@ -94,20 +96,17 @@ class KeptPages:
 
     # -- a repeat view -------------------------------------------------------------------------
     def repeat(self, environ, path: str):
-        cookies = parse_cookie(environ["HTTP_COOKIE"])  # as Flask reads them
-        signed = cookies.get(self.cookie_name)
-        if not signed or self.sessions is None:
+        opened = self.opened(environ["HTTP_COOKIE"])
+        if opened is None:
             return None
-        data = self.opened(signed)
-        if data is None:
-            return None
+        data, chosen = opened
         session_id, raw_token = data.get("_user_id"), data.get("csrf_token")
         if not isinstance(session_id, str) or not isinstance(raw_token, str) or data.get("_flashes") \
-                or data.get("_id") != _identifier(environ):
+                or data.get("_id") != self.identifier(environ):
             return None  # Flask would change the session (a flash shown, a new token, another device)
         from appliance.db import database
 
-        query, chosen = environ.get("QUERY_STRING", ""), cookies.get("lang")
+        query = environ.get("QUERY_STRING", "")
         guess = self.recall(self.viewers, session_id)  # whose pages this session showed last time
         probe = kept.page_probe(self.key(guess, path, query, chosen)) if guess is not None else None
         if guess is not None and probe is None:
@@ -136,20 +135,36 @@ class KeptPages:
         body = body.replace(PLACEHOLDER, self.token_for(raw_token))
         return status, [*headers, ("Content-Length", str(len(body)))], body
 
-    def opened(self, value: str) -> dict | None:
-        """The session a signed cookie carries, or None. A cookie whose signature checked out once is
-        remembered as it was (the same text always carries the same session): checking costs more than
-        the rest of the cookie's handling."""
-        data = self.recall(self.cookies, value)
-        if data is None:
+    def opened(self, header: str) -> tuple[dict, str | None] | None:
+        """The session a Cookie header's signed session cookie carries and the language cookie, or
+        None. A header whose signature checked out once is remembered as it was (the same text always
+        carries the same session): parsing and checking cost more than the rest of a repeat view."""
+        found = self.recall(self.cookies, header)
+        if found is None:
+            cookies = parse_cookie(header)  # as Flask reads them
+            signed = cookies.get(self.cookie_name)
+            if not signed or self.sessions is None:
+                return None
             try:
-                data = self.sessions.loads(value)
+                data = self.sessions.loads(signed)
             except BadSignature:
                 return None
             if not isinstance(data, dict):
                 return None
-            self.remember(self.cookies, value, data)
-        return data
+            found = (data, cookies.get("lang"))
+            if len(header) <= REMEMBERED_LENGTH:
+                self.remember(self.cookies, header, found)
+        return found
+
+    def identifier(self, environ) -> str:
+        """flask-login's mark of the device (`_identifier`), remembered per address and user agent."""
+        device = f"{environ.get('HTTP_X_FORWARDED_FOR', environ.get('REMOTE_ADDR'))}|{environ.get('HTTP_USER_AGENT')}"
+        mark = self.recall(self.devices, device)
+        if mark is None:
+            mark = _identifier(environ)
+            if len(device) <= REMEMBERED_LENGTH:
+                self.remember(self.devices, device, mark)
+        return mark
 
     def key(self, viewer: tuple, path: str, query: str, chosen: str | None) -> tuple:
         # viewer: (user id as hex, last login as text, the account's language), as

@@ -436,3 +436,24 @@ def test_every_keepable_page_is_kept_equal_and_redrawn_on_a_change(demo, app, en
     renamed = client.get(url)
     assert calls.count == before + 2 and "Переименованная" in _body(renamed) and _body(renamed) != _body(first)
     assert _body(client.get(url)) == _body(renamed) and calls.count == before + 2
+
+
+def test_long_cookie_headers_and_user_agents_are_checked_but_never_remembered(demo, app, client):
+    """An anonymous phone can get a signed session from the login page and send it under ever new
+    junk cookies and user agents: what a process remembers of them must not grow with that."""
+    layer = app.wsgi_app.app  # FingerprintedFirst → KeptPages
+    login(client, "student1")
+    for _ in range(3):
+        client.get("/student/")
+    remembered = len(layer.cookies), len(layer.devices)
+    assert remembered[0] >= 1 and remembered[1] >= 1
+    session_cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    stranger = app.test_client()
+    for n in range(40):
+        junk = f"{app.config['SESSION_COOKIE_NAME']}={session_cookie}; pad{n}={'x' * 2000}"
+        answer = stranger.get("/student/", headers={"Cookie": junk, "User-Agent": f"agent {n} " + "y" * 2000})
+        assert answer.status_code in (200, 302)
+    assert (len(layer.cookies), len(layer.devices)) == remembered
+    # The ordinary header of the same session is still answered from the kept page.
+    calls = FlaskCalls(app)
+    assert client.get("/student/").status_code == 200 and calls.count == 0
