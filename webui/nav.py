@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from appliance.models.people import ADMIN, DISTRICT, MENTOR, PARENT, STUDENT, TEACHER
+from appliance.services import enrolment
+from webui import wording
 
 MENU = {
     STUDENT: [("student.home", _l("Главная")), ("portfolio.achievements", _l("Достижения")),
@@ -100,4 +102,16 @@ def context() -> dict:
             best["active"] = True
     bar = items[:PHONE_BAR]
     current = next((item for item in items[PHONE_BAR:] if item["active"]), None)
-    return {"menu": items, "menu_bar": bar, "menu_current": current, "role_names": ROLE_NAMES}
+    return {"menu": items, "menu_bar": bar, "menu_current": current, "role_names": ROLE_NAMES,
+            "role_name": _role_name()}
+
+
+def _role_name() -> str:
+    """The header's word for the signed-in person: a graduate reads their portfolio as a pupil's
+    account, but is no longer «Ученик»; «Выпускница» or «Выпускник» by the name (the grammar's
+    libraries load only for a graduate)."""
+    if not current_user.is_authenticated:
+        return ""
+    if current_user.role == STUDENT and enrolment.is_graduate(current_user.model):
+        return _l("Выпускница") if wording.is_female(current_user.model) else _l("Выпускник")
+    return ROLE_NAMES[current_user.role]

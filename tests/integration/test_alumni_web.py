@@ -63,6 +63,16 @@ def test_the_pages_open_for_their_roles(pages, who, paths):
         assert client.get(path).status_code == 200, path
 
 
+def test_the_header_calls_a_graduate_a_graduate_and_a_pupil_a_pupil(pages):
+    role = re.compile(r'<span class="who-role">([^<]*)</span>')
+    assert role.findall(_client(pages, "alumnus1").get("/alumni/").get_data(as_text=True)) == ["Выпускница"]
+    him = _graduate("Соколов", "Пётр")
+    him.middle_name, him.full_name = "Ильич", "Соколов Пётр Ильич"
+    him.save()
+    assert role.findall(_client(pages, him.login).get("/alumni/club").get_data(as_text=True)) == ["Выпускник"]
+    assert role.findall(_client(pages, "student1").get("/alumni/").get_data(as_text=True)) == ["Ученик"]
+
+
 def test_a_graduate_joins_and_pupils_see_only_what_they_chose(pages):
     grad = _graduate()
     client = _client(pages, grad.login)
