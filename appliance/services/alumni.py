@@ -44,6 +44,7 @@ from appliance.models.alumni import (
 )
 from appliance.models.base import utcnow
 from appliance.models.calendar import Event
+from appliance.models.mentoring import MentorProfile
 from appliance.models.people import (
     ADMIN,
     GRADUATED,
@@ -189,12 +190,23 @@ def save_profile(user: User, form: dict, address: str = "") -> AlumniProfile:
         Student.update(alumni_listed=True).where(Student.user == user).execute()
         if joined:
             audit.record("alumni.join", user=user, address=address, detail=user.login)
+        if not found.help_mentoring:
+            _pause_mentoring(user, address)
     return found
+
+
+def _pause_mentoring(user: User, address: str) -> None:
+    """A graduate is in the mentors' register only on their own offer in the club. Without it (the
+    tick taken off, or the club left) their place there is paused: no new pairs; a pair under way
+    goes on until the coordinator closes it."""
+    paused = MentorProfile.update(active=False).where((MentorProfile.user == user) & MentorProfile.active).execute()
+    if paused:
+        audit.record("mentoring.mentor", user=user, address=address, detail=f"off:{user.login}")
 
 
 def leave(user: User, today: datetime.date, address: str = "") -> None:
     """Leave the club: the profile is deleted, sign-ups to coming events withdrawn, open meeting
-    requests closed (the pupils are told it will not happen)."""
+    requests closed (the pupils are told it will not happen), a place in the mentors' register paused."""
     _require_graduate(user)
     with database.atomic():
         found = profile_of(user)
@@ -211,6 +223,7 @@ def leave(user: User, today: datetime.date, address: str = "") -> None:
                                  "Встреча с выпускником не состоится: выпускник вышел из клуба.",
                                  links.LinkTarget.of(links.MEETINGS))
         found.delete_instance()
+        _pause_mentoring(user, address)
         # The graduate's account period counts again from today (the club kept it open).
         Student.update(alumni_listed=False, status_changed_at=utcnow()).where(Student.user == user).execute()
         audit.record("alumni.leave", user=user, address=address, detail=user.login)

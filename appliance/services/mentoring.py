@@ -235,8 +235,13 @@ def _own_profile(by: User, profile_id) -> MentorProfile:
 
 
 def set_mentor_active(by: User, profile_id, on: bool) -> MentorProfile:
-    """Pause or resume a mentor; an outside mentor's account is closed and opened with it."""
+    """Pause or resume a mentor; an outside mentor's account is closed and opened with it. A graduate
+    is resumed only while their offer in the alumni club stands (their consent, as in `add_mentor`)."""
     profile = _own_profile(by, profile_id)
+    if on and profile.kind == "alumnus" \
+            and profile.user_id not in {u.id for u in alumni_offering(by.school, registered=True)}:
+        raise Conflict(N_("%(name)s: в клубе выпускников больше нет предложения стать наставником. Возобновить "
+                          "можно, когда выпускник снова его отметит."), name=profile.user.short_name)
     with database.atomic():
         profile.active = on
         profile.save()

@@ -300,3 +300,35 @@ def test_the_graduate_mentor_works_in_their_pairs_only(demo, app):
     assert post_form(stranger, f"/mentoring/pair/{own.id.hex}/meeting", {"day": "2030-01-10"},
                      page="/alumni/").status_code in (403, 404)
     assert MentoringMeeting.select().where(MentoringMeeting.pair == own).count() == meetings + 1
+
+
+def test_a_graduate_who_withdraws_the_offer_or_leaves_the_club_is_paused_in_the_register(demo, app):
+    graduate = User.get(User.login == "alumnus1")
+    accounts.set_password(graduate, DEMO_PASSWORD)
+    profile = MentorProfile.get(MentorProfile.user == graduate)
+    pair = MentoringPair.get(MentoringPair.mentor == graduate)
+    assert profile.active and AlumniProfile.get(AlumniProfile.alumnus == graduate).help_mentoring
+    coordinator = _signed_in(app, User.get(User.login == "teacher1"))
+
+    def resume():
+        return post_form(coordinator, f"/mentoring/mentor/{profile.id.hex}/active", {"on": "1"},
+                         page="/mentoring/coordinate")
+
+    # The tick «стать наставником» taken off: no new pairs; the pair under way goes on.
+    alumni.save_profile(graduate, {"contacts_to": "staff"})
+    assert not MentorProfile.get_by_id(profile.id).active
+    assert MentoringPair.get_by_id(pair.id).status == pair.status
+    # The coordinator cannot resume them without their offer; nothing is written.
+    refused = resume()
+    assert refused.status_code == 409 and "больше нет предложения стать наставником" in refused.get_data(as_text=True)
+    assert not MentorProfile.get_by_id(profile.id).active
+    # Offered again: the coordinator may resume.
+    alumni.save_profile(graduate, {"contacts_to": "staff", "help_mentoring": "1"})
+    assert not MentorProfile.get_by_id(profile.id).active  # the graduate's tick alone does not resume
+    assert resume().status_code == 302 and MentorProfile.get_by_id(profile.id).active
+    # Leaving the club pauses them too.
+    client = _signed_in(app, graduate)
+    assert post_form(client, "/alumni/club/leave", {}, page="/alumni/club").status_code == 302
+    assert not MentorProfile.get_by_id(profile.id).active
+    assert MentoringPair.get_by_id(pair.id).status == pair.status
+    assert resume().status_code == 409
