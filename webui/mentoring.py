@@ -245,6 +245,22 @@ def close_group(mentoring_group_id: str):
                          _("Группа закрыта."))
 
 
+@bp.post("/group/<mentoring_group_id>/member")
+@role_required(*STAFF)
+def add_group_member(mentoring_group_id: str):
+    return _group_action(mentoring_group_id, lambda: mentoring.add_group_member(
+        current_user.model, mentoring_group_id, request.form, school_today()),
+        _("Участник добавлен: цели группы и её встречи — у него в траектории и календаре."))
+
+
+@bp.post("/group/<mentoring_group_id>/member/<pair_id>/remove")
+@role_required(*STAFF)
+def remove_group_member(mentoring_group_id: str, pair_id: str):
+    return _group_action(mentoring_group_id, lambda: mentoring.remove_group_member(
+        current_user.model, mentoring_group_id, pair_id),
+        _("Участник выведен из группы: его встречи с группой отменены, заметки и цели остались у него."))
+
+
 @bp.route("/groups/new", methods=["GET", "POST"])
 @role_required(*STAFF)
 def new_group():

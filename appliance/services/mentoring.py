@@ -57,7 +57,7 @@ from appliance.models.trials import Organisation
 from appliance.services import accounts, alumni, audit, questionnaires, reminders, terms, trajectory, validation, years
 from appliance.services import school as school_service
 from appliance.services.enrolment import is_graduate
-from appliance.services.errors import Conflict, Forbidden, ServiceError
+from appliance.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from appliance.services.lookup import get_or_404, parse_id
 from appliance.services.names import make_login
 from appliance.services.questionnaires import Questionnaire, QuestionResult
@@ -858,6 +858,83 @@ def close_group(by: User, group_id, form: dict) -> MentoringGroup:
                 _close(pair, status, reached)
         audit.record("mentoring.group", user=by, detail=f"{status}:{group.id.hex}")
     return group
+
+
+def _group_for_members(by: User, group_id) -> MentoringGroup:
+    require_coordinator(by)
+    group = get_group(by, group_id)
+    if group.status != ACTIVE:
+        raise Conflict(N_("Группа уже не работает: её состав не меняется."))
+    return group
+
+
+def add_group_member(by: User, group_id, form: dict, today: datetime.date) -> MentoringPair:
+    """The coordinator adds a mentee to a working group (by login): the same checks as forming it, one
+    of the mentor's places, the group's goals as the pupil's trajectory goals, and the group's planned
+    meetings from today on in the newcomer's calendar with reminders."""
+    group = _group_for_members(by, group_id)
+    login = validation.text(form.get("mentee_login"), 64, N_("Логин наставляемого"), one_line=True).strip()
+    if not login:
+        raise validation.Invalid(N_("Впишите логин наставляемого."))
+    mentee = User.select().where((User.login == login) & (User.school == by.school) & User.active
+                                 & User.role.in_((STUDENT, TEACHER, PARENT))).first()
+    if mentee is None:
+        raise validation.Invalid(N_("Наставляемый с логином «%(login)s» в школе не найден."), login=login)
+    mentor = group.mentor
+    if mentee.id == mentor.id:
+        raise validation.Invalid(N_("%(name)s — наставник этой группы."), name=mentor.short_name)
+    if mentee.role not in FORM_MENTEE_ROLES[group.form]:
+        raise validation.Invalid(N_("В форме «%(form)s» наставляемый — не %(role)s: %(name)s не может войти в эту "
+                                    "группу."),
+                                 form=FORMS[group.form], role=ROLE_WORDS[mentee.role], name=mentee.short_name)
+    profile = MentorProfile.get_or_none(MentorProfile.user == mentor)
+    if profile is None or not profile.active or not mentor.active:
+        raise Conflict(N_("%(name)s сейчас не берёт наставляемых."), name=mentor.short_name)
+    request = my_open_request(mentee)
+    with database.atomic():
+        # Counted inside the writing transaction, as when the group was formed.
+        active = [p for p in members_of(group) if p.status == ACTIVE]
+        if any(p.mentee_id == mentee.id for p in active) or MentoringPair.select().where(
+                (MentoringPair.mentor == mentor) & (MentoringPair.mentee == mentee)
+                & (MentoringPair.status == ACTIVE)).exists():
+            raise Conflict(N_("%(name)s уже занимается с этим наставником."), name=mentee.short_name)
+        if len(active) >= GROUP_MAX:
+            raise Conflict(N_("В группе не больше %(max)d наставляемых: мест в ней нет."), max=GROUP_MAX)
+        if _active_pairs_of(mentor) >= profile.capacity:
+            raise Conflict(N_("У наставника %(name)s нет свободных мест."), name=mentor.short_name)
+        pair = MentoringPair.create(school=by.school, form=group.form, mentor=mentor, mentee=mentee, request=request,
+                                    title=group.title, goals="", meetings_planned=group.meetings_planned,
+                                    starts_on=max(group.starts_on, today), ends_on=group.ends_on,
+                                    school_year=group.school_year, created_by=by, group=group)
+        if mentee.role == STUDENT:
+            _trajectory_goals(pair, group.goal_lines, _goal_deadline(by.school, group.ends_on, today))
+        for meeting in group_meetings(group, active):
+            if meeting.status == PLANNED and meeting.day >= today:
+                _remind(MentoringMeeting.create(pair=pair, group_key=meeting.group_key or uuid.uuid4(), day=meeting.day,
+                                                start_time=meeting.start_time, place=meeting.place, topic=meeting.topic),
+                        pair, today, mentor=False)
+        if request is not None:
+            request.status = PAIRED
+            request.save()
+        audit.record("mentoring.group", user=by, detail=f"+member:{group.id.hex}:{mentee.login}")
+    return pair
+
+
+def remove_group_member(by: User, group_id, pair_id) -> MentoringPair:
+    """The coordinator takes a mentee out of a working group: their part ends as stopped early (their
+    notes and goals stay theirs) and the group's planned meetings leave their calendar. The last
+    member is not taken out: the group is closed instead."""
+    group = _group_for_members(by, group_id)
+    members = [p for p in members_of(group) if p.status == ACTIVE]
+    pair = next((p for p in members if p.id == parse_id(pair_id)), None)
+    if pair is None:
+        raise NotFound(N_("Участник группы не найден."))
+    if len(members) == 1:
+        raise Conflict(N_("%(name)s — последний участник группы: закройте группу."), name=pair.mentee.short_name)
+    with database.atomic():
+        _close(pair, STOPPED, "")
+        audit.record("mentoring.group", user=by, detail=f"-member:{group.id.hex}:{pair.mentee.login}")
+    return pair
 
 
 def groups_of(query) -> list[MentoringGroup]:

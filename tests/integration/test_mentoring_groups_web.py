@@ -410,3 +410,100 @@ def test_a_fellow_member_is_named_by_surname_and_initial_only():
     person = User(last_name="Козлова", first_name="Анна", middle_name="Юрьевна", full_name="Козлова Анна Юрьевна")
     assert mentoring.member_name(person) == "Козлова А."
     assert mentoring.member_name(User(last_name="Ли", first_name="", full_name="Ли")) == "Ли"
+
+
+def test_the_coordinator_adds_a_member_who_gets_the_goals_and_the_coming_meetings(demo, client):
+    profile, team, group = _formed(demo)
+    newcomer = _pupils(demo.school, "5А", 1, skip=3)[0]
+    login(client, "teacher1")
+    page = client.get(f"/mentoring/group/{group.id.hex}").get_data(as_text=True)
+    assert "Добавить участника" in page and "Вывести из группы" in page
+    response = post_form(client, f"/mentoring/group/{group.id.hex}/member", {"mentee_login": newcomer.login},
+                         page=f"/mentoring/group/{group.id.hex}")
+    assert response.status_code == 302, _notice(response.get_data(as_text=True))
+    pair = MentoringPair.get((MentoringPair.group == group) & (MentoringPair.mentee == newcomer))
+    assert pair.status == "active" and pair.title == group.title
+    assert sorted(g.title for g in Goal.select().where(Goal.student == newcomer)) == [
+        "Выпустить три номера", "Научиться брать интервью"]
+    # The group's first meeting (in three days) is in the newcomer's calendar with a reminder, under the
+    # group's key; the mentor still sees it once.
+    assert [m.topic for m in mentoring.calendar_meetings(newcomer, TODAY, TODAY + 10 * DAY)] == ["Первая планёрка"]
+    assert Reminder.select().where((Reminder.user == newcomer) & (Reminder.kind == "meeting")).count() == 1
+    assert len({m.group_key for m in MentoringMeeting.select().join(MentoringPair)
+                .where(MentoringPair.group == group)}) == 1
+    assert len(mentoring.calendar_meetings(profile.user, TODAY, TODAY + 10 * DAY)) == 1
+    assert mentoring._active_pairs_of(profile.user) == 4
+    assert "Участники (4)" in client.get(f"/mentoring/group/{group.id.hex}").get_data(as_text=True)
+
+
+def test_bad_members_are_refused_in_russian_and_write_nothing(demo, client):
+    profile, team, group = _formed(demo, capacity=4)
+    login(client, "teacher1")
+    url = f"/mentoring/group/{group.id.hex}/member"
+    parent = User.get(User.login == "parent1")
+    spare = _pupils(demo.school, "5А", 2, skip=3)
+    cases = [
+        ({"mentee_login": ""}, 422, "Впишите логин наставляемого"),
+        ({"mentee_login": "nobody.here"}, 422, "не найден"),
+        ({"mentee_login": "x" * 70}, 422, ""),
+        ({"mentee_login": profile.user.login}, 422, "наставник этой группы"),
+        ({"mentee_login": team[0].login}, 409, "уже занимается с этим наставником"),
+        ({"mentee_login": parent.login}, 422, "наставляемый — не"),
+    ]
+    for form, status, words in cases:
+        before = _counts()
+        answer = post_form(client, url, form, page=f"/mentoring/group/{group.id.hex}")
+        assert answer.status_code == status, (form, answer.status_code)
+        assert words in _notice(answer.get_data(as_text=True)), (form, _notice(answer.get_data(as_text=True)))
+        assert _counts() == before
+    # The fourth place is the mentor's last one; the fifth mentee finds none.
+    assert post_form(client, url, {"mentee_login": spare[0].login}, page=url).status_code == 302
+    before = _counts()
+    answer = post_form(client, url, {"mentee_login": spare[1].login}, page=url)
+    assert answer.status_code == 409 and "нет свободных мест" in _notice(answer.get_data(as_text=True))
+    assert _counts() == before
+    # A closed group's members do not change; a foreign or malformed group is not found.
+    mentoring.close_group(User.get(User.login == "teacher1"), group.id.hex, {"status": "finished", "goals_reached": "yes"})
+    before = _counts()
+    answer = post_form(client, url, {"mentee_login": spare[1].login}, page=url)
+    assert answer.status_code == 409 and "состав не меняется" in _notice(answer.get_data(as_text=True))
+    assert post_form(client, "/mentoring/group/not-an-id/member", {"mentee_login": spare[1].login},
+                     page=url).status_code == 404
+    assert _counts() == before
+
+
+def test_taking_a_member_out_ends_their_part_only(demo, client):
+    profile, team, group = _formed(demo)
+    login(client, "teacher1")
+    leaving = MentoringPair.get((MentoringPair.group == group) & (MentoringPair.mentee == team[0]))
+    response = post_form(client, f"/mentoring/group/{group.id.hex}/member/{leaving.id.hex}/remove", {},
+                         page=f"/mentoring/group/{group.id.hex}")
+    assert response.status_code == 302, _notice(response.get_data(as_text=True))
+    assert MentoringPair.get_by_id(leaving.id).status == "stopped"
+    # Their group meeting leaves their calendar; their goals stay theirs; the others go on.
+    assert mentoring.calendar_meetings(team[0], TODAY, TODAY + 10 * DAY) == []
+    assert Goal.select().where(Goal.student == team[0]).count() == 2
+    assert [m.topic for m in mentoring.calendar_meetings(team[1], TODAY, TODAY + 10 * DAY)] == ["Первая планёрка"]
+    assert MentoringGroup.get_by_id(group.id).status == "active" and mentoring._active_pairs_of(profile.user) == 2
+    # Twice, a stranger's pair, or the last member: refused, nothing written.
+    other = MentoringPair.get((MentoringPair.group == group) & (MentoringPair.mentee == team[1]))
+    last = MentoringPair.get((MentoringPair.group == group) & (MentoringPair.mentee == team[2]))
+    assert post_form(client, f"/mentoring/group/{group.id.hex}/member/{leaving.id.hex}/remove", {},
+                     page="/mentoring/").status_code == 404
+    foreign = MentoringPair.get(MentoringPair.mentee == User.get(User.login == "student1"))
+    assert post_form(client, f"/mentoring/group/{group.id.hex}/member/{foreign.id.hex}/remove", {},
+                     page="/mentoring/").status_code == 404
+    assert post_form(client, f"/mentoring/group/{group.id.hex}/member/{other.id.hex}/remove", {},
+                     page="/mentoring/").status_code == 302
+    before = _counts()
+    answer = post_form(client, f"/mentoring/group/{group.id.hex}/member/{last.id.hex}/remove", {},
+                       page=f"/mentoring/group/{group.id.hex}")
+    assert answer.status_code == 409 and "закройте группу" in _notice(answer.get_data(as_text=True))
+    assert MentoringPair.get_by_id(last.id).status == "active" and _counts() == before
+    # The mentor is not the coordinator: the mentor's own page offers neither form, and posting is refused.
+    mentor = client.application.test_client()
+    login(mentor, profile.user.login)
+    page = mentor.get(f"/mentoring/group/{group.id.hex}").get_data(as_text=True)
+    assert "Добавить участника" not in page and "Вывести из группы" not in page
+    assert post_form(mentor, f"/mentoring/group/{group.id.hex}/member/{last.id.hex}/remove", {},
+                     page=f"/mentoring/group/{group.id.hex}").status_code == 403
