@@ -124,6 +124,7 @@ def set_coordinator(by: User, user_id, on: bool) -> User:
 class RegisterLine:
     profile: MentorProfile
     active_pairs: int
+    offer_withdrawn: bool = False  # a graduate without their offer in the club: not to be resumed
 
     @property
     def free(self) -> int:
@@ -138,7 +139,9 @@ def register(school: School) -> list[RegisterLine]:
     profiles = (MentorProfile.select(MentorProfile, User).join(User, on=(MentorProfile.user == User.id))
                 .where((MentorProfile.school == school) & User.active)
                 .order_by(MentorProfile.active.desc(), User.last_name, User.first_name))
-    return [RegisterLine(p, _active_pairs_of(p.user)) for p in profiles]
+    offering = {u.id for u in alumni_offering(school, registered=True)}
+    return [RegisterLine(p, _active_pairs_of(p.user), p.kind == "alumnus" and p.user_id not in offering)
+            for p in profiles]
 
 
 def _offer_and_capacity(form: dict) -> tuple[str, int]:

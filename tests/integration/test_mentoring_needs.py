@@ -318,7 +318,12 @@ def test_a_graduate_who_withdraws_the_offer_or_leaves_the_club_is_paused_in_the_
     alumni.save_profile(graduate, {"contacts_to": "staff"})
     assert not MentorProfile.get_by_id(profile.id).active
     assert MentoringPair.get_by_id(pair.id).status == pair.status
-    # The coordinator cannot resume them without their offer; nothing is written.
+    # The register says why and offers no «Вернуть в реестр»; posting anyway is refused, nothing written.
+    register = coordinator.get("/mentoring/coordinate").get_data(as_text=True)
+    entry = register[register.index("Реестр наставников"):]
+    entry = entry[entry.index(graduate.short_name):]
+    entry = entry[:entry.index("</li>")]
+    assert "Выпускница сняла предложение стать наставником" in entry and "Вернуть в реестр" not in entry
     refused = resume()
     assert refused.status_code == 409 and "больше нет предложения стать наставником" in refused.get_data(as_text=True)
     assert not MentorProfile.get_by_id(profile.id).active
