@@ -139,7 +139,7 @@ def register(school: School) -> list[RegisterLine]:
     profiles = (MentorProfile.select(MentorProfile, User).join(User, on=(MentorProfile.user == User.id))
                 .where((MentorProfile.school == school) & User.active)
                 .order_by(MentorProfile.active.desc(), User.last_name, User.first_name))
-    offering = {u.id for u in alumni_offering(school, registered=True)}
+    offering = _offering_ids(school)
     return [RegisterLine(p, _active_pairs_of(p.user), p.kind == "alumnus" and p.user_id not in offering)
             for p in profiles]
 
@@ -171,7 +171,7 @@ def add_mentor(by: User, form: dict) -> MentorProfile:
                       User.role.in_(tuple(KIND_OF_ROLE)), User.active,
                       message=N_("Человек не найден в школе: выберите учителя, ученика или родителя."))
     kind = kind_of(user)
-    if kind == "alumnus" and user.id not in {u.id for u in alumni_offering(by.school, registered=True)}:
+    if kind == "alumnus" and user.id not in _offering_ids(by.school):
         raise Conflict(N_("%(name)s: в клубе выпускников нет предложения стать наставником, а выпускника вносят "
                           "в реестр только по его согласию."), name=user.short_name)
     offer, capacity = _offer_and_capacity(form)
@@ -194,6 +194,11 @@ def alumni_offering(school: School, registered: bool = False) -> list[User]:
         query = query.where(User.id.not_in(MentorProfile.select(MentorProfile.user)
                                            .where(MentorProfile.school == school)))
     return [user for user in query if is_graduate(user)]
+
+
+def _offering_ids(school: School) -> set:
+    """The graduates whose offer to mentor stands in the alumni club, in the register or not."""
+    return {user.id for user in alumni_offering(school, registered=True)}
 
 
 def is_registered_mentor(user: User) -> bool:
@@ -241,8 +246,7 @@ def set_mentor_active(by: User, profile_id, on: bool) -> MentorProfile:
     """Pause or resume a mentor; an outside mentor's account is closed and opened with it. A graduate
     is resumed only while their offer in the alumni club stands (their consent, as in `add_mentor`)."""
     profile = _own_profile(by, profile_id)
-    if on and profile.kind == "alumnus" \
-            and profile.user_id not in {u.id for u in alumni_offering(by.school, registered=True)}:
+    if on and profile.kind == "alumnus" and profile.user_id not in _offering_ids(by.school):
         raise Conflict(N_("%(name)s: в клубе выпускников больше нет предложения стать наставником. Возобновить "
                           "можно, когда выпускник снова его отметит."), name=profile.user.short_name)
     with database.atomic():
@@ -672,6 +676,14 @@ GROUP_NOT_FOUND = N_("Группа наставничества не найде�
 MAX_LOGINS_TEXT = GROUP_MAX * 70  # the mentees' logins, one a line
 
 
+def _mentee_by_login(school: School, login: str) -> User:
+    mentee = User.select().where((User.login == login) & (User.school == school) & User.active
+                                 & User.role.in_((STUDENT, TEACHER, PARENT))).first()
+    if mentee is None:
+        raise validation.Invalid(N_("Наставляемый с логином «%(login)s» в школе не найден."), login=login)
+    return mentee
+
+
 def _group_mentees(by: User, form: dict, request_ids: list[str]) -> list[tuple[User, MentoringRequest | None]]:
     """The mentees of a new group: from open requests the coordinator ticked, and by login (one a line)."""
     chosen: list[tuple[User, MentoringRequest | None]] = []
@@ -682,10 +694,7 @@ def _group_mentees(by: User, form: dict, request_ids: list[str]) -> list[tuple[U
     for login in (line.strip() for line in logins.splitlines()):
         if not login:
             continue
-        mentee = User.select().where((User.login == login) & (User.school == by.school) & User.active
-                                     & User.role.in_((STUDENT, TEACHER, PARENT))).first()
-        if mentee is None:
-            raise validation.Invalid(N_("Наставляемый с логином «%(login)s» в школе не найден."), login=login)
+        mentee = _mentee_by_login(by.school, login)
         chosen.append((mentee, my_open_request(mentee)))
     seen: set = set()
     for mentee, _request in chosen:
@@ -879,10 +888,7 @@ def add_group_member(by: User, group_id, form: dict, today: datetime.date) -> Me
     login = validation.text(form.get("mentee_login"), 64, N_("Логин наставляемого"), one_line=True).strip()
     if not login:
         raise validation.Invalid(N_("Впишите логин наставляемого."))
-    mentee = User.select().where((User.login == login) & (User.school == by.school) & User.active
-                                 & User.role.in_((STUDENT, TEACHER, PARENT))).first()
-    if mentee is None:
-        raise validation.Invalid(N_("Наставляемый с логином «%(login)s» в школе не найден."), login=login)
+    mentee = _mentee_by_login(by.school, login)
     mentor = group.mentor
     if mentee.id == mentor.id:
         raise validation.Invalid(N_("%(name)s — наставник этой группы."), name=mentor.short_name)
