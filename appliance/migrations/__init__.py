@@ -24,7 +24,6 @@ from types import ModuleType
 from peewee import Table
 
 from appliance.db import database
-from appliance.migrations.schema import is_sqlite
 
 _NAME = re.compile(r"^m(\d{4})_\w+$")
 _META_TABLE = "okey_meta"
@@ -113,17 +112,6 @@ def pending() -> list[tuple[int, ModuleType]]:
     return [(number, module) for number, module in found if number not in done]
 
 
-# Landed migrations that a district hub's PostgreSQL cannot run, with the reason. They are never edited
-# (schools have run them); on PostgreSQL the runner records them as applied without running them.
-NOT_ON_POSTGRESQL = {
-    24: "it indexes the change feed (sync_change), which exists on SQLite only",
-}
-
-
-def _runs_here(number: int) -> bool:
-    return number not in NOT_ON_POSTGRESQL or is_sqlite(database)
-
-
 def migrate(progress: Callable[[int, str], None] | None = None) -> list[int]:
     """Bring the schema up to date; return the versions applied.
 
@@ -136,8 +124,7 @@ def migrate(progress: Callable[[int, str], None] | None = None) -> list[int]:
             progress(number, title(module))
         try:
             with database.atomic():
-                if _runs_here(number):
-                    module.upgrade(database)
+                module.upgrade(database)
                 done = applied_versions() | {number}
                 _record("migrations_applied", ",".join(map(str, sorted(done))))
                 _record("schema_version", str(max(done)))
